@@ -1,0 +1,112 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (DESIGN.md §1), imports point down only:
+//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture → FlowCore
+let package = Package(
+    name: "flowtap",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "FlowCore", targets: ["FlowCore"]),
+        .library(name: "FlowTransport", targets: ["FlowTransport"]),
+        .library(name: "FlowCapture", targets: ["FlowCapture"]),
+        .library(name: "FlowTapKit", targets: ["FlowTapKit"]),
+        .executable(name: "flowtap", targets: ["flowtap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "FlowCore",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "FlowTransport",
+            dependencies: [
+                "FlowCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "FlowCapture",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio")
+            ]
+        ),
+        .target(
+            name: "FlowTapKit",
+            dependencies: [
+                "FlowCore",
+                "FlowTransport",
+                "FlowCapture",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "flowtap",
+            dependencies: [
+                "FlowCore",
+                "FlowTransport",
+                "FlowCapture",
+                "FlowTapKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "FlowCoreExample",
+            dependencies: ["FlowCore"],
+            path: "Examples/FlowCoreExample"
+        ),
+        .executableTarget(
+            name: "flowcore-bench",
+            dependencies: [
+                "FlowCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/FlowCoreBenchmark"
+        ),
+        .testTarget(
+            name: "FlowCoreTests",
+            dependencies: [
+                "FlowCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FlowTransportTests",
+            dependencies: [
+                "FlowCore",
+                "FlowTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "FlowCaptureTests",
+            dependencies: [
+                "FlowCapture",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "FlowTapKitTests",
+            dependencies: [
+                "FlowCore",
+                "FlowTransport",
+                "FlowCapture",
+                "FlowTapKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

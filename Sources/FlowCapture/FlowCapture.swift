@@ -1,0 +1,1 @@
+// FlowCapture: module under construction; see DESIGN.md §1.

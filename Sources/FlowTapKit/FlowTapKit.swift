@@ -1,0 +1,1 @@
+// FlowTapKit: module under construction; see DESIGN.md §1.

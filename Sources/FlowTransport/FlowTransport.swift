@@ -1,0 +1,1 @@
+// FlowTransport: module under construction; see DESIGN.md §1.

@@ -1,0 +1,1 @@
+print("flowtap 0.1.0")
