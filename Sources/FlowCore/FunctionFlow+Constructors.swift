@@ -97,7 +97,8 @@ extension FunctionFlow {
 
     /// A flow reading each buffer in turn (empty ones skipped) and writing into the buffers in
     /// turn (mirage-flow's `F.cstructs`).
-    public static func byteBuffers(input: [ByteBuffer]? = nil, output: [OutputBuffer]? = nil) -> FunctionFlow {
+    public static func byteBuffers(input: [ByteBuffer]? = nil, output: [OutputBuffer]? = nil) -> FunctionFlow
+    {
         make(input: input.map { inputs($0) }, output: output.map { outputs($0) })
     }
 }

@@ -62,7 +62,8 @@ public final class ManualClock: Clock, Sendable {
             return s.nextID
         }
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<Void, any Error>) in
                 let ready = state.withLock { s -> Bool in
                     if deadline <= s.now { return true }
                     if let existing = s.sleepers[id], existing.continuation == nil {

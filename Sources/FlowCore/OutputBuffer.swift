@@ -46,7 +46,7 @@ public final class OutputBuffer: Sendable, CustomStringConvertible {
 
     /// Copies as many of `source`'s readable bytes as fit after what was written, and returns
     /// how many it copied: 0 when the buffer is full.
-    func append(_ source: ByteBuffer) -> Int {
+    public func append(_ source: ByteBuffer) -> Int {
         state.withLock { s in
             let n = min(s.bytes.count - s.written, source.readableBytes)
             guard n > 0 else { return 0 }

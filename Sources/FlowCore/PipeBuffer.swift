@@ -65,8 +65,7 @@ final class PipeBuffer: Sendable {
         while true {
             let done: Bool? = state.withLock { s in
                 if s.finished || s.readerGone { return nil }
-                // A chunk larger than the whole capacity goes in alone, when the queue is empty.
-                guard s.bytes == 0 || s.bytes + count <= capacity else { return false }
+                guard self.hasRoom(for: count, in: s) else { return false }
                 if count > 0 {
                     s.chunks.append(buffer)
                     s.bytes += count
@@ -79,10 +78,16 @@ final class PipeBuffer: Sendable {
                 wakeAll()
                 return
             case false?:
-                let woke = await wait { $0.finished || $0.readerGone || $0.bytes + count <= self.capacity }
+                let woke = await wait { $0.finished || $0.readerGone || self.hasRoom(for: count, in: $0) }
                 if !woke { throw .failed(FlowError("cancelled")) }
             }
         }
+    }
+
+    /// Whether a chunk of `count` bytes may be queued now. A chunk larger than the whole
+    /// capacity goes in alone, once the queue is empty.
+    private func hasRoom(for count: Int, in s: borrowing State) -> Bool {
+        s.bytes == 0 || s.bytes + count <= capacity
     }
 
     func finish() {

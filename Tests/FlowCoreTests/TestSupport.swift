@@ -1,0 +1,123 @@
+import FlowCore
+import NIOCore
+import Synchronization
+import Testing
+
+/// Bytes of a `ByteBuffer` as a `String`, for readable expectations.
+func text(_ result: ReadResult) -> String? {
+    if case .data(let buffer) = result { return String(buffer: buffer) }
+    return nil
+}
+
+func buf(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
+
+/// Reads a flow to its end and returns every chunk.
+func readAll(_ flow: some Flow) async throws -> [ByteBuffer] {
+    var chunks: [ByteBuffer] = []
+    while case .data(let chunk) = try await flow.read() { chunks.append(chunk) }
+    return chunks
+}
+
+/// Concatenation of chunks.
+func joined(_ chunks: [ByteBuffer]) -> [UInt8] {
+    chunks.flatMap { Array($0.readableBytesView) }
+}
+
+/// Expects `body` to throw exactly `expected`.
+func expectWriteError(
+    _ expected: WriteError, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () async throws(WriteError) -> Void
+) async {
+    do {
+        try await body()
+        Issue.record("expected \(expected), the write succeeded", sourceLocation: sourceLocation)
+    } catch {
+        #expect(error == expected, sourceLocation: sourceLocation)
+    }
+}
+
+/// Runs `body` and fails the test if it takes longer than `seconds` (a hang guard, not a speed
+/// check).
+func withTimeout<T: Sendable>(
+    seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            return nil
+        }
+        guard let first = try await group.next(), let value = first else {
+            group.cancelAll()
+            Issue.record("timed out after \(seconds) s", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        group.cancelAll()
+        return value
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for seeded property tests.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A flow that reads given chunks and then fails, or fails every write after `acceptedWrites`.
+/// It stands for a broken transport in copy/proxy tests.
+final class FailingFlow: ShutdownableFlow {
+    let reads: [ByteBuffer]
+    let readFailure: FlowError?
+    let acceptedWrites: Int
+    let writeFailure: WriteError
+    private struct State {
+        var readIndex = 0
+        var written: [ByteBuffer] = []
+        var shutdowns: [String] = []
+    }
+    private let state = Mutex(State())
+
+    init(
+        reads: [ByteBuffer] = [], readFailure: FlowError? = nil, acceptedWrites: Int = .max,
+        writeFailure: WriteError = .failed(FlowError("broken pipe", errno: 32))
+    ) {
+        self.reads = reads
+        self.readFailure = readFailure
+        self.acceptedWrites = acceptedWrites
+        self.writeFailure = writeFailure
+    }
+
+    var written: [ByteBuffer] { state.withLock { $0.written } }
+    var shutdowns: [String] { state.withLock { $0.shutdowns } }
+
+    func read() async throws(FlowError) -> ReadResult {
+        let index: Int = state.withLock { s in
+            defer { s.readIndex += 1 }
+            return s.readIndex
+        }
+        if index < reads.count { return .data(reads[index]) }
+        if let readFailure { throw readFailure }
+        return .eof
+    }
+
+    func write(_ buffer: ByteBuffer) async throws(WriteError) {
+        let ok: Bool = state.withLock { s in
+            guard s.written.count < acceptedWrites else { return false }
+            s.written.append(buffer)
+            return true
+        }
+        if !ok { throw writeFailure }
+    }
+
+    func close() async {}
+    func shutdownWrite() async { state.withLock { $0.shutdowns.append("write") } }
+    func shutdownRead() async { state.withLock { $0.shutdowns.append("read") } }
+}
