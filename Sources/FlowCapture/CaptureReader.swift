@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Loads a capture back into sessions.
+///
+/// A flowtap capture (one with the `flowtap-events` interface) gives back exactly the records
+/// that were written: events from the event interface, data chunks rebuilt from the TCP
+/// segments, with their nanosecond timestamps. A file cut at a block boundary (a crash) reads
+/// as far as it goes. Other captures — pcapng or classic pcap from tcpdump, with Ethernet, raw
+/// IP, Linux cooked or loopback link types — are read as TCP conversations: see
+/// ``ForeignAssembler``. Sessions come back ordered by id.
+public enum CaptureReader {
+    /// Reads the capture at `path`.
+    ///
+    /// - Throws: ``CaptureError`` `.cannotRead` when the file cannot be read (the system's
+    ///   reason), `.malformed` when it is not a capture or is damaged (see ``read(bytes:name:)``).
+    public static func read(path: String) throws(CaptureError) -> [CapturedSession] {
+        try read(bytes: try load(path), name: path)
+    }
+
+    /// Reads a capture from memory; `name` is used in error messages.
+    ///
+    /// - Throws: ``CaptureError`` `.malformed`, with a reason such as "not a pcapng file",
+    ///   "truncated block at offset 1234", "bad block length 13 at offset 28",
+    ///   "unsupported pcapng version 2.0 at offset 0", or "corrupt event payload in packet 7 …".
+    public static func read(bytes: [UInt8], name: String) throws(CaptureError) -> [CapturedSession] {
+        if PcapngParser.recognizes(bytes) {
+            var flowtap = FlowtapAssembler()
+            var foreign = ForeignAssembler()
+            try PcapngParser(bytes: bytes, name: name).parse { packet, interfaces throws(CaptureError) in
+                let events = interfaces.contains {
+                    $0.linkType == PcapngBuilder.linkTypeUser0 && $0.name == "flowtap-events"
+                }
+                if !events {
+                    if let segment = TCPSegment(linkType: packet.interface.linkType, packet: packet.data) {
+                        foreign.segment(segment, timestamp: packet.timestamp)
+                    }
+                } else if packet.interface.linkType == PcapngBuilder.linkTypeUser0 {
+                    try flowtap.event(packet, name: name)
+                } else if let segment = TCPSegment(linkType: packet.interface.linkType, packet: packet.data) {
+                    flowtap.segment(segment, timestamp: packet.timestamp)
+                }
+            }
+            return merge(flowtap.finish(), foreign.finish())
+        }
+        if let parser = PcapParser(bytes: bytes, name: name) {
+            var foreign = ForeignAssembler()
+            try parser.parse { linkType, timestamp, data in
+                if let segment = TCPSegment(linkType: linkType, packet: data) {
+                    foreign.segment(segment, timestamp: timestamp)
+                }
+            }
+            return foreign.finish()
+        }
+        throw .malformed(name, bytes.isEmpty ? "not a pcapng file (it is empty)" : "not a pcapng file")
+    }
+
+    private static func merge(_ a: [CapturedSession], _ b: [CapturedSession]) -> [CapturedSession] {
+        guard !b.isEmpty else { return a }
+        guard !a.isEmpty else { return b }
+        let offset = (a.map(\.id).max() ?? 0)
+        return a
+            + b.map { session in
+                var session = session
+                session.id += offset
+                session.records = session.records.map {
+                    CaptureRecord(session: session.id, timestamp: $0.timestamp, event: $0.event)
+                }
+                return session
+            }
+    }
+
+    private static func load(_ path: String) throws(CaptureError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(.cannotRead, path: path, errno: errno) }
+        defer { _ = close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0) }
+            if n > 0 {
+                bytes += chunk[0..<n]
+            } else if n == 0 {
+                return bytes
+            } else if errno != EINTR {
+                throw .system(.cannotRead, path: path, errno: errno)
+            }
+        }
+    }
+}
+
+private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+    read(fd, buffer.baseAddress, buffer.count)
+}

@@ -1,0 +1,95 @@
+import NIOCore
+
+/// Rebuilds the records of a capture written by ``CaptureWriter``: events from the event
+/// interface, data chunks from the TCP segments (a chunk ends at PSH), in file order.
+struct FlowtapAssembler {
+    private struct Key: Hashable {
+        var client: WireEndpoint
+        var server: WireEndpoint
+    }
+
+    private struct Pending {
+        var timestamp: UInt64
+        var bytes: [UInt8]
+    }
+
+    private var sessions: [Int: CapturedSession] = [:]
+    private var conversations: [Key: Int] = [:]
+    private var pending: [Int: [CaptureDirection: Pending]] = [:]
+
+    /// Takes one event packet.
+    mutating func event(_ packet: PcapngParser.Packet, name: String) throws(CaptureError) {
+        let payload: EventPayload
+        let event: CaptureEvent?
+        let conversation: (client: WireEndpoint, server: WireEndpoint)?
+        do {
+            payload = try EventPayload.decode(packet.data)
+            event = try payload.captureEvent()
+            conversation = try payload.conversation()
+        } catch {
+            throw .malformed(
+                name,
+                "corrupt event payload in packet \(packet.number) at offset \(packet.offset): \(error.text)")
+        }
+        let id = payload.session
+        if let conversation {
+            conversations[Key(client: conversation.client, server: conversation.server)] = id
+        }
+        guard let event else { return }
+        var session = sessions[id] ?? CapturedSession(id: id, client: nil, server: nil, records: [])
+        switch event {
+        case .open(let client, let server):
+            session.client = client
+            session.server = server
+        case .connectError(let server, _):
+            session.server = server
+        default:
+            break
+        }
+        session.records.append(CaptureRecord(session: id, timestamp: packet.timestamp, event: event))
+        sessions[id] = session
+    }
+
+    /// Takes one TCP segment; segments of unknown conversations and those without data are ignored.
+    mutating func segment(_ segment: TCPSegment, timestamp: UInt64) {
+        guard !segment.has(TCPConversation.syn | TCPConversation.fin | TCPConversation.rst),
+            !segment.payload.isEmpty || segment.has(TCPConversation.psh)
+        else { return }
+        let id: Int
+        let direction: CaptureDirection
+        if let found = conversations[Key(client: segment.source, server: segment.destination)] {
+            (id, direction) = (found, .c2s)
+        } else if let found = conversations[Key(client: segment.destination, server: segment.source)] {
+            (id, direction) = (found, .s2c)
+        } else {
+            return
+        }
+        var chunk = pending[id]?[direction] ?? Pending(timestamp: timestamp, bytes: [])
+        chunk.bytes += segment.payload
+        if segment.has(TCPConversation.psh) {
+            pending[id]?[direction] = nil
+            append(id, direction, chunk)
+        } else {
+            pending[id, default: [:]][direction] = chunk
+        }
+    }
+
+    private mutating func append(_ id: Int, _ direction: CaptureDirection, _ chunk: Pending) {
+        var session = sessions[id] ?? CapturedSession(id: id, client: nil, server: nil, records: [])
+        let record = CaptureRecord(
+            session: id, timestamp: chunk.timestamp, event: .data(direction, ByteBuffer(bytes: chunk.bytes)))
+        session.records.append(record)
+        sessions[id] = session
+    }
+
+    /// The sessions by id; a chunk cut short by the end of the file is kept as a last, shorter chunk.
+    mutating func finish() -> [CapturedSession] {
+        for (id, directions) in pending.sorted(by: { $0.key < $1.key }) {
+            for direction in CaptureDirection.allCases {
+                if let chunk = directions[direction] { append(id, direction, chunk) }
+            }
+        }
+        pending = [:]
+        return sessions.values.sorted { $0.id < $1.id }
+    }
+}
