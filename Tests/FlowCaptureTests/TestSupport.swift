@@ -99,11 +99,19 @@ func timed(_ events: [(Int, CaptureEvent)], start: UInt64 = 1_764_000_000_123_45
 
 /// Runs tshark with a bounded wait; records an issue (and returns nil) when it is missing or fails.
 func tshark(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String? {
-    let candidates = ["/usr/bin/tshark", "/usr/local/bin/tshark", "/opt/homebrew/bin/tshark"]
+    try wiresharkTool("tshark", arguments, sourceLocation: sourceLocation)
+}
+
+/// Runs a Wireshark command-line tool (`tshark`, `editcap`) with a bounded wait; records an issue
+/// (and returns nil) when it is missing or fails.
+func wiresharkTool(_ tool: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation)
+    throws -> String?
+{
+    let candidates = ["/usr/bin/", "/usr/local/bin/", "/opt/homebrew/bin/"].map { $0 + tool }
     guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
     else {
         Issue.record(
-            "tshark not found (looked in \(candidates)); install it: apt-get install tshark",
+            "\(tool) not found (looked in \(candidates)); install it: apt-get install tshark",
             sourceLocation: sourceLocation)
         return nil
     }
@@ -122,14 +130,14 @@ func tshark(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLoca
     try process.run()
     if done.wait(timeout: .now() + 60) == .timedOut {
         process.terminate()
-        Issue.record("tshark \(arguments) did not finish within 60 s", sourceLocation: sourceLocation)
+        Issue.record("\(tool) \(arguments) did not finish within 60 s", sourceLocation: sourceLocation)
         return nil
     }
     try output.close()
     let text = try String(contentsOfFile: outputPath, encoding: .utf8)
     guard process.terminationStatus == 0 else {
         Issue.record(
-            "tshark \(arguments) exited with \(process.terminationStatus): \(text)",
+            "\(tool) \(arguments) exited with \(process.terminationStatus): \(text)",
             sourceLocation: sourceLocation)
         return nil
     }
