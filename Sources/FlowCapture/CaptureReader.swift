@@ -9,9 +9,16 @@
 /// A flowtap capture (one with the `flowtap-events` interface) gives back exactly the records
 /// that were written: events from the event interface, data chunks rebuilt from the TCP
 /// segments, with their nanosecond timestamps. A file cut at a block boundary (a crash) reads
-/// as far as it goes. Other captures — pcapng or classic pcap from tcpdump, with Ethernet, raw
-/// IP, Linux cooked or loopback link types — are read as TCP conversations: see
-/// ``ForeignAssembler``. Sessions come back ordered by id.
+/// as far as it goes (a data chunk cut short comes back shorter).
+///
+/// Other captures — pcapng or classic pcap from tcpdump or Wireshark, with Ethernet (VLAN tags
+/// skipped), raw IP, Linux cooked or loopback link types, IPv4 or IPv6 — are read as TCP
+/// conversations, numbered from 1 in order of appearance: the SYN's sender is the client (else
+/// the receiver of the SYN/ACK, else the side with the higher port); a session starts with
+/// `open`; each segment's new bytes are a `data` record (retransmitted bytes are dropped, a gap
+/// is a `note`); a FIN is `shutdown` of the sender's direction; an RST is
+/// `readError(…, "connection reset by peer")` of the sender's direction. Foreign sessions have
+/// no `close` record. Sessions come back ordered by id.
 public enum CaptureReader {
     /// Reads the capture at `path`.
     ///
@@ -65,7 +72,7 @@ public enum CaptureReader {
         return a
             + b.map { session in
                 var session = session
-                session.id += offset
+                session.id = session.id &+ offset
                 session.records = session.records.map {
                     CaptureRecord(session: session.id, timestamp: $0.timestamp, event: $0.event)
                 }
@@ -73,17 +80,28 @@ public enum CaptureReader {
             }
     }
 
+    /// The file's bytes, read straight into one array (sized by `fstat` for a regular file, grown
+    /// by doubling for anything else).
     private static func load(_ path: String) throws(CaptureError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .system(.cannotRead, path: path, errno: errno) }
         defer { _ = close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var info = stat()
+        let size = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
+        // One spare byte, so that the end of a regular file is seen without growing the array.
+        var bytes = [UInt8](repeating: 0, count: max(size + 1, 1 << 16))
+        var count = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { posixRead(fd, $0) }
+            if count == bytes.count {
+                bytes += [UInt8](repeating: 0, count: bytes.count)
+            }
+            let n = bytes.withUnsafeMutableBytes {
+                posixRead(fd, UnsafeMutableRawBufferPointer(rebasing: $0[count...]))
+            }
             if n > 0 {
-                bytes += chunk[0..<n]
+                count += n
             } else if n == 0 {
+                bytes.removeSubrange(count...)
                 return bytes
             } else if errno != EINTR {
                 throw .system(.cannotRead, path: path, errno: errno)

@@ -10,12 +10,17 @@ struct FlowtapAssembler {
 
     private struct Pending {
         var timestamp: UInt64
-        var bytes: [UInt8]
+        var buffer: ByteBuffer
+    }
+
+    private struct Stream: Hashable {
+        var session: Int
+        var direction: CaptureDirection
     }
 
     private var sessions: [Int: CapturedSession] = [:]
     private var conversations: [Key: Int] = [:]
-    private var pending: [Int: [CaptureDirection: Pending]] = [:]
+    private var pending: [Stream: Pending] = [:]
 
     /// Takes one event packet.
     mutating func event(_ packet: PcapngParser.Packet, name: String) throws(CaptureError) {
@@ -36,7 +41,9 @@ struct FlowtapAssembler {
             conversations[Key(client: conversation.client, server: conversation.server)] = id
         }
         guard let event else { return }
-        var session = sessions[id] ?? CapturedSession(id: id, client: nil, server: nil, records: [])
+        // Taken out of the dictionary, so that appending does not copy the records.
+        var session =
+            sessions.removeValue(forKey: id) ?? CapturedSession(id: id, client: nil, server: nil, records: [])
         switch event {
         case .open(let client, let server):
             session.client = client
@@ -64,31 +71,38 @@ struct FlowtapAssembler {
         } else {
             return
         }
-        var chunk = pending[id]?[direction] ?? Pending(timestamp: timestamp, bytes: [])
-        chunk.bytes += segment.payload
-        if segment.has(TCPConversation.psh) {
-            pending[id]?[direction] = nil
-            append(id, direction, chunk)
+        let stream = Stream(session: id, direction: direction)
+        let push = segment.has(TCPConversation.psh)
+        if push && pending[stream] == nil {
+            append(stream, Pending(timestamp: timestamp, buffer: ByteBuffer(bytes: segment.payload)))
+            return
+        }
+        // Taken out of the dictionary, so that appending does not copy it.
+        var chunk = pending.removeValue(forKey: stream) ?? Pending(timestamp: timestamp, buffer: ByteBuffer())
+        chunk.buffer.writeBytes(segment.payload)
+        if push {
+            append(stream, chunk)
         } else {
-            pending[id, default: [:]][direction] = chunk
+            pending[stream] = chunk
         }
     }
 
-    private mutating func append(_ id: Int, _ direction: CaptureDirection, _ chunk: Pending) {
-        var session = sessions[id] ?? CapturedSession(id: id, client: nil, server: nil, records: [])
+    private mutating func append(_ stream: Stream, _ chunk: Pending) {
+        let id = stream.session
         let record = CaptureRecord(
-            session: id, timestamp: chunk.timestamp, event: .data(direction, ByteBuffer(bytes: chunk.bytes)))
-        session.records.append(record)
-        sessions[id] = session
+            session: id, timestamp: chunk.timestamp, event: .data(stream.direction, chunk.buffer))
+        sessions[id, default: CapturedSession(id: id, client: nil, server: nil, records: [])].records.append(
+            record)
     }
 
     /// The sessions by id; a chunk cut short by the end of the file is kept as a last, shorter chunk.
     mutating func finish() -> [CapturedSession] {
-        for (id, directions) in pending.sorted(by: { $0.key < $1.key }) {
-            for direction in CaptureDirection.allCases {
-                if let chunk = directions[direction] { append(id, direction, chunk) }
-            }
+        let order = CaptureDirection.allCases
+        let cut = pending.sorted {
+            ($0.key.session, order.firstIndex(of: $0.key.direction)!)
+                < ($1.key.session, order.firstIndex(of: $1.key.direction)!)
         }
+        for (stream, chunk) in cut { append(stream, chunk) }
         pending = [:]
         return sessions.values.sorted { $0.id < $1.id }
     }

@@ -1,0 +1,110 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import FlowCapture
+
+/// Captures from other tools: classic pcap and pcapng without flowtap's event interface, with
+/// Ethernet framing, read back as TCP sessions.
+@Suite("Reader: foreign captures")
+struct ForeignCaptureTests {
+    /// The TCP packets (raw IP) of a flowtap capture, with their timestamps.
+    private static func packets(_ records: [CaptureRecord]) throws -> [(UInt64, [UInt8])] {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let bytes = try writeCapture(records, to: directory.file("s.pcapng"))
+        var out: [(UInt64, [UInt8])] = []
+        try PcapngParser(bytes: bytes, name: "s").parse { packet, _ in
+            if packet.interface.linkType == PcapngBuilder.linkTypeRaw {
+                out.append((packet.timestamp, Array(packet.data)))
+            }
+        }
+        return out
+    }
+
+    private static func ethernet(_ ip: [UInt8]) -> [UInt8] {
+        let type: [UInt8] = ip[0] >> 4 == 6 ? [0x86, 0xDD] : [0x08, 0x00]
+        return [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x81, 0x00, 0, 7] + type + ip  // with a VLAN tag
+    }
+
+    private static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
+    }
+
+    private static let records = timed([
+        (
+            1,
+            .open(client: .ip(host: "192.168.1.10", port: 50_000), server: .ip(host: "192.168.1.1", port: 25))
+        ),
+        (2, .open(client: .ip(host: "fd00::10", port: 50_001), server: .ip(host: "fd00::1", port: 443))),
+        (1, .data(.s2c, ByteBuffer(string: "220 ready\r\n"))),
+        (1, .data(.c2s, ByteBuffer(string: "HELO x\r\n"))),
+        (2, .data(.c2s, ByteBuffer(repeating: 9, count: 150_000))),
+        (1, .eof(.c2s)), (1, .shutdown(.c2s)),
+        (1, .data(.s2c, ByteBuffer(string: "221 bye\r\n"))),
+        (1, .eof(.s2c)), (1, .shutdown(.s2c)),
+        (2, .readError(.s2c, "connection reset by peer")),
+    ])
+
+    private static func check(_ sessions: [CapturedSession], microseconds: Bool) {
+        #expect(sessions.map(\.id) == [1, 2])
+        #expect(sessions.first?.client == .ip(host: "192.168.1.10", port: 50_000))
+        #expect(sessions.last?.server == .ip(host: "fd00::1", port: 443))
+        for session in sessions {
+            var bytes: [CaptureDirection: [UInt8]] = [.c2s: [], .s2c: []]
+            var others: [CaptureEvent] = []
+            for record in session.records {
+                if case .data(let direction, let buffer) = record.event {
+                    bytes[direction]! += buffer.readableBytesView
+                } else {
+                    others.append(record.event)
+                }
+            }
+            #expect(bytes == streamBytes(records, session: session.id))
+            if session.id == 1 {
+                #expect(others.dropFirst() == [.shutdown(.c2s), .shutdown(.s2c)])
+            } else {
+                #expect(others.dropFirst() == [.readError(.s2c, "connection reset by peer")])
+            }
+            let first = records.first { $0.session == session.id }!.timestamp
+            let expected = microseconds ? first / 1000 * 1000 : first
+            #expect(session.records.first?.timestamp == expected)
+        }
+    }
+
+    @Test("classic big-endian pcap with Ethernet and VLAN tags")
+    func classicPcap() throws {
+        var file = [0xA1, 0xB2, 0xC3, 0xD4, 0, 2, 0, 4] + [UInt8](repeating: 0, count: 8)
+        file += Self.bigEndian(262_144) + Self.bigEndian(1)
+        for (time, ip) in try Self.packets(Self.records) {
+            let frame = Self.ethernet(ip)
+            file += Self.bigEndian(UInt32(time / 1_000_000_000))
+            file += Self.bigEndian(UInt32(time % 1_000_000_000 / 1000))
+            file += Self.bigEndian(UInt32(frame.count)) + Self.bigEndian(UInt32(frame.count)) + frame
+        }
+        Self.check(try CaptureReader.read(bytes: file, name: "t.pcap"), microseconds: true)
+        #expect(throws: CaptureError(.malformed, path: "t.pcap", reason: "truncated packet at offset 24")) {
+            try CaptureReader.read(bytes: Array(file[0..<40]), name: "t.pcap")
+        }
+    }
+
+    @Test("pcapng with an Ethernet interface and microsecond timestamps")
+    func foreignPcapng() throws {
+        var builder = PcapngBuilder()
+        builder.sectionHeader(application: "tcpdump")
+        // An IDB with the default resolution (microseconds): link type 1, no options.
+        builder.u32(1)
+        builder.u32(20)
+        builder.u16(1)
+        builder.u16(0)
+        builder.u32(0)
+        builder.u32(20)
+        for (time, ip) in try Self.packets(Self.records) {
+            Self.ethernet(ip).withUnsafeBytes {
+                builder.packet(
+                    interface: 0, timestamp: time / 1000, header: [], payload: $0, flags: nil, comment: nil)
+            }
+        }
+        Self.check(try CaptureReader.read(bytes: builder.bytes, name: "t.pcapng"), microseconds: true)
+    }
+}
