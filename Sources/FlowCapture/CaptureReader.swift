@@ -38,14 +38,12 @@ public enum CaptureReader {
             var flowtap = FlowtapAssembler()
             var foreign = ForeignAssembler()
             try PcapngParser(bytes: bytes, name: name).parse { packet, interfaces throws(CaptureError) in
-                let events = interfaces.contains {
-                    $0.linkType == PcapngBuilder.linkTypeUser0 && $0.name == "flowtap-events"
-                }
+                let events = interfaces.contains(where: isEventInterface)
                 if !events {
                     if let segment = TCPSegment(linkType: packet.interface.linkType, packet: packet.data) {
                         foreign.segment(segment, timestamp: packet.timestamp)
                     }
-                } else if packet.interface.linkType == PcapngBuilder.linkTypeUser0 {
+                } else if isEventInterface(packet.interface) {
                     try flowtap.event(packet, name: name)
                 } else if let segment = TCPSegment(linkType: packet.interface.linkType, packet: packet.data) {
                     flowtap.segment(segment, timestamp: packet.timestamp)
@@ -63,6 +61,13 @@ public enum CaptureReader {
             return foreign.finish()
         }
         throw .malformed(name, bytes.isEmpty ? "not a pcapng file (it is empty)" : "not a pcapng file")
+    }
+
+    /// flowtap's event interface: named `flowtap-events`, link type 252 (or 147, USER0).
+    private static func isEventInterface(_ interface: PcapngParser.Interface) -> Bool {
+        interface.name == PcapngBuilder.eventInterfaceName
+            && (interface.linkType == PcapngBuilder.linkTypeUpperPDU
+                || interface.linkType == PcapngBuilder.linkTypeUser0)
     }
 
     private static func merge(_ a: [CapturedSession], _ b: [CapturedSession]) -> [CapturedSession] {

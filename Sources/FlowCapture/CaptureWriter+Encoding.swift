@@ -20,7 +20,7 @@ extension CaptureWriter {
         func event(_ payload: EventPayload, direction: CaptureDirection?, comment: String) {
             payload.encoded().withUnsafeBytes { bytes in
                 out.packet(
-                    interface: 1, timestamp: time, header: [], payload: bytes,
+                    interface: 1, timestamp: time, header: EventPayload.exportedPDUHeader, payload: bytes,
                     flags: direction.map { $0 == .c2s ? 1 : 2 }, comment: comment)
             }
         }

@@ -11,8 +11,10 @@ import Synchronization
 ///
 /// The file has one Section Header Block, interface 0 (link type 101, raw IPv4/IPv6, named
 /// `flowtap`, nanosecond timestamps) for the synthesized TCP packets, and interface 1 (link type
-/// 147, `USER0`, named `flowtap-events`) for the events: each event is a packet whose payload is
-/// one line of versioned JSON (decoded by ``CaptureReader``) and whose comment says it in words.
+/// 252, Wireshark's "upper PDU export", named `flowtap-events`) for the events: each event is a
+/// packet whose payload is one line of versioned JSON, tagged for Wireshark's JSON dissector (so
+/// it is shown as a JSON tree and can be filtered, e.g. `json.value.string == "write_error"`),
+/// decoded by ``CaptureReader``, and whose comment (`frame.comment`) says it in words.
 /// Each session is a TCP conversation between the client and the server (see ``CaptureAddress``):
 /// handshake at `open`, data segments (at most 65495 bytes each, PSH on the last segment of
 /// every chunk), FIN at `shutdown`, RST at a read or write error.
@@ -57,7 +59,7 @@ public final class CaptureWriter: Sendable {
         var header = PcapngBuilder()
         header.sectionHeader(application: "flowtap")
         header.interface(linkType: PcapngBuilder.linkTypeRaw, name: "flowtap")
-        header.interface(linkType: PcapngBuilder.linkTypeUser0, name: "flowtap-events")
+        header.interface(linkType: PcapngBuilder.linkTypeUpperPDU, name: PcapngBuilder.eventInterfaceName)
         if let code = Self.writeAll(fd, header.bytes) {
             _ = posixClose(fd)
             throw .system(.cannotWrite, path: path, errno: code)

@@ -25,6 +25,29 @@ struct EventPayload: Codable, Equatable {
 
     static let version = 1
 
+    /// The tags before the JSON on the event interface (link type 252): "dissect with `json`",
+    /// end of tags. Tags are big-endian: code, length, value padded to 4 bytes.
+    static let exportedPDUHeader: [UInt8] = [0, 12, 0, 4] + Array("json".utf8) + [0, 0, 0, 0]
+
+    /// The JSON of an event packet: after the exported-PDU tags for link type 252, the whole
+    /// packet for link type 147.
+    static func json(in packet: ArraySlice<UInt8>, linkType: UInt16) throws(PayloadError) -> ArraySlice<UInt8>
+    {
+        guard linkType == PcapngBuilder.linkTypeUpperPDU else { return packet }
+        var position = packet.startIndex
+        while true {
+            guard packet.endIndex - position >= 4 else { throw PayloadError(text: "bad exported PDU tags") }
+            let code = ByteReader.network(packet, position - packet.startIndex, 2)
+            let length = Int(ByteReader.network(packet, position - packet.startIndex + 2, 2))
+            position += 4
+            if code == 0 { return packet[position...] }
+            guard packet.endIndex - position >= length else {
+                throw PayloadError(text: "bad exported PDU tags")
+            }
+            position += length
+        }
+    }
+
     var v: Int = EventPayload.version
     var session: Int
     var event: String

@@ -28,7 +28,8 @@ struct FlowtapAssembler {
         let event: CaptureEvent?
         let conversation: (client: WireEndpoint, server: WireEndpoint)?
         do {
-            payload = try EventPayload.decode(packet.data)
+            payload = try EventPayload.decode(
+                try EventPayload.json(in: packet.data, linkType: packet.interface.linkType))
             event = try payload.captureEvent()
             conversation = try payload.conversation()
         } catch {

@@ -5,7 +5,11 @@ struct PcapngBuilder {
     static let enhancedPacketType: UInt32 = 6
     static let byteOrderMagic: UInt32 = 0x1A2B_3C4D
     static let linkTypeRaw: UInt16 = 101
+    /// `LINKTYPE_USER0`: not written any more, still read as an event interface.
     static let linkTypeUser0: UInt16 = 147
+    /// `LINKTYPE_WIRESHARK_UPPER_PDU`: a few tags, then a PDU for the dissector the tags name.
+    static let linkTypeUpperPDU: UInt16 = 252
+    static let eventInterfaceName = "flowtap-events"
     static let optionComment: UInt16 = 1
     static let optionFlags: UInt16 = 2
     static let optionName: UInt16 = 2

@@ -103,7 +103,9 @@ struct CaptureReaderErrorTests {
         var withFuture = Array(bytes[0..<blocks[3]])
         var builder = PcapngBuilder()
         version.withUnsafeBytes {
-            builder.packet(interface: 1, timestamp: 5, header: [], payload: $0, flags: nil, comment: nil)
+            builder.packet(
+                interface: 1, timestamp: 5, header: EventPayload.exportedPDUHeader, payload: $0, flags: nil,
+                comment: nil)
         }
         withFuture += builder.bytes
         #expect(
@@ -111,6 +113,35 @@ struct CaptureReaderErrorTests {
                 == "s.pcapng: corrupt event payload in packet 1 at offset \(blocks[3]): "
                 + "unsupported event payload version 9"
         )
+    }
+
+    @Test("events on a USER0 (147) interface are read too; bad exported-PDU tags are an error")
+    func legacyAndBadTags() throws {
+        var builder = PcapngBuilder()
+        builder.sectionHeader(application: "flowtap")
+        builder.interface(linkType: PcapngBuilder.linkTypeRaw, name: "flowtap")
+        builder.interface(linkType: PcapngBuilder.linkTypeUser0, name: "flowtap-events")
+        Array(#"{"dir":"s2c","event":"pause","session":2,"v":1}"#.utf8).withUnsafeBytes {
+            builder.packet(interface: 1, timestamp: 7, header: [], payload: $0, flags: nil, comment: nil)
+        }
+        let sessions = try CaptureReader.read(bytes: builder.bytes, name: "old.pcapng")
+        #expect(
+            sessions == [
+                CapturedSession(
+                    id: 2, client: nil, server: nil,
+                    records: [CaptureRecord(session: 2, timestamp: 7, event: .pause(.s2c))])
+            ])
+
+        let bytes = try Self.sample()
+        let json = try #require(
+            bytes.indices.first { bytes[$0] == UInt8(ascii: "{") && bytes[$0 + 1] == UInt8(ascii: "\"") })
+        var damaged = bytes
+        damaged[json - 9] = 0xff  // the dissector-name tag's length: far beyond the packet
+        let error = Self.error(damaged)?.description
+        #expect(
+            error
+                == "s.pcapng: corrupt event payload in packet 4 at offset \(Self.boundaries(bytes)[6]): "
+                + "bad exported PDU tags")
     }
 
     @Test("random garbage, a text file and random damage never crash")

@@ -113,6 +113,28 @@ struct CaptureTsharkTests {
         #expect(flagged == "")
     }
 
+    @Test("event packets are dissected as JSON; a clean capture has no warnings at all")
+    func eventsAreJSON() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let clean = directory.file("clean.pcapng")
+        _ = try writeCapture(Self.cleanSessions(), to: clean)
+        #expect(try tshark(["-r", clean, "-Y", "_ws.expert.severity >= 0x00600000"]) == "")
+        #expect(try tshark(["-r", clean, "-Y", "_ws.malformed"]) == "")
+        let closes = try tshark(["-r", clean, "-Y", "json.member_with_value == \"event:close\""]) ?? ""
+        #expect(closes.split(separator: "\n").count == 3)
+
+        let path = directory.file("events.pcapng")
+        _ = try writeCapture(
+            timed([
+                (4, .open(client: .ip(host: "127.0.0.1", port: 5), server: .unix(path: "/tmp/s"))),
+                (4, .writeError(.c2s, "broken pipe")),
+            ]), to: path)
+        let fields = ["-T", "fields", "-e", "frame.comment", "-e", "json.value.string"]
+        let text = try tshark(["-r", path, "-Y", "json.value.string == \"write_error\""] + fields)
+        #expect(text == "flowtap #4 c2s: write error: broken pipe\tc2s,broken pipe,write_error\n")
+    }
+
     @Test("an HTTP exchange is dissected as HTTP")
     func httpIsDissected() throws {
         let directory = try TemporaryDirectory()
