@@ -4,7 +4,9 @@ import NIOCore
 ///
 /// Data and the TCP-visible events (open, shutdown, errors) are written as synthesized TCP
 /// packets; every event also travels on the capture's event interface, so a ``CaptureReader``
-/// gives back exactly the events that were written.
+/// gives back exactly the events that were written — except that error and note texts longer
+/// than 32 KiB (UTF-8) and addresses longer than 4 KiB are cut and end in "…", so that
+/// Wireshark can still open the capture.
 public enum CaptureEvent: Sendable, Equatable {
     /// The session started: the client connected and the connection to the server succeeded.
     case open(client: CaptureAddress, server: CaptureAddress)

@@ -21,7 +21,8 @@ import Synchronization
 ///
 /// Thread-safe: records from many sessions may be written at once; each record's blocks are
 /// written together with `write(2)` before ``write(_:)`` returns, so a crash keeps every whole
-/// block and a slow disk pushes back on the callers.
+/// block and a slow disk pushes back on the callers. Writing to a pipe whose reader has gone
+/// raises `SIGPIPE` unless the process ignores it (SwiftNIO does, process-wide).
 public final class CaptureWriter: Sendable {
     private struct State: ~Copyable {
         var descriptor: Int32

@@ -63,7 +63,28 @@ struct EventPayload: Codable, Equatable {
         self.event = event
     }
 
-    /// The payload of `event` (not `.data`, which is carried by TCP).
+    /// The longest error or note text kept, in UTF-8 bytes; longer ones are cut and end in "…".
+    /// With addresses cut at ``maxAddress``, an event packet stays under Wireshark's 256 KiB
+    /// packet limit even if every character needs a six-byte JSON escape.
+    static let maxText = 32 * 1024
+    /// The longest host or socket path kept (Unix socket paths are at most 108 bytes).
+    static let maxAddress = 4 * 1024
+
+    /// `text`, cut at a character boundary to at most `limit` UTF-8 bytes plus "…".
+    static func clip(_ text: String, _ limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var kept = String.UnicodeScalarView()
+        var count = 0
+        for scalar in text.unicodeScalars {
+            count += String(scalar).utf8.count
+            if count > limit { break }
+            kept.append(scalar)
+        }
+        return String(kept) + "…"
+    }
+
+    /// The payload of `event` (not `.data`, which is carried by TCP). Texts longer than
+    /// ``maxText`` and addresses longer than ``maxAddress`` are cut.
     init(session: Int, event: CaptureEvent, tcp: (client: WireEndpoint, server: WireEndpoint)?) {
         self.init(session: session, event: "")
         if let tcp { self.tcp = Conversation(client: tcp.client.description, server: tcp.server.description) }
@@ -75,7 +96,7 @@ struct EventPayload: Codable, Equatable {
         case .connectError(let s, let e):
             self.event = "connect_error"
             server = Address(s)
-            error = e
+            error = Self.clip(e, Self.maxText)
         case .data(let d, _):
             self.event = "data"
             dir = d.rawValue
@@ -83,16 +104,16 @@ struct EventPayload: Codable, Equatable {
         case .shutdown(let d): set("shutdown", d)
         case .readError(let d, let e):
             set("read_error", d)
-            error = e
+            error = Self.clip(e, Self.maxText)
         case .writeError(let d, let e):
             set("write_error", d)
-            error = e
+            error = Self.clip(e, Self.maxText)
         case .pause(let d): set("pause", d)
         case .resume(let d): set("resume", d)
         case .step(let d): set("step", d)
         case .note(let t):
             self.event = "note"
-            text = t
+            text = Self.clip(t, Self.maxText)
         case .close: self.event = "close"
         }
     }
@@ -211,8 +232,10 @@ struct EventPayload: Codable, Equatable {
 extension EventPayload.Address {
     init(_ address: CaptureAddress) {
         switch address {
-        case .ip(let host, let port): self.init(ip: host, port: port, unix: nil)
-        case .unix(let path): self.init(ip: nil, port: nil, unix: path)
+        case .ip(let host, let port):
+            self.init(ip: EventPayload.clip(host, EventPayload.maxAddress), port: port, unix: nil)
+        case .unix(let path):
+            self.init(ip: nil, port: nil, unix: EventPayload.clip(path, EventPayload.maxAddress))
         }
     }
 }

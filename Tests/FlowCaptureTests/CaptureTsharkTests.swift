@@ -135,6 +135,37 @@ struct CaptureTsharkTests {
         #expect(text == "flowtap #4 c2s: write error: broken pipe\tc2s,broken pipe,write_error\n")
     }
 
+    @Test("very long texts are cut, so that Wireshark still opens the capture")
+    func longTextsAreCut() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let long = String(repeating: "\u{1}é", count: 100_000)
+        let path = directory.file("long.pcapng")
+        _ = try writeCapture(
+            timed([
+                (
+                    1,
+                    .open(
+                        client: .unix(path: String(repeating: "p", count: 10_000)), server: .unix(path: "/s"))
+                ),
+                (1, .note(long)), (1, .readError(.c2s, long)),
+            ]), to: path)
+        let sessions = try CaptureReader.read(path: path)
+        let records = try #require(sessions.first?.records)
+        guard case .note(let note) = records[1].event, case .readError(.c2s, let error) = records[2].event,
+            case .open(.unix(let client), _) = records[0].event
+        else {
+            Issue.record("unexpected records \(records)")
+            return
+        }
+        #expect(note == error)
+        #expect(note.hasSuffix("…") && note.utf8.count <= EventPayload.maxText + 3)
+        #expect(long.hasPrefix(note.dropLast()))
+        #expect(client.utf8.count == EventPayload.maxAddress + 3)
+        let lines = try tshark(["-r", path, "-T", "fields", "-e", "frame.number"]) ?? ""
+        #expect(lines.split(separator: "\n").count == 7)  // handshake, open, note, RST, read error
+    }
+
     @Test("an HTTP exchange is dissected as HTTP")
     func httpIsDissected() throws {
         let directory = try TemporaryDirectory()
