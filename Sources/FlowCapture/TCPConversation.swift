@@ -26,21 +26,18 @@ struct TCPConversation {
     static let psh: UInt8 = 0x08
     static let ack: UInt8 = 0x10
 
-    let session: Int
+    /// The client's and the server's endpoints, indexed by ``Side``.
     let endpoints: [WireEndpoint]
     private var nextSeq: [UInt32]
     private var unacked: [UInt64] = [0, 0]
     private var ipID: [UInt16] = [0, 0]
 
+    /// A conversation whose initial sequence numbers are derived from the session id.
     init(session: Int, client: WireEndpoint, server: WireEndpoint) {
-        self.session = session
         self.endpoints = [client, server]
         let mixed = UInt64(bitPattern: Int64(session)) &* 0x9E37_79B9_7F4A_7C15
         nextSeq = [UInt32(truncatingIfNeeded: mixed >> 32), UInt32(truncatingIfNeeded: mixed)]
     }
-
-    var client: WireEndpoint { endpoints[0] }
-    var server: WireEndpoint { endpoints[1] }
 
     /// SYN, SYN/ACK, ACK; `comment` goes on the SYN.
     mutating func handshake(at timestamp: UInt64, comment: String, into out: inout PcapngBuilder) {
