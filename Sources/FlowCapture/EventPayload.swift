@@ -25,9 +25,11 @@ struct EventPayload: Codable, Equatable {
 
     static let version = 1
 
-    /// The tags before the JSON on the event interface (link type 252): "dissect with `json`",
-    /// end of tags. Tags are big-endian: code, length, value padded to 4 bytes.
-    static let exportedPDUHeader: [UInt8] = [0, 12, 0, 4] + Array("json".utf8) + [0, 0, 0, 0]
+    /// The tags before the JSON on the event interface (link type 252): "dissect with `json`"
+    /// (tag 12), "protocol column `flowtap`" (tag 33, shown as "flowtap/JSON"), end of tags (0).
+    /// Tags are big-endian: code, length, value padded to 4 bytes.
+    static let exportedPDUHeader: [UInt8] =
+        [0, 12, 0, 4] + Array("json".utf8) + [0, 33, 0, 8] + Array("flowtap\u{0}".utf8) + [0, 0, 0, 0]
 
     /// The JSON of an event packet: after the exported-PDU tags for link type 252, the whole
     /// packet for link type 147.

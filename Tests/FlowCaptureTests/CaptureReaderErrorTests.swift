@@ -136,7 +136,7 @@ struct CaptureReaderErrorTests {
         let json = try #require(
             bytes.indices.first { bytes[$0] == UInt8(ascii: "{") && bytes[$0 + 1] == UInt8(ascii: "\"") })
         var damaged = bytes
-        damaged[json - 9] = 0xff  // the dissector-name tag's length: far beyond the packet
+        damaged[json - 21] = 0xff  // the dissector-name tag's length: far beyond the packet
         let error = Self.error(damaged)?.description
         #expect(
             error

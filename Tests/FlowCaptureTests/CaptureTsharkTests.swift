@@ -133,6 +133,8 @@ struct CaptureTsharkTests {
         let fields = ["-T", "fields", "-e", "frame.comment", "-e", "json.value.string"]
         let text = try tshark(["-r", path, "-Y", "json.value.string == \"write_error\""] + fields)
         #expect(text == "flowtap #4 c2s: write error: broken pipe\tc2s,broken pipe,write_error\n")
+        let protocols = try tshark(["-r", path, "-Y", "json", "-T", "fields", "-e", "_ws.col.Protocol"])
+        #expect(protocols == "flowtap/JSON\nflowtap/JSON\n")
     }
 
     @Test("very long texts are cut, so that Wireshark still opens the capture")
