@@ -93,6 +93,13 @@ struct CaptureTsharkTests {
         #expect(fin == "1\t0\t10.0.0.1\n")
         guard let rst = try tshark(["-r", path, "-Y", "tcp.flags.reset == 1"] + fields) else { return }
         #expect(rst == "0\t1\t10.0.0.1\n0\t1\t10.0.0.2\n")
+        // epb_flags: the client's packets inbound (01), the server's outbound (10).
+        let directions =
+            try tshark([
+                "-r", path, "-Y", "tcp", "-T", "fields", "-e", "ip.src", "-e", "frame.packet_flags_direction",
+            ]) ?? ""
+        let pairs = Set(directions.split(separator: "\n").map(String.init))
+        #expect(pairs == ["10.0.0.1\t0x00000001", "10.0.0.2\t0x00000002"])
         let commentFields = ["-Y", "frame.comment", "-T", "fields", "-e", "frame.comment"]
         guard let comments = try tshark(["-r", path] + commentFields) else { return }
         let lines = comments.split(separator: "\n").map(String.init)
