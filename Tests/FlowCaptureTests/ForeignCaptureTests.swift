@@ -107,4 +107,30 @@ struct ForeignCaptureTests {
         }
         Self.check(try CaptureReader.read(bytes: builder.bytes, name: "t.pcapng"), microseconds: true)
     }
+
+    @Test("random packets on every link type never crash the decoder or the assembler")
+    func randomPackets() throws {
+        var random = SeededRandom(seed: 3)
+        var assembler = ForeignAssembler()
+        let valid = try Self.packets(Self.records).map(\.1)
+        for round in 0..<3000 {
+            var packet: [UInt8]
+            if round % 2 == 0 {
+                packet = random.bytes(Int(random.next() % 120))
+            } else {
+                packet = valid[Int(random.next() % UInt64(valid.count))]
+                for _ in 0..<(1 + random.next() % 4) {
+                    packet[Int(random.next() % UInt64(packet.count))] = UInt8(
+                        truncatingIfNeeded: random.next())
+                }
+                packet = Array(packet.prefix(Int(random.next() % UInt64(packet.count + 1))))
+            }
+            for linkType: UInt16 in [0, 1, 101, 108, 113, 228, 229, 276] {
+                if let segment = TCPSegment(linkType: linkType, packet: packet[...]) {
+                    assembler.segment(segment, timestamp: UInt64(round))
+                }
+            }
+        }
+        _ = assembler.finish()
+    }
 }
