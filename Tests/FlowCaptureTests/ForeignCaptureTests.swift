@@ -108,6 +108,46 @@ struct ForeignCaptureTests {
         Self.check(try CaptureReader.read(bytes: builder.bytes, name: "t.pcapng"), microseconds: true)
     }
 
+    @Test("reordered and retransmitted segments are put right; a lost one is a note")
+    func reorderedSegments() throws {
+        let big = ByteBuffer(bytes: (0..<300_000).map { UInt8(truncatingIfNeeded: $0 % 251) })
+        let records = timed([
+            (1, .open(client: .ip(host: "10.0.0.1", port: 40_000), server: .ip(host: "10.0.0.2", port: 80))),
+            (1, .data(.c2s, big)),
+            (1, .eof(.c2s)), (1, .shutdown(.c2s)),
+        ])
+        let packets = try Self.packets(records).map(\.1)
+        // 0–2 handshake, 3–7 data (65495 bytes each but the last), 8 FIN.
+        #expect(packets.count == 9)
+        func pcap(_ order: [Int]) -> [UInt8] {
+            var file: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0] + [UInt8](repeating: 0, count: 8)
+            file += [0, 0, 4, 0, 101, 0, 0, 0]
+            for index in order {
+                let count = UInt32(packets[index].count)
+                let length = (0..<4).map { UInt8(truncatingIfNeeded: count >> (8 * $0)) }
+                file += [UInt8](repeating: 0, count: 8) + length + length + packets[index]
+            }
+            return file
+        }
+        func c2s(_ session: CapturedSession) -> [UInt8] {
+            session.records.reduce(into: []) { bytes, record in
+                if case .data(.c2s, let buffer) = record.event { bytes += buffer.readableBytesView }
+            }
+        }
+        let shuffled = try CaptureReader.read(bytes: pcap([0, 1, 2, 5, 3, 3, 7, 4, 6, 5, 8]), name: "r.pcap")
+        #expect(shuffled.count == 1)
+        #expect(c2s(shuffled[0]) == Array(big.readableBytesView))
+        #expect(shuffled[0].records.last?.event == .shutdown(.c2s))
+        #expect(!shuffled[0].records.contains { if case .note = $0.event { true } else { false } })
+
+        let lost = try CaptureReader.read(bytes: pcap([0, 1, 2, 3, 5, 6, 7, 8]), name: "l.pcap")
+        #expect(lost[0].records.contains { $0.event == .note("c2s: 65495 bytes not captured") })
+        var expected = Array(big.readableBytesView)
+        expected.removeSubrange(65_495..<2 * 65_495)
+        #expect(c2s(lost[0]) == expected)
+        #expect(lost[0].records.last?.event == .shutdown(.c2s))
+    }
+
     @Test("random packets on every link type never crash the decoder or the assembler")
     func randomPackets() throws {
         var random = SeededRandom(seed: 3)
