@@ -6,10 +6,10 @@ import NIOCore
 /// The client is the sender of the SYN (or the receiver of the SYN/ACK; failing both, the side
 /// with the higher port). Each session starts with `open`; each segment's new bytes become a
 /// `data` record of its direction: retransmitted bytes are dropped, a segment that comes early
-/// waits (up to ``maxEarlyBytes`` in ``maxEarlySegments`` a direction) for the ones before it, and a gap that is never
-/// filled becomes a `note` ("c2s: 512 bytes not captured"). A FIN becomes `shutdown` of the
-/// sender's direction; an RST becomes `readError(…, "connection reset by peer")` of the sender's
-/// direction. A SYN on a finished conversation starts a new session.
+/// waits (up to ``maxEarlyBytes`` in ``maxEarlySegments`` a direction) for the ones before it,
+/// and a gap that is never filled becomes a `note` ("c2s: 512 bytes not captured"). A FIN
+/// becomes `shutdown` of the sender's direction; an RST becomes `readError(…, "connection reset
+/// by peer")` of the sender's direction. A SYN on a finished conversation starts a new session.
 struct ForeignAssembler {
     private struct Key: Hashable {
         var a: WireEndpoint
