@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Loads a capture back into sessions.
+///
+/// A flowtap capture (one with the `flowtap-events` interface) gives back exactly the records
+/// that were written: events from the event interface, data chunks rebuilt from the TCP
+/// segments, with their nanosecond timestamps. A file cut at a block boundary (a crash) reads
+/// as far as it goes (a data chunk cut short comes back shorter).
+///
+/// Other captures — pcapng or classic pcap from tcpdump or Wireshark, with Ethernet (VLAN tags
+/// skipped), raw IP, Linux cooked or loopback link types, IPv4 or IPv6 — are read as TCP
+/// conversations, numbered from 1 in order of appearance: the SYN's sender is the client (else
+/// the receiver of the SYN/ACK, else the side with the higher port); a session starts with
+/// `open`; each segment's new bytes are a `data` record (retransmitted bytes are dropped, a gap
+/// is a `note`); a FIN is `shutdown` of the sender's direction; an RST is
+/// `readError(…, "connection reset by peer")` of the sender's direction. Foreign sessions have
+/// no `close` record. Sessions come back ordered by id.
+public enum CaptureReader {
+    /// Reads the capture at `path`.
+    ///
+    /// - Throws: ``CaptureError`` `.cannotRead` when the file cannot be read (the system's
+    ///   reason), `.malformed` when it is not a capture or is damaged (see ``read(bytes:name:)``).
+    public static func read(path: String) throws(CaptureError) -> [CapturedSession] {
+        try read(bytes: try load(path), name: path)
+    }
+
+    /// Reads a capture from memory; `name` is used in error messages.
+    ///
+    /// - Throws: ``CaptureError`` `.malformed`, with a reason such as "not a pcapng file",
+    ///   "truncated block at offset 1234", "bad block length 13 at offset 28",
+    ///   "unsupported pcapng version 2.0 at offset 0", or "corrupt event payload in packet 7 …".
+    public static func read(bytes: [UInt8], name: String) throws(CaptureError) -> [CapturedSession] {
+        if PcapngParser.recognizes(bytes) {
+            var flowtap = FlowtapAssembler()
+            var foreign = ForeignAssembler()
+            try PcapngParser(bytes: bytes, name: name).parse { packet, interfaces throws(CaptureError) in
+                let events = interfaces.contains(where: isEventInterface)
+                if !events {
+                    if let segment = TCPSegment(linkType: packet.interface.linkType, packet: packet.data) {
+                        foreign.segment(segment, timestamp: packet.timestamp)
+                    }
+                } else if isEventInterface(packet.interface) {
+                    try flowtap.event(packet, name: name)
+                } else if let segment = TCPSegment(linkType: packet.interface.linkType, packet: packet.data) {
+                    flowtap.segment(segment, timestamp: packet.timestamp)
+                }
+            }
+            return merge(flowtap.finish(), foreign.finish())
+        }
+        if let parser = PcapParser(bytes: bytes, name: name) {
+            var foreign = ForeignAssembler()
+            try parser.parse { linkType, timestamp, data in
+                if let segment = TCPSegment(linkType: linkType, packet: data) {
+                    foreign.segment(segment, timestamp: timestamp)
+                }
+            }
+            return foreign.finish()
+        }
+        throw .malformed(name, bytes.isEmpty ? "not a pcapng file (it is empty)" : "not a pcapng file")
+    }
+
+    /// flowtap's event interface: named `flowtap-events`, link type 252 (or 147, USER0).
+    private static func isEventInterface(_ interface: PcapngParser.Interface) -> Bool {
+        interface.name == PcapngBuilder.eventInterfaceName
+            && (interface.linkType == PcapngBuilder.linkTypeUpperPDU
+                || interface.linkType == PcapngBuilder.linkTypeUser0)
+    }
+
+    private static func merge(_ a: [CapturedSession], _ b: [CapturedSession]) -> [CapturedSession] {
+        guard !b.isEmpty else { return a }
+        guard !a.isEmpty else { return b }
+        let offset = (a.map(\.id).max() ?? 0)
+        return a
+            + b.map { session in
+                var session = session
+                session.id = session.id &+ offset
+                session.records = session.records.map {
+                    CaptureRecord(session: session.id, timestamp: $0.timestamp, event: $0.event)
+                }
+                return session
+            }
+    }
+
+    /// The file's bytes, read straight into one array (sized by `fstat` for a regular file, grown
+    /// by doubling for anything else).
+    private static func load(_ path: String) throws(CaptureError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(.cannotRead, path: path, errno: errno) }
+        defer { _ = close(fd) }
+        var info = stat()
+        let size = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
+        // One spare byte, so that the end of a regular file is seen without growing the array.
+        var bytes = [UInt8](repeating: 0, count: max(size + 1, 1 << 16))
+        var count = 0
+        while true {
+            if count == bytes.count {
+                bytes += [UInt8](repeating: 0, count: bytes.count)
+            }
+            let n = bytes.withUnsafeMutableBytes {
+                posixRead(fd, UnsafeMutableRawBufferPointer(rebasing: $0[count...]))
+            }
+            if n > 0 {
+                count += n
+            } else if n == 0 {
+                bytes.removeSubrange(count...)
+                return bytes
+            } else if errno != EINTR {
+                throw .system(.cannotRead, path: path, errno: errno)
+            }
+        }
+    }
+}
+
+private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
+    read(fd, buffer.baseAddress, buffer.count)
+}

@@ -1,1 +1,0 @@
-// FlowCapture: module under construction; see DESIGN.md §1.

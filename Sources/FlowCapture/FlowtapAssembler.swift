@@ -1,0 +1,110 @@
+import NIOCore
+
+/// Rebuilds the records of a capture written by ``CaptureWriter``: events from the event
+/// interface, data chunks from the TCP segments (a chunk ends at PSH), in file order.
+struct FlowtapAssembler {
+    private struct Key: Hashable {
+        var client: WireEndpoint
+        var server: WireEndpoint
+    }
+
+    private struct Pending {
+        var timestamp: UInt64
+        var buffer: ByteBuffer
+    }
+
+    private struct Stream: Hashable {
+        var session: Int
+        var direction: CaptureDirection
+    }
+
+    private var sessions: [Int: CapturedSession] = [:]
+    private var conversations: [Key: Int] = [:]
+    private var pending: [Stream: Pending] = [:]
+
+    /// Takes one event packet.
+    mutating func event(_ packet: PcapngParser.Packet, name: String) throws(CaptureError) {
+        let payload: EventPayload
+        let event: CaptureEvent?
+        let conversation: (client: WireEndpoint, server: WireEndpoint)?
+        do {
+            payload = try EventPayload.decode(
+                try EventPayload.json(in: packet.data, linkType: packet.interface.linkType))
+            event = try payload.captureEvent()
+            conversation = try payload.conversation()
+        } catch {
+            throw .malformed(
+                name,
+                "corrupt event payload in packet \(packet.number) at offset \(packet.offset): \(error.text)")
+        }
+        let id = payload.session
+        if let conversation {
+            conversations[Key(client: conversation.client, server: conversation.server)] = id
+        }
+        guard let event else { return }
+        // Taken out of the dictionary, so that appending does not copy the records.
+        var session =
+            sessions.removeValue(forKey: id) ?? CapturedSession(id: id, client: nil, server: nil, records: [])
+        switch event {
+        case .open(let client, let server):
+            session.client = client
+            session.server = server
+        case .connectError(let server, _):
+            session.server = server
+        default:
+            break
+        }
+        session.records.append(CaptureRecord(session: id, timestamp: packet.timestamp, event: event))
+        sessions[id] = session
+    }
+
+    /// Takes one TCP segment; segments of unknown conversations and those without data are ignored.
+    mutating func segment(_ segment: TCPSegment, timestamp: UInt64) {
+        guard !segment.has(TCPConversation.syn | TCPConversation.fin | TCPConversation.rst),
+            !segment.payload.isEmpty || segment.has(TCPConversation.psh)
+        else { return }
+        let id: Int
+        let direction: CaptureDirection
+        if let found = conversations[Key(client: segment.source, server: segment.destination)] {
+            (id, direction) = (found, .c2s)
+        } else if let found = conversations[Key(client: segment.destination, server: segment.source)] {
+            (id, direction) = (found, .s2c)
+        } else {
+            return
+        }
+        let stream = Stream(session: id, direction: direction)
+        let push = segment.has(TCPConversation.psh)
+        if push && pending[stream] == nil {
+            append(stream, Pending(timestamp: timestamp, buffer: ByteBuffer(bytes: segment.payload)))
+            return
+        }
+        // Taken out of the dictionary, so that appending does not copy it.
+        var chunk = pending.removeValue(forKey: stream) ?? Pending(timestamp: timestamp, buffer: ByteBuffer())
+        chunk.buffer.writeBytes(segment.payload)
+        if push {
+            append(stream, chunk)
+        } else {
+            pending[stream] = chunk
+        }
+    }
+
+    private mutating func append(_ stream: Stream, _ chunk: Pending) {
+        let id = stream.session
+        let record = CaptureRecord(
+            session: id, timestamp: chunk.timestamp, event: .data(stream.direction, chunk.buffer))
+        sessions[id, default: CapturedSession(id: id, client: nil, server: nil, records: [])].records.append(
+            record)
+    }
+
+    /// The sessions by id; a chunk cut short by the end of the file is kept as a last, shorter chunk.
+    mutating func finish() -> [CapturedSession] {
+        let order = CaptureDirection.allCases
+        let cut = pending.sorted {
+            ($0.key.session, order.firstIndex(of: $0.key.direction)!)
+                < ($1.key.session, order.firstIndex(of: $1.key.direction)!)
+        }
+        for (stream, chunk) in cut { append(stream, chunk) }
+        pending = [:]
+        return sessions.values.sorted { $0.id < $1.id }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import NIOCore
+import Testing
+
+@testable import FlowCapture
+
+@Suite("Writer: file mode, failures, concurrency")
+struct CaptureWriterTests {
+    private static func mode(_ path: String) -> mode_t {
+        var info = stat()
+        _ = stat(path, &info)
+        return info.st_mode & 0o7777
+    }
+
+    private static let record = CaptureRecord(
+        session: 1, timestamp: 1, event: .data(.c2s, ByteBuffer(string: "x")))
+
+    @Test("a new capture has mode 0600, and so does an existing 0644 file it replaces")
+    func modeIs0600() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let fresh = directory.file("new.pcapng")
+        try CaptureWriter(path: fresh).close()
+        #expect(Self.mode(fresh) == 0o600)
+
+        let existing = directory.file("old.pcapng")
+        #expect(
+            FileManager.default.createFile(atPath: existing, contents: Data(repeating: 65, count: 100_000)))
+        #expect(chmod(existing, 0o644) == 0)
+        let writer = try CaptureWriter(path: existing)
+        #expect(Self.mode(existing) == 0o600)
+        try writer.close()
+        // The old contents are gone: the file is just a fresh, readable capture.
+        #expect(try CaptureReader.read(path: existing) == [])
+    }
+
+    @Test("a capture in a missing directory fails at once, naming the path")
+    func missingDirectory() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("gone/s.pcapng")
+        directory.cleanup()
+        let expected = CaptureError(
+            .cannotCreate, path: path, reason: "no such file or directory", errno: ENOENT)
+        #expect(throws: expected) { try CaptureWriter(path: path) }
+        #expect(expected.description == "cannot create capture \(path): no such file or directory")
+    }
+
+    @Test("a full disk fails the write; the writer stays failed and closes quietly")
+    func diskFull() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("full.pcapng")
+        let writer = try CaptureWriter(path: path)
+        try writer.write(Self.record)
+        // Point the writer's descriptor at /dev/full: every write(2) now fails with ENOSPC.
+        let full = open("/dev/full", O_WRONLY)
+        try #require(full >= 0)
+        writer.withDescriptor { _ = dup2(full, $0) }
+        close(full)
+        let expected = CaptureError(
+            .cannotWrite, path: path, reason: "no space left on device", errno: ENOSPC)
+        #expect(throws: expected) { try writer.write(Self.record) }
+        #expect(throws: expected) { try writer.write(Self.record) }
+        #expect(throws: expected) { try writer.flush() }
+        #expect(expected.description == "cannot write capture \(path): no space left on device")
+        try writer.close()
+        try writer.close()
+    }
+
+    @Test("writing to /dev/full fails at creation and leaves the device's mode alone")
+    func deviceIsNotChmodded() throws {
+        let before = Self.mode("/dev/full")
+        #expect(
+            throws: CaptureError(
+                .cannotWrite, path: "/dev/full", reason: "no space left on device", errno: ENOSPC)
+        ) {
+            try CaptureWriter(path: "/dev/full")
+        }
+        #expect(Self.mode("/dev/full") == before)
+    }
+
+    @Test("writes after close throw; close twice is fine")
+    func writeAfterClose() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("closed.pcapng")
+        let writer = try CaptureWriter(path: path)
+        #expect(writer.path == path)
+        try writer.close()
+        try writer.close()
+        #expect(throws: CaptureError(.closed, path: path, reason: "the capture is closed")) {
+            try writer.write(Self.record)
+        }
+    }
+
+    @Test("many sessions writing at once give whole, ordered sessions")
+    func concurrentWriters() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.file("concurrent.pcapng")
+        let writer = try CaptureWriter(path: path)
+        let sessions = 16
+        let all = try await withThrowingTaskGroup(of: [CaptureRecord].self) { group in
+            for id in 1...sessions {
+                group.addTask {
+                    var random = SeededRandom(seed: UInt64(id))
+                    var records = [
+                        CaptureRecord(
+                            session: id, timestamp: UInt64(id) << 20,
+                            event: .open(
+                                client: .ip(host: "127.0.0.1", port: 30_000 + id), server: .unix(path: "/s")))
+                    ]
+                    for step in 1...30 {
+                        let direction: CaptureDirection = step % 3 == 0 ? .s2c : .c2s
+                        let chunk = ByteBuffer(bytes: random.bytes(1 + Int(random.next() % 5000)))
+                        records.append(
+                            CaptureRecord(
+                                session: id, timestamp: UInt64(id) << 20 + UInt64(step),
+                                event: .data(direction, chunk)))
+                    }
+                    records.append(
+                        CaptureRecord(session: id, timestamp: UInt64(id) << 20 + 99, event: .close))
+                    for record in records { try writer.write(record) }
+                    return records
+                }
+            }
+            var all: [CaptureRecord] = []
+            for try await records in group { all += records }
+            return all
+        }
+        try writer.close()
+        #expect(try CaptureReader.read(path: path) == expectedSessions(all))
+    }
+}
