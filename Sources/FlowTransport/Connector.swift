@@ -17,24 +17,31 @@ public enum Connector {
     }
 
     /// ``connect(_:)`` on a given event loop, e.g. the ``SocketFlow/eventLoop`` of the client
-    /// a proxy serves, so that both flows of a session share one thread; nil picks one.
+    /// a proxy serves, so that both flows of a session share one thread; nil picks one of the
+    /// shared group. The loop must be one of SwiftNIO's POSIX event loops (as every
+    /// ``SocketFlow/eventLoop`` is); another kind throws a ``TransportError``.
     public static func connect(
         _ address: Address, on eventLoop: (any EventLoop)?
     ) async throws(TransportError) -> SocketFlow {
         let action = "cannot connect to \(address.endpointText)"
-        let bootstrap = ClientBootstrap(group: eventLoop ?? TransportTuning.group.next())
+        guard let bootstrap = ClientBootstrap(validatingGroup: eventLoop ?? TransportTuning.group.next())
+        else {
+            throw TransportError(action: action, reason: "not a SwiftNIO POSIX event loop")
+        }
+        let configured =
+            bootstrap
             .connectTimeout(TransportTuning.connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelOption(.recvAllocator, value: TransportTuning.recvAllocator)
         do {
             switch address {
             case .tcp(let host, let port):
-                let core = try await bootstrap.connect(host: host, port: port) { channel in
+                let core = try await configured.connect(host: host, port: port) { channel in
                     SocketFlowCore.install(on: channel)
                 }
                 return SocketFlow(core: core, socketPath: nil)
             case .unix(let path):
-                let core = try await bootstrap.connect(unixDomainSocketPath: path) { channel in
+                let core = try await configured.connect(unixDomainSocketPath: path) { channel in
                     SocketFlowCore.install(on: channel)
                 }
                 return SocketFlow(core: core, socketPath: path)

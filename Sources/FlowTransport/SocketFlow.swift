@@ -54,6 +54,12 @@ public final class SocketFlow: ShutdownableFlow, CustomStringConvertible {
         self.remoteAddress = channel.remoteAddress?.flowText ?? unnamed
     }
 
+    /// A flow dropped without ``close()`` or ``reset()`` closes its socket, so that no file
+    /// descriptor leaks (bytes still queued may then be lost).
+    deinit {
+        core.channel.close(promise: nil)
+    }
+
     /// `LOCAL <-> REMOTE`.
     public var description: String { "\(localAddress) <-> \(remoteAddress)" }
 
