@@ -26,7 +26,7 @@ final class AcceptQueue: Sendable {
             return (nil, false)
         }
         if let waiter = outcome.0 { waiter.resume(returning: .success(flow)) }
-        if outcome.1 { flow.core.channel.close(promise: nil) }
+        if outcome.1 { flow.core.abandon() }
     }
 
     /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits).
@@ -79,6 +79,6 @@ final class AcceptQueue: Sendable {
             return (state.waiters.map(\.continuation), Array(state.flows))
         }
         for waiter in waiters { waiter.resume(returning: .success(nil)) }
-        for flow in flows { flow.core.channel.close(promise: nil) }
+        for flow in flows { flow.core.abandon() }
     }
 }

@@ -57,7 +57,7 @@ public final class SocketFlow: ShutdownableFlow, CustomStringConvertible {
     /// A flow dropped without ``close()`` or ``reset()`` closes its socket, so that no file
     /// descriptor leaks (bytes still queued may then be lost).
     deinit {
-        core.channel.close(promise: nil)
+        core.abandon()
     }
 
     /// `LOCAL <-> REMOTE`.
@@ -116,6 +116,27 @@ public final class SocketFlow: ShutdownableFlow, CustomStringConvertible {
     /// closes at once); ``reset()`` is the abrupt way. Harmless to call twice.
     public func close() async {
         await core.close()
+    }
+
+    /// ``close()``, but if the peer has not closed its side within `limit`, the connection is
+    /// aborted with ``reset()`` instead: a bounded close for shutting down, or for peers that
+    /// keep a half-closed connection open.
+    public func close(waitingAtMost limit: Duration) async {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.close()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            if await group.next() == false {
+                // Fails the queued writes and closes the channel, which ends the waiting close.
+                await self.reset()
+            }
+            group.cancelAll()
+        }
     }
 
     /// Aborts the connection: TCP sends RST (SO_LINGER 0 then close) and drops queued bytes

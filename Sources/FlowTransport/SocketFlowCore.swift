@@ -386,6 +386,18 @@ final class SocketFlowCore: Sendable {
         try? await channel.closeFuture.get()
     }
 
+    /// Closes the channel of a flow nobody will use (dropped, or never handed out).
+    func abandon() {
+        let waiters = state.withLock { state in
+            if state.outboundIsOpen { state.outbound = .shut }
+            state.inbound = .shutByUs
+            _ = state.dropChunks()
+            return state.takeWaiters()
+        }
+        waiters.resume()
+        channel.close(promise: nil)
+    }
+
     // MARK: Events from the event loop (SocketFlowHandler)
 
     /// Whether the pipeline's next socket read must wait (the queue is over its high watermark).
@@ -433,12 +445,17 @@ final class SocketFlowCore: Sendable {
         waiters.resume()
     }
 
+    /// The channel closed. When we did not close it and no failure was reported, NIO closed it
+    /// on the socket's error notification (EPOLLHUP/EPOLLERR), whose errno it does not pass
+    /// on to handlers; it is then a reset (NIO's own default for that path is ECONNRESET).
     func becameInactive() {
         let waiters = state.withLock { state in
             state.active = false
             state.peerEnded = true
             if state.outboundIsOpen {
-                state.outbound = .failed(state.failure ?? FlowError("connection closed"))
+                let reset = FlowError(ErrorText.reason(errno: ECONNRESET), errno: ECONNRESET)
+                if state.failure == nil { state.failure = reset }
+                state.outbound = .failed(state.failure ?? reset)
             }
             if state.inboundIsOpen {
                 state.inbound = state.failure.map { .failed($0) } ?? .eof

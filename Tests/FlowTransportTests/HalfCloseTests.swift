@@ -118,3 +118,33 @@ extension SocketTests {
         }
     }
 }
+
+extension SocketTests.HalfClose {
+    @Test func boundedCloseResetsAPeerThatStaysOpen() async throws {
+        let connection = try await Connection.open()
+        let (client, server) = (connection.client, connection.server)
+        try await within(10, "bounded close") { () async throws -> Void in
+            try await client.write(buffer("last words"))
+            // The server never closes: the client's close gives up and resets.
+            await client.close(waitingAtMost: .milliseconds(200))
+            #expect(try await readAll(server) == Array("last words".utf8))
+            // The FIN came first, then the reset: the server's writes now fail.
+            var failure: WriteError?
+            for _ in 0..<200 where failure == nil {
+                do throws(WriteError) {
+                    try await server.write(buffer("anyone?"))
+                } catch {
+                    failure = error
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            guard case .failed(let error) = failure else {
+                Issue.record("expected WriteError.failed, got \(String(describing: failure))")
+                return
+            }
+            #expect(["connection reset by peer", "broken pipe"].contains(error.message))
+        }
+        await server.reset()
+        await connection.listener.close()
+    }
+}

@@ -80,7 +80,8 @@ extension SocketTests {
             try await within(30, "proxy through two socket pairs") {
                 let proxying = Task {
                     try await withTaskExecutorPreference(front.server.taskExecutor) {
-                        try await proxy(front.server, back.client)
+                        #expect(front.server.eventLoop.inEventLoop)
+                        return try await proxy(front.server, back.client)
                     }
                 }
                 async let sent: Void = {
