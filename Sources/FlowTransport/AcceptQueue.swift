@@ -12,6 +12,9 @@ final class AcceptQueue: Sendable {
         var waiters: [(id: Int, continuation: Waiter)] = []
         var nextWaiterID = 0
         var closed = false
+        /// Accepting is paused because too many connections wait to be taken.
+        var acceptingHeld = false
+        var serverChannel: (any Channel)?
     }
 
     private let state = Mutex(State())
@@ -27,6 +30,23 @@ final class AcceptQueue: Sendable {
         }
         if let waiter = outcome.0 { waiter.resume(returning: .success(flow)) }
         if outcome.1 { flow.core.abandon() }
+    }
+
+    /// How many accepted connections wait to be taken.
+    var count: Int { state.withLock { $0.flows.count } }
+
+    /// Sets the listening channel, whose accepting resumes when the queue empties.
+    func attach(_ serverChannel: any Channel) {
+        state.withLock { $0.serverChannel = serverChannel }
+    }
+
+    /// On the listener's event loop: whether accepting must pause (the queue is full).
+    func shouldHoldAccepting() -> Bool {
+        state.withLock { state in
+            guard !state.closed, state.flows.count >= TransportTuning.acceptQueueLimit else { return false }
+            state.acceptingHeld = true
+            return true
+        }
     }
 
     /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits).
@@ -49,13 +69,21 @@ final class AcceptQueue: Sendable {
         }
         let result = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: Waiter) in
+                var resumeAccepting: (any Channel)?
                 let ready: Result<SocketFlow?, TransportError>? = state.withLock { state in
-                    if let flow = state.flows.popFirst() { return .success(flow) }
+                    if let flow = state.flows.popFirst() {
+                        if state.acceptingHeld && state.flows.count < TransportTuning.acceptQueueLimit / 2 {
+                            state.acceptingHeld = false
+                            resumeAccepting = state.serverChannel
+                        }
+                        return .success(flow)
+                    }
                     if let error = state.errors.popFirst() { return .failure(error) }
                     if state.closed || Task.isCancelled { return .success(nil) }
                     state.waiters.append((id, continuation))
                     return nil
                 }
+                resumeAccepting?.read()
                 if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {

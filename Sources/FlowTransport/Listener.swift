@@ -10,9 +10,10 @@ import NIOPosix
 /// A listening socket, TCP or Unix domain, that hands out accepted connections as
 /// ``SocketFlow``s.
 ///
-/// Connections are accepted as soon as they arrive and queued until ``accept()`` takes them;
-/// each already reads into its own bounded buffer, with the same half-closure and
-/// backpressure as a connected flow.
+/// Connections are accepted as they arrive and queued until ``accept()`` takes them; each
+/// already reads into its own bounded buffer, with the same half-closure and backpressure as a
+/// connected flow. While 128 connections wait to be taken, accepting pauses (new clients then
+/// wait in the kernel's backlog).
 public final class Listener: Sendable {
     /// The address actually listened on, printable: `127.0.0.1:43117` with the real port when
     /// port 0 was asked, `[::1]:43117` for IPv6, the path for a Unix socket.
@@ -23,7 +24,7 @@ public final class Listener: Sendable {
     public let address: Address
 
     private let serverChannel: any Channel
-    private let queue: AcceptQueue
+    let queue: AcceptQueue
     private let unixPath: String?
 
     private init(
@@ -60,7 +61,7 @@ public final class Listener: Sendable {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptErrorHandler(queue: queue, action: "cannot accept on \(address.endpointText)")
+                        ListenerHandler(queue: queue, action: "cannot accept on \(address.endpointText)")
                     )
                 }
             }
@@ -84,6 +85,7 @@ public final class Listener: Sendable {
                 throw TransportError(
                     action: action, reason: "not a listen address (use tcp-listen: or unix-listen:)")
             }
+            queue.attach(channel)
             return Listener(address: address, serverChannel: channel, queue: queue, unixPath: unixPath)
         } catch let error as TransportError {
             throw error

@@ -14,6 +14,8 @@ enum TransportTuning {
     static let outboundLowWatermark = 64 * 1024
     /// How long a connect may take.
     static let connectTimeout = TimeAmount.seconds(10)
+    /// Accepted connections nobody took with `accept()` yet, beyond which accepting pauses.
+    static let acceptQueueLimit = 128
     /// The listen backlog.
     static let backlog: Int32 = 256
 

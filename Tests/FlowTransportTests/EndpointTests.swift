@@ -166,3 +166,35 @@ extension SocketTests {
         }
     }
 }
+
+extension SocketTests.Endpoints {
+    @Test func acceptingPausesWhileTheQueueIsFullThenResumes() async throws {
+        let listener = try await Listener.bind(.tcpListen(host: "127.0.0.1", port: 0))
+        let target = Address.tcp(host: "127.0.0.1", port: listener.localSocketAddress!.port!)
+        let count = 200  // more than the queue holds (128); the rest wait in the backlog
+        try await within(30, "200 connections queued, then accepted") {
+            var clients: [SocketFlow] = []
+            for index in 0..<count {
+                let client = try await Connector.connect(target)
+                try await client.write(buffer("client \(index)"))
+                clients.append(client)
+            }
+            // Accepting paused at the limit: the queue holds 128 (give or take one read cycle).
+            while listener.queue.count < TransportTuning.acceptQueueLimit {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(listener.queue.count <= TransportTuning.acceptQueueLimit + 8)
+            var servers: [SocketFlow] = []
+            for _ in 0..<count {
+                guard let server = try await listener.accept() else { break }
+                servers.append(server)
+            }
+            #expect(servers.count == count)
+            // Every accepted flow is one of our clients, each exactly once.
+            #expect(Set(servers.map(\.remoteAddress)) == Set(clients.map(\.localAddress)))
+            for flow in clients + servers { await flow.reset() }
+            await listener.close()
+        }
+    }
+}
