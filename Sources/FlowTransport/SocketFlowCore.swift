@@ -46,7 +46,7 @@ final class SocketFlowCore: Sendable {
         var chunks = CircularBuffer<ByteBuffer>(initialCapacity: 8)
         var bufferedBytes = 0
         var inbound = Inbound.open
-        var reader: ReadContinuation?
+        var readers = WaiterList<ReadContinuation>()
         /// A `read` from the pipeline was held back because the queue is full.
         var readHeld = false
         /// Reading was stopped by us (`shutdownRead`, `close`): the socket is still read (so
@@ -54,11 +54,12 @@ final class SocketFlowCore: Sendable {
         var discarding = false
         /// The peer's side ended: FIN, a failure, or the channel closed.
         var peerEnded = false
-        var inboundEndWaiter: UnsafeContinuation<Void, Never>?
+        var inboundEndWaiters = WaiterList<UnsafeContinuation<Void, Never>>()
         var outbound = Outbound.open
         /// Bytes handed to the channel whose write has not completed yet.
         var outstandingBytes = 0
-        var writer: UnsafeContinuation<Void, Never>?
+        var writers = WaiterList<UnsafeContinuation<Void, Never>>()
+        var nextWaiterID = 0
         var lastWrite: EventLoopFuture<Void>?
         /// The first failure the socket reported, read or write: the reason later errors give.
         var failure: FlowError?
@@ -72,6 +73,11 @@ final class SocketFlowCore: Sendable {
         var inboundIsOpen: Bool {
             if case .open = inbound { return true }
             return false
+        }
+
+        mutating func makeWaiterID() -> Int {
+            defer { nextWaiterID += 1 }
+            return nextWaiterID
         }
 
         mutating func next() -> NextRead {
@@ -102,17 +108,14 @@ final class SocketFlowCore: Sendable {
         /// The waiters to wake after the directions changed state.
         mutating func takeWaiters() -> Waiters {
             var waiters = Waiters()
-            if let reader, chunks.isEmpty, !inboundIsOpen, case .done(let result) = next() {
-                waiters.reader = (reader, result)
-                self.reader = nil
+            if !readers.isEmpty, chunks.isEmpty, !inboundIsOpen, case .done(let result) = next() {
+                waiters.readers = readers.removeAll().map { ($0, result) }
             }
             if peerEnded || !active {
-                waiters.inboundEnd = inboundEndWaiter
-                inboundEndWaiter = nil
+                waiters.inboundEnd = inboundEndWaiters.removeAll()
             }
-            if let writer, !outboundIsOpen || outstandingBytes <= TransportTuning.outboundLowWatermark {
-                waiters.writer = writer
-                self.writer = nil
+            if !outboundIsOpen || outstandingBytes <= TransportTuning.outboundLowWatermark {
+                waiters.writers = writers.removeAll()
             }
             return waiters
         }
@@ -120,14 +123,14 @@ final class SocketFlowCore: Sendable {
 
     /// Continuations taken out of the state, to resume once the lock is released.
     struct Waiters {
-        var reader: (ReadContinuation, Result<ReadResult, FlowError>)?
-        var writer: UnsafeContinuation<Void, Never>?
-        var inboundEnd: UnsafeContinuation<Void, Never>?
+        var readers: [(ReadContinuation, Result<ReadResult, FlowError>)] = []
+        var writers: [UnsafeContinuation<Void, Never>] = []
+        var inboundEnd: [UnsafeContinuation<Void, Never>] = []
 
         func resume() {
-            if let (continuation, result) = reader { continuation.resume(returning: result) }
-            writer?.resume()
-            inboundEnd?.resume()
+            for (continuation, result) in readers { continuation.resume(returning: result) }
+            for writer in writers { writer.resume() }
+            for waiter in inboundEnd { waiter.resume() }
         }
     }
 
@@ -168,7 +171,8 @@ final class SocketFlowCore: Sendable {
     }
 
     private func waitForRead() async -> Result<ReadResult, FlowError> {
-        await withTaskCancellationHandler {
+        let id = state.withLock { $0.makeWaiterID() }
+        return await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: ReadContinuation) in
                 let ready: (Result<ReadResult, FlowError>, Bool)? = state.withLock { state in
                     if Task.isCancelled { return (.failure(FlowError("read cancelled")), false) }
@@ -176,7 +180,7 @@ final class SocketFlowCore: Sendable {
                     case .data(let chunk, let resumeReading): return (.success(.data(chunk)), resumeReading)
                     case .done(let result): return (result, false)
                     case .wait:
-                        state.reader = continuation
+                        state.readers.append(continuation, id: id)
                         return nil
                     }
                 }
@@ -186,10 +190,7 @@ final class SocketFlowCore: Sendable {
                 }
             }
         } onCancel: {
-            let reader = state.withLock { state in
-                defer { state.reader = nil }
-                return state.reader
-            }
+            let reader = state.withLock { $0.readers.remove(id: id) }
             reader?.resume(returning: .failure(FlowError("read cancelled")))
         }
     }
@@ -280,6 +281,7 @@ final class SocketFlowCore: Sendable {
     }
 
     private func waitForRoom() async throws(WriteError) {
+        let id = state.withLock { $0.makeWaiterID() }
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let ready = state.withLock { state in
@@ -288,16 +290,13 @@ final class SocketFlowCore: Sendable {
                     {
                         return true
                     }
-                    state.writer = continuation
+                    state.writers.append(continuation, id: id)
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            let writer = state.withLock { state in
-                defer { state.writer = nil }
-                return state.writer
-            }
+            let writer = state.withLock { $0.writers.remove(id: id) }
             writer?.resume()
         }
         try state.withLock { (state: inout State) throws(WriteError) in
@@ -351,20 +350,18 @@ final class SocketFlowCore: Sendable {
     }
 
     private func waitForInboundEnd() async {
+        let id = state.withLock { $0.makeWaiterID() }
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let ready = state.withLock { state in
                     if Task.isCancelled || !state.active || state.peerEnded { return true }
-                    state.inboundEndWaiter = continuation
+                    state.inboundEndWaiters.append(continuation, id: id)
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { state in
-                defer { state.inboundEndWaiter = nil }
-                return state.inboundEndWaiter
-            }
+            let waiter = state.withLock { $0.inboundEndWaiters.remove(id: id) }
             waiter?.resume()
         }
     }
@@ -414,10 +411,7 @@ final class SocketFlowCore: Sendable {
     func received(_ buffer: ByteBuffer) {
         let reader: ReadContinuation? = state.withLock { state in
             guard !state.discarding, state.inboundIsOpen else { return nil }
-            if let reader = state.reader {
-                state.reader = nil
-                return reader
-            }
+            if let reader = state.readers.popFirst() { return reader }
             state.chunks.append(buffer)
             state.bufferedBytes += buffer.readableBytes
             return nil

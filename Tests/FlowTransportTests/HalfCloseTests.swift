@@ -148,3 +148,26 @@ extension SocketTests.HalfClose {
         await connection.listener.close()
     }
 }
+
+extension SocketTests.HalfClose {
+    @Test func concurrentReadersAndClosersAllReturn() async throws {
+        let connection = try await Connection.open()
+        let (client, server) = (connection.client, connection.server)
+        try await within(10, "two readers, two closers") { () async throws -> Void in
+            async let first = client.read()
+            async let second = client.read()
+            try await Task.sleep(for: .milliseconds(50))
+            try await server.write(buffer("one"))
+            await server.shutdownWrite()
+            let results = try await [first, second]
+            #expect(results.contains(.data(buffer("one"))))
+            #expect(results.contains(.eof))
+            async let closeA: Void = client.close()
+            async let closeB: Void = client.close()
+            try await Task.sleep(for: .milliseconds(50))
+            await server.close()
+            _ = await (closeA, closeB)
+        }
+        await connection.listener.close()
+    }
+}
