@@ -55,7 +55,7 @@ public final class Listener: Sendable {
         var unixPath: String?
         if case .unixListen(let path) = address { unixPath = path }
         let childPath = unixPath
-        let bootstrap = ServerBootstrap(group: TransportTuning.group)
+        var bootstrap = ServerBootstrap(group: TransportTuning.group)
             .serverChannelOption(.backlog, value: TransportTuning.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -73,6 +73,10 @@ public final class Listener: Sendable {
                     queue.push(SocketFlow(core: core, socketPath: childPath))
                 }.map { _ in }
             }
+        if case .tcpListen = address {
+            // Small request/response traffic must not wait for Nagle's algorithm.
+            bootstrap = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
         do {
             let channel: any Channel
             switch address {

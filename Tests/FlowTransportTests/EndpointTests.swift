@@ -83,6 +83,11 @@ extension SocketTests {
             #expect(client.localAddress == server.remoteAddress)
             #expect(client.localAddress.hasPrefix("127.0.0.1:"))
             #expect(client.remoteSocketAddress?.port == connection.listener.localSocketAddress?.port)
+            // Both ends send small writes at once (no Nagle delay).
+            for flow in [client, server] {
+                let noDelay = try await flow.core.channel.getOption(.tcpOption(.tcp_nodelay)).get()
+                #expect(noDelay != 0)
+            }
             try await connection.closeAll()
         }
 
