@@ -14,12 +14,19 @@ import NIOCore
 ///   ``close()`` or ``reset()``, and ``WriteError/failed(_:)`` with the socket's real reason
 ///   (`connection reset by peer`, `broken pipe`) once the socket failed: at once when the
 ///   failure happens during the write, else on the next write.
-/// - Backpressure: at most about 256 KiB (plus one socket read) of unread bytes are held;
-///   above that the socket is not read, so TCP's window pushes back on the sender.
+/// - Backpressure: at most 256 KiB of unread bytes are held (plus what one read cycle brings,
+///   at most 4 × 128 KiB); above that the socket is not read, so TCP's window pushes back on
+///   the sender.
 ///
-/// One task may read while another writes. For the best throughput, run the task that reads
-/// this flow (and writes another) on this flow's event loop:
-/// `await withTaskExecutorPreference(flow.taskExecutor) { … }`.
+/// One task may read while another writes (several waiting readers are served in turn). For
+/// the least overhead per chunk, keep both flows of a proxy on one event loop and its tasks
+/// on that loop too:
+/// ```swift
+/// let server = try await Connector.connect(target, on: client.eventLoop)
+/// try await withTaskExecutorPreference(client.taskExecutor) {
+///     try await proxy(client, server)
+/// }
+/// ```
 public final class SocketFlow: ShutdownableFlow, CustomStringConvertible {
     /// This end of the connection, printable: `127.0.0.1:53422`, `[::1]:8080`, or the Unix
     /// path. An unnamed Unix socket (a connecting client) shows as `unix:` and the path of the
