@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An endpoint to listen on or connect to, in a grammar close to socat's.
+///
+/// | text | case |
+/// |---|---|
+/// | `tcp-listen:PORT` | ``tcpListen(host:port:)`` on `127.0.0.1` |
+/// | `tcp-listen:HOST:PORT`, `tcp-listen:[::1]:PORT` | ``tcpListen(host:port:)`` |
+/// | `tcp:HOST:PORT`, `tcp:[IPv6]:PORT` | ``tcp(host:port:)`` |
+/// | `unix-listen:PATH` | ``unixListen(path:)`` |
+/// | `unix:PATH` | ``unix(path:)`` |
+///
+/// Listening is on loopback unless asked otherwise: all interfaces must be named as `0.0.0.0`
+/// or `[::]`. A listen port of 0 takes a free port. Schemes are case-insensitive. IPv6 hosts
+/// are stored without their brackets.
+public enum Address: Sendable, Equatable, CustomStringConvertible {
+    /// Listen for TCP connections on `host` (an IP address or a name) and `port` (0 = a free port).
+    case tcpListen(host: String, port: Int)
+    /// Connect over TCP to `host` (an IP address or a name) and `port` (1-65535).
+    case tcp(host: String, port: Int)
+    /// Listen for Unix domain stream connections on the socket file `path`.
+    case unixListen(path: String)
+    /// Connect to the Unix domain stream socket at `path`.
+    case unix(path: String)
+
+    /// The host a bare `tcp-listen:PORT` listens on: loopback only.
+    public static let defaultListenHost = "127.0.0.1"
+
+    /// Whether this is an address to listen on (``tcpListen(host:port:)``, ``unixListen(path:)``).
+    public var isListen: Bool {
+        switch self {
+        case .tcpListen, .unixListen: true
+        case .tcp, .unix: false
+        }
+    }
+
+    /// The canonical text form, which ``parse(_:)`` reads back to the same value:
+    /// `tcp-listen:127.0.0.1:8080`, `tcp:[::1]:6379`, `unix-listen:/tmp/s.sock`, `unix:/tmp/s.sock`.
+    public var description: String {
+        switch self {
+        case .tcpListen(let host, let port): "tcp-listen:\(Self.hostPort(host, port))"
+        case .tcp(let host, let port): "tcp:\(Self.hostPort(host, port))"
+        case .unixListen(let path): "unix-listen:\(path)"
+        case .unix(let path): "unix:\(path)"
+        }
+    }
+
+    /// The endpoint without its scheme, as error messages show it: `127.0.0.1:8080`,
+    /// `[::1]:6379`, or the Unix path.
+    var endpointText: String {
+        switch self {
+        case .tcpListen(let host, let port), .tcp(let host, let port): Self.hostPort(host, port)
+        case .unixListen(let path), .unix(let path): path
+        }
+    }
+
+    /// `host:port`, with the host in brackets when it is an IPv6 address (`[::1]:8080`).
+    static func hostPort(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// The longest Unix socket path the kernel accepts (`sun_path` less its terminating NUL).
+    static let maximumUnixPathLength = 107
+
+    /// Parses the text form of an address.
+    ///
+    /// - Throws: ``AddressError`` naming the problem and quoting `text`: an empty text, an
+    ///   unknown scheme, a missing or non-numeric port, a port out of 0-65535, a port 0 for a
+    ///   connect address, a missing or empty host, an unbracketed or malformed IPv6 address,
+    ///   too many `:`-separated parts, an empty or too long Unix path.
+    public static func parse(_ text: String) throws(AddressError) -> Address {
+        func fail(_ problem: String) -> AddressError { AddressError(input: text, problem: problem) }
+        let schemes = "(expected tcp, tcp-listen, unix, unix-listen)"
+        if text.isEmpty { throw fail("empty address \(schemes)") }
+        guard let colon = text.firstIndex(of: ":") else {
+            throw fail("missing scheme \(schemes)")
+        }
+        let scheme = text[..<colon].lowercased()
+        let rest = String(text[text.index(after: colon)...])
+        switch scheme {
+        case "unix", "unix-listen":
+            if rest.isEmpty { throw fail("empty path") }
+            if rest.utf8.contains(0) { throw fail("path contains a NUL byte") }
+            let length = rest.utf8.count
+            if length > maximumUnixPathLength {
+                throw fail("path too long (\(length) bytes, at most \(maximumUnixPathLength))")
+            }
+            return scheme == "unix" ? .unix(path: rest) : .unixListen(path: rest)
+        case "tcp":
+            let (host, port) = try parseHostPort(rest, listen: false, fail: fail)
+            return .tcp(host: host ?? "", port: port)
+        case "tcp-listen":
+            let (host, port) = try parseHostPort(rest, listen: true, fail: fail)
+            return .tcpListen(host: host ?? defaultListenHost, port: port)
+        case "":
+            throw fail("missing scheme \(schemes)")
+        default:
+            throw fail("unknown scheme \"\(scheme)\" \(schemes)")
+        }
+    }
+
+    /// Splits `[HOST:]PORT` (listen) or `HOST:PORT` (connect); the host is nil when omitted.
+    private static func parseHostPort(
+        _ rest: String, listen: Bool, fail: (String) -> AddressError
+    ) throws(AddressError) -> (String?, Int) {
+        let scheme = listen ? "tcp-listen" : "tcp"
+        let form = listen ? "tcp-listen:[HOST:]PORT" : "tcp:HOST:PORT"
+        if rest.isEmpty { throw fail(listen ? "missing port" : "missing host and port") }
+        var host: String?
+        let portText: String
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else {
+                throw fail("missing \"]\" after the IPv6 address")
+            }
+            let inside = String(rest[rest.index(after: rest.startIndex)..<close])
+            if inside.isEmpty { throw fail("empty IPv6 address in brackets") }
+            guard isIPv6(inside) else { throw fail("bad IPv6 address \"\(inside)\"") }
+            host = inside
+            let after = rest[rest.index(after: close)...]
+            if after.isEmpty { throw fail("missing port") }
+            guard after.first == ":" else {
+                throw fail("expected \":PORT\" after \"]\", got \"\(after)\"")
+            }
+            portText = String(after.dropFirst())
+        } else {
+            if rest.contains("[") || rest.contains("]") {
+                throw fail("misplaced bracket (an IPv6 host is written \(scheme):[::1]:PORT)")
+            }
+            let parts = rest.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            switch parts.count {
+            case 1:
+                if listen {
+                    portText = parts[0]
+                } else if isAllDigits(parts[0]) {
+                    throw fail("missing host (expected \(form))")
+                } else {
+                    throw fail("missing port")
+                }
+            case 2:
+                if parts[0].isEmpty { throw fail("empty host") }
+                host = parts[0]
+                portText = parts[1]
+            default:
+                if isIPv6(rest) || isIPv6(parts.dropLast().joined(separator: ":")) {
+                    throw fail("an IPv6 host must be in brackets, e.g. \(scheme):[::1]:8080")
+                }
+                throw fail("too many \":\"-separated parts (expected \(form))")
+            }
+        }
+        if portText.isEmpty { throw fail("missing port") }
+        guard isAllDigits(portText) else { throw fail("port \"\(portText)\" is not a number") }
+        guard let port = Int(portText), port <= 65535 else {
+            throw fail("port \(portText) out of range 0-65535")
+        }
+        if !listen && port == 0 { throw fail("port 0 is not valid to connect to (1-65535)") }
+        return (host, port)
+    }
+
+    private static func isAllDigits(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    /// Whether `text` is a numeric IPv6 address (as `inet_pton` reads it).
+    static func isIPv6(_ text: String) -> Bool {
+        var storage = in6_addr()
+        return inet_pton(AF_INET6, text, &storage) == 1
+    }
+}

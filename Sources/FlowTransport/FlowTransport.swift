@@ -1,1 +1,0 @@
-// FlowTransport: module under construction; see DESIGN.md §1.
