@@ -50,6 +50,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .systemLibrary(
+            name: "CNcurses",
+            path: "CNcurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .target(
+            name: "FlowTapUI",
+            dependencies: [
+                "CNcurses",
+                "FlowCore",
+                "FlowCapture",
+                "FlowTapKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "flowtap",
             dependencies: [
@@ -57,6 +73,7 @@ let package = Package(
                 "FlowTransport",
                 "FlowCapture",
                 "FlowTapKit",
+                "FlowTapUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,6 +122,23 @@ let package = Package(
                 "FlowTransport",
                 "FlowCapture",
                 "FlowTapKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "FlowTapUITests",
+            dependencies: [
+                "FlowCapture",
+                "FlowTapKit",
+                "FlowTapUI",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "FlowtapCLITests",
+            dependencies: [
+                "FlowTransport",
+                "FlowCapture",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -1,1 +1,0 @@
-// FlowTapKit: module under construction; see DESIGN.md §1.

@@ -1,0 +1,152 @@
+import Synchronization
+
+/// The inspector's state as the user sees it, kept up to date from ``InspectorEvent``s; the UI
+/// and `view` draw from its ``snapshot(historyFor:)``.
+///
+/// Recording an event only updates memory under a lock (never waits on the UI). The history of
+/// each direction is bounded by `historyLimit`; counters keep counting everything.
+public final class InspectorModel: InspectorObserver {
+    private struct Live {
+        var snapshot: SessionSnapshot
+        var history: [Direction: History]
+        var rateBucket: [Direction: (second: UInt64, bytes: Int)] = [:]
+    }
+
+    private struct State {
+        var version = 0
+        var listenAddress: String?
+        var target: String
+        var capturePath: String?
+        var captureError: String?
+        var order: [Int] = []
+        var sessions: [Int: Live] = [:]
+    }
+
+    private let state: Mutex<State>
+    /// The most bytes of history kept per direction.
+    public let historyLimit: Int
+
+    /// An empty model for a proxy to `target` (or a capture's name), optionally writing a capture.
+    public init(target: String, capturePath: String? = nil, historyLimit: Int = History.defaultLimit) {
+        self.historyLimit = historyLimit
+        state = Mutex(State(target: target, capturePath: capturePath))
+    }
+
+    /// The version of the latest change; cheap, for deciding whether to redraw.
+    public var version: Int { state.withLock { $0.version } }
+
+    /// The ids of every session, oldest first.
+    public var sessionIDs: [Int] { state.withLock { $0.order } }
+
+    /// Everything as it is now. Histories are included only for the sessions in `historyFor`
+    /// (all sessions when `nil`), so a large session list stays cheap to copy.
+    public func snapshot(historyFor wanted: Set<Int>? = nil) -> InspectorSnapshot {
+        state.withLock { s in
+            var snap = InspectorSnapshot()
+            snap.version = s.version
+            snap.listenAddress = s.listenAddress
+            snap.target = s.target
+            snap.capturePath = s.capturePath
+            snap.captureError = s.captureError
+            let now = WallClock.nanoseconds() / 1_000_000_000
+            snap.sessions = s.order.compactMap { id in
+                guard let live = s.sessions[id] else { return nil }
+                var session = live.snapshot
+                for direction in Direction.allCases {
+                    if let bucket = live.rateBucket[direction], bucket.second + 1 < now {
+                        session[direction].rate = 0
+                    }
+                    if wanted == nil || wanted!.contains(id), let history = live.history[direction] {
+                        session[direction].history = Array(history.kept)
+                        session[direction].droppedBytes = history.droppedBytes
+                    }
+                }
+                return session
+            }
+            return snap
+        }
+    }
+
+    /// Updates the model with one event.
+    public func record(_ event: InspectorEvent) {
+        state.withLock { s in
+            s.version += 1
+            guard let id = event.session else {
+                switch event.kind {
+                case .listening(let address): s.listenAddress = address
+                case .captureError(let error): s.captureError = s.captureError ?? error
+                default: break
+                }
+                return
+            }
+            switch event.kind {
+            case .open(let client, let target):
+                add(&s, id: id, client: client.description, target: target.description, at: event.timestamp)
+            case .connectError(let client, let target, let error):
+                add(&s, id: id, client: client.description, target: target.description, at: event.timestamp)
+                s.sessions[id]?.snapshot.connectError = error
+                s.sessions[id]?.snapshot.closed = event.timestamp
+                s.sessions[id]?.snapshot.c2s.phase = .closed
+                s.sessions[id]?.snapshot.s2c.phase = .closed
+            case .captureError(let error):
+                s.captureError = s.captureError ?? error
+            case .listening:
+                break
+            default:
+                guard s.sessions[id] != nil else { return }
+                apply(event, to: &s.sessions[id]!)
+            }
+        }
+    }
+
+    private func add(_ s: inout State, id: Int, client: String, target: String, at time: UInt64) {
+        guard s.sessions[id] == nil else { return }
+        s.order.append(id)
+        s.sessions[id] = Live(
+            snapshot: SessionSnapshot(id: id, client: client, target: target, opened: time),
+            history: [.c2s: History(limit: historyLimit), .s2c: History(limit: historyLimit)])
+    }
+
+    private func apply(_ event: InspectorEvent, to live: inout Live) {
+        switch event.kind {
+        case .data(let direction, let offset, let bytes):
+            let count = bytes.readableBytes
+            live.snapshot[direction].bytes = max(live.snapshot[direction].bytes, offset + count)
+            live.snapshot[direction].chunks += 1
+            live.history[direction]?.append(HistoryChunk(offset: offset, timestamp: event.timestamp, bytes: bytes))
+            let second = event.timestamp / 1_000_000_000
+            var bucket = live.rateBucket[direction] ?? (second, 0)
+            if bucket.second != second {
+                live.snapshot[direction].rate = bucket.second + 1 == second ? Double(bucket.bytes) : 0
+                bucket = (second, 0)
+            }
+            bucket.bytes += count
+            live.rateBucket[direction] = bucket
+        case .eof(let direction):
+            if live.snapshot[direction].phase == .open { live.snapshot[direction].phase = .eof }
+        case .shutdown(let direction):
+            if !live.snapshot[direction].phase.isError { live.snapshot[direction].phase = .shut }
+        case .readError(let direction, let error):
+            live.snapshot[direction].phase = .readError(error)
+        case .writeError(let direction, let error):
+            live.snapshot[direction].phase = .writeError(error)
+        case .pause(let direction):
+            live.snapshot[direction].paused = true
+        case .resume(let direction):
+            live.snapshot[direction].paused = false
+        case .step:
+            break
+        case .held(let direction, let bytes):
+            live.snapshot[direction].heldBytes = bytes
+        case .close:
+            live.snapshot.closed = event.timestamp
+            for direction in Direction.allCases {
+                live.snapshot[direction].heldBytes = nil
+                live.snapshot[direction].paused = false
+                if !live.snapshot[direction].phase.isError { live.snapshot[direction].phase = .closed }
+            }
+        case .open, .connectError, .listening, .captureError:
+            break
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// The commands a user gives to live sessions (the UI's keys). Every call returns at once; its
+/// effect shows as events (`pause`, `resume`, `step`, `shutdown`, errors). Unknown or ended
+/// sessions are ignored.
+public protocol SessionControl: Sendable {
+    /// Holds the direction: at most one more chunk is read and held, nothing is delivered.
+    func pause(session: Int, direction: Direction)
+    /// Delivers the held chunk, if any, and lets the direction flow again.
+    func resume(session: Int, direction: Direction)
+    /// Delivers exactly one chunk of a paused direction: the held one, or the next one read.
+    func step(session: Int, direction: Direction)
+    /// Resumes every direction of every session.
+    func resumeAll()
+    /// Resets both sides of the session (TCP RST where the transport has one).
+    func kill(session: Int)
+    /// Ends the direction as if its source had sent FIN: the held chunk is delivered, nothing more
+    /// is read, and the FIN is passed on to the destination.
+    func passFIN(session: Int, direction: Direction)
+}

@@ -1,0 +1,35 @@
+/// What the user sees of one session at one moment.
+public struct SessionSnapshot: Sendable, Identifiable {
+    /// The session number, from 1.
+    public var id: Int
+    /// The client's address: `"127.0.0.1:53422"`, a Unix path.
+    public var client: String
+    /// The target's address.
+    public var target: String
+    /// When the client was accepted, in nanoseconds since the Unix epoch.
+    public var opened: UInt64
+    /// When the session ended, or `nil` while it runs.
+    public var closed: UInt64?
+    /// Why the connection to the target failed, if it did.
+    public var connectError: String?
+    /// Client → server.
+    public var c2s = DirectionSnapshot()
+    /// Server → client.
+    public var s2c = DirectionSnapshot()
+
+    /// A new session with both directions open.
+    public init(id: Int, client: String, target: String, opened: UInt64) {
+        self.id = id
+        self.client = client
+        self.target = target
+        self.opened = opened
+    }
+
+    /// The direction asked for.
+    public subscript(direction: Direction) -> DirectionSnapshot {
+        get { direction == .c2s ? c2s : s2c }
+        set {
+            if direction == .c2s { c2s = newValue } else { s2c = newValue }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// FlowTapUI: the curses inspector (issue 5).
