@@ -53,7 +53,6 @@ let package = Package(
         .systemLibrary(
             name: "CNcurses",
             path: "CNcurses",
-            pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
         .target(
