@@ -258,32 +258,46 @@ say(
         + "(\(format(Double(options.chunks * options.chunkSize) / Double(1 << 30))) GiB) per direction, "
         + "pipe capacity \(options.capacity) B, best of \(options.rounds) rounds")
 
-/// Best seconds per round of each case that ran.
+/// CPU time (user + system) this process has used so far, in seconds.
+func cpuSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+/// Best wall-clock seconds per round of each case that ran, and the least CPU seconds.
 var best: [String: Double] = [:]
+var leastCPU: [String: Double] = [:]
 let clock = ContinuousClock()
 for item in cases where options.runs(item.name) {
     var fastest = Double.infinity
+    var cheapest = Double.infinity
     for round in 1...options.rounds {
+        let cpuStart = cpuSeconds()
         let start = clock.now
         await item.run(options, ring)
         let elapsed = seconds(start.duration(to: clock.now))
+        let cpu = cpuSeconds() - cpuStart
         fastest = min(fastest, elapsed)
+        cheapest = min(cheapest, cpu)
         let bytes = Double(options.chunks * options.chunkSize * item.directions)
         say(
             "  \(pad(item.name, 12)) round \(round)/\(options.rounds): \(format(elapsed, 3)) s, "
-                + "\(format(bytes / elapsed / 1e9)) GB/s")
+                + "\(format(bytes / elapsed / 1e9)) GB/s, CPU \(format(cpu, 3)) s")
     }
     best[item.name] = fastest
+    leastCPU[item.name] = cheapest
 }
 
 say("")
-say("\(pad("case", 24)) \(pad("GB/s", 8)) \(pad("ns/chunk", 10)) vs memcpy loop")
+say("\(pad("case", 24)) \(pad("GB/s", 8)) \(pad("ns/chunk", 10)) \(pad("CPU ns/chunk", 13)) vs memcpy loop")
 let baseline = best["memcpy"].map { $0 / Double(options.chunks) * 1e9 }
 for item in cases {
-    guard let time = best[item.name] else { continue }
+    guard let time = best[item.name], let cpu = leastCPU[item.name] else { continue }
     let moved = options.chunks * item.directions
     let rate = Double(moved * options.chunkSize) / time / 1e9
     let perChunk = time / Double(moved) * 1e9
+    let cpuPerChunk = cpu / Double(moved) * 1e9
     var versus = ""
     if let baseline, item.name != "memcpy" {
         let extra = perChunk - baseline
@@ -291,13 +305,17 @@ for item in cases {
             "ratio \(format(baseline / perChunk, 2)), "
             + "\(extra >= 0 ? "+" : "")\(format(extra, 0)) ns/chunk"
     }
-    say("\(pad(item.label, 24)) \(pad(format(rate), 8)) \(pad(format(perChunk, 0), 10)) \(versus)")
+    say(
+        "\(pad(item.label, 24)) \(pad(format(rate), 8)) \(pad(format(perChunk, 0), 10)) "
+            + "\(pad(format(cpuPerChunk, 0), 13)) \(versus)")
 }
 say(
     """
 
     GB/s = 10^9 bytes/s. ns/chunk = best round's wall time ÷ chunks moved (both directions for the \
-    proxy). ratio = the case's GB/s ÷ the memcpy loop's; +ns/chunk = its ns/chunk minus the loop's. \
-    pipe/copy/proxy pass ByteBuffer references and move no bytes, so their ns/chunk is FlowCore's \
-    own per-chunk cost; "copy+memcpy" adds the byte copy a socket write would do.
+    proxy); CPU ns/chunk = least user+system CPU time of a round ÷ chunks moved (all threads; \
+    steadier than wall time on a busy machine). ratio = the case's GB/s ÷ the memcpy loop's; \
+    +ns/chunk = its ns/chunk minus the loop's. pipe/copy/proxy pass ByteBuffer references and \
+    move no bytes, so their ns/chunk is FlowCore's own per-chunk cost; "copy+memcpy" adds the \
+    byte copy a socket write would do.
     """)
