@@ -87,6 +87,26 @@ struct PipeTests {
         await expectWriteError(.closed) { () async throws(WriteError) in try await a.write(buf("x")) }
     }
 
+    @Test("close keeps waiting while the peer still writes and this end reads")
+    func closeIgnoresTraffic() async throws {
+        let (a, b) = Pipe.pair()
+        let returned = Flag()
+        let closing = Task {
+            await a.close()
+            returned.set()
+        }
+        #expect(try await b.read() == .eof)
+        for index in 0..<3 {
+            try await b.write(buf("reply \(index)"))
+            #expect(text(try await a.read()) == "reply \(index)")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(!returned.isSet, "close returned before the peer closed")
+        await b.close()
+        try await withTimeout { await closing.value }
+        #expect(returned.isSet)
+    }
+
     @Test("a waiting read is cancelled with a FlowError, and the pipe stays usable")
     func cancellation() async throws {
         let (a, b) = Pipe.pair()

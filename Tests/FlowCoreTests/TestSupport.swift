@@ -121,3 +121,10 @@ final class FailingFlow: ShutdownableFlow {
     func shutdownWrite() async { state.withLock { $0.shutdowns.append("write") } }
     func shutdownRead() async { state.withLock { $0.shutdowns.append("read") } }
 }
+
+/// A flag one task sets and another reads.
+final class Flag: Sendable {
+    private let state = Mutex(false)
+    func set() { state.withLock { $0 = true } }
+    var isSet: Bool { state.withLock { $0 } }
+}
