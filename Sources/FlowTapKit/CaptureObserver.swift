@@ -47,7 +47,8 @@ public final class CaptureObserver: InspectorObserver {
     static func captureEvent(_ kind: InspectorEvent.Kind) -> CaptureEvent? {
         switch kind {
         case .open(let client, let target): .open(client: client, server: target)
-        case .connectError(_, let target, let error): .connectError(server: target, error: error)
+        case .connectError(let client, let target, let error):
+            .connectError(client: client, server: target, error: error)
         case .data(let d, _, let bytes): .data(d, bytes)
         case .eof(let d): .eof(d)
         case .shutdown(let d): .shutdown(d)

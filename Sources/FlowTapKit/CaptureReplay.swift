@@ -19,9 +19,9 @@ public enum CaptureReplay {
                 let kind: InspectorEvent.Kind
                 switch record.event {
                 case .open(let client, let server): kind = .open(client: client, target: server)
-                case .connectError(let server, let error):
+                case .connectError(let client, let server, let error):
                     kind = .connectError(
-                        client: session.client ?? .unix(path: "?"), target: server, error: error)
+                        client: client ?? .unix(path: "(unknown)"), target: server, error: error)
                 case .data(let d, let bytes):
                     kind = .data(d, offset: offsets[d]!, bytes: bytes)
                     offsets[d]! += bytes.readableBytes

@@ -121,8 +121,8 @@ public final class Demo: Sendable {
             }
         default:
             // Intercept: the client's request is held until stepped.
+            try? await Task.sleep(for: .milliseconds(150))
             let session = inspector.currentSessionCount
-            try? await Task.sleep(for: .milliseconds(100))
             inspector.pause(session: session, direction: .c2s)
             try? await client.write(ByteBuffer(string: "HELD REQUEST\r\n"))
             try? await Task.sleep(for: .milliseconds(900))

@@ -36,10 +36,7 @@ struct Flowtap: AsyncParsableCommand {
             command = try parseAsRoot()
         } catch {
             let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Glibc.exit(0)
-            }
+            if code == .success { printHelp(error) }
             FileHandleOutput.stderr("flowtap: " + fullMessage(for: error).trimmingPrefix("Error: ") + "\n")
             Glibc.exit(2)
         }
@@ -56,10 +53,18 @@ struct Flowtap: AsyncParsableCommand {
             Glibc.exit(failure.status)
         } catch {
             let code = exitCode(for: error)
-            if code == .success { Glibc.exit(0) }
+            if code == .success { printHelp(error) }
             FileHandleOutput.stderr("flowtap: " + fullMessage(for: error).trimmingPrefix("Error: ") + "\n")
             Glibc.exit(code == .validationFailure ? 2 : 1)
         }
+    }
+}
+
+extension Flowtap {
+    /// Prints the help or version text a clean exit carries, and exits 0.
+    static func printHelp(_ error: any Error) -> Never {
+        FileHandleOutput.stdout(fullMessage(for: error) + "\n")
+        Glibc.exit(0)
     }
 }
 

@@ -55,6 +55,9 @@ struct ProxyCommand: AsyncParsableCommand {
     var history: String = "16MiB"
 
     func run() async throws {
+        // A capture that reaches the file size limit fails with EFBIG (reported, forwarding goes
+        // on) instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
         let targetAddress = try Self.address(target, role: "TARGET", listening: false)
         let historyLimit = try Self.byteCount(history, option: "--history")
