@@ -106,7 +106,7 @@ public enum EventFormatter {
         case .close(let c2s, let s2c):
             body =
                 "close c2s \(ByteFormat.bytes(c2s.readBytes))/\(c2s.readOps) reads, "
-                + "s2c \(ByteFormat.bytes(s2c.readBytes))/\(s2c.readOps) reads, \(ByteFormat.decimal(max(c2s.seconds, s2c.seconds), digits: 3)) s"
+                + "s2c \(ByteFormat.bytes(s2c.readBytes))/\(s2c.readOps) reads, \(ByteFormat.duration(max(c2s.seconds, s2c.seconds)))"
         }
         return "\(time) \(who)\(body)\n"
     }
