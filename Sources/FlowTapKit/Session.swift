@@ -69,12 +69,17 @@ public final class Session: Sendable {
 
     /// Lets the direction flow again; reports `resume`.
     public func resume(_ direction: Direction) {
-        if gates[direction]!.resume() { recorder.report(.resume(direction)) }
+        // The command is reported before its effect (the held chunk going on).
+        guard gates[direction]!.isPaused else { return }
+        recorder.report(.resume(direction))
+        gates[direction]!.resume()
     }
 
     /// Lets one chunk of a paused direction through; reports `step`.
     public func step(_ direction: Direction) {
-        if gates[direction]!.step() { recorder.report(.step(direction)) }
+        guard gates[direction]!.isPaused else { return }
+        recorder.report(.step(direction))
+        gates[direction]!.step()
     }
 
     /// Ends the direction as if its source had sent FIN; the FIN is then passed on.
