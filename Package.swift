@@ -136,6 +136,7 @@ let package = Package(
         .testTarget(
             name: "FlowtapCLITests",
             dependencies: [
+                "FlowCore",
                 "FlowTransport",
                 "FlowCapture",
                 .product(name: "NIOCore", package: "swift-nio"),

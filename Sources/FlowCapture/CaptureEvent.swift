@@ -10,8 +10,9 @@ import NIOCore
 public enum CaptureEvent: Sendable, Equatable {
     /// The session started: the client connected and the connection to the server succeeded.
     case open(client: CaptureAddress, server: CaptureAddress)
-    /// The connection to the server failed; such a session has no TCP packets.
-    case connectError(server: CaptureAddress, error: String)
+    /// The connection to the server failed; such a session has no TCP packets. `client` is the
+    /// client that was accepted, when known.
+    case connectError(client: CaptureAddress?, server: CaptureAddress, error: String)
     /// One chunk, exactly as read from the direction's source (may be empty).
     case data(CaptureDirection, ByteBuffer)
     /// The direction's source sent FIN or ended.

@@ -95,8 +95,9 @@ struct EventPayload: Codable, Equatable {
             self.event = "open"
             client = Address(c)
             server = Address(s)
-        case .connectError(let s, let e):
+        case .connectError(let c, let s, let e):
             self.event = "connect_error"
+            client = c.map { Address($0) }
             server = Address(s)
             error = Self.clip(e, Self.maxText)
         case .data(let d, _):
@@ -173,7 +174,10 @@ struct EventPayload: Codable, Equatable {
         case "open":
             return .open(client: try address(client, "client"), server: try address(server, "server"))
         case "connect_error":
-            return .connectError(server: try address(server, "server"), error: try required(error, "error"))
+            return .connectError(
+                client: client == nil ? nil : try address(client, "client"),
+                server: try address(server, "server"),
+                error: try required(error, "error"))
         case "eof": return .eof(try direction())
         case "shutdown": return .shutdown(try direction())
         case "read_error": return .readError(try direction(), try required(error, "error"))
@@ -215,7 +219,7 @@ struct EventPayload: Codable, Equatable {
                 text += " (TCP \(tcp.client) → \(tcp.server))"
             }
             return text
-        case .connectError(let s, let e): return "\(head): connect to \(label(s)) failed: \(e)"
+        case .connectError(_, let s, let e): return "\(head): connect to \(label(s)) failed: \(e)"
         case .data(let d, let b): return "\(head) \(d.rawValue): \(b.readableBytes) bytes"
         case .eof(let d): return "\(head) \(d.rawValue): EOF from the \(d == .c2s ? "client" : "server")"
         case .shutdown(let d):

@@ -31,6 +31,15 @@ public enum ByteFormat {
         return "\(sign)\(whole).\(fractionText)"
     }
 
+    /// A duration in seconds, in the unit that reads best: `"0 s"`, `"23 µs"`, `"12.5 ms"`,
+    /// `"1.250 s"`.
+    public static func duration(_ seconds: Double) -> String {
+        if seconds == 0 { return "0 s" }
+        if seconds < 0.001 { return "\(Int((seconds * 1e6).rounded())) µs" }
+        if seconds < 1 { return decimal(seconds * 1000) + " ms" }
+        return decimal(seconds, digits: 3) + " s"
+    }
+
     private static func scaled(_ value: Double) -> String {
         var v = value
         var unit = 0

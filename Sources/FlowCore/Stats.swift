@@ -55,7 +55,7 @@ extension Stats: CustomStringConvertible {
             let opsRate = Double(ops) / s
             return head + " (\(ByteFormat.rate(Double(bytes) / s)), \(ByteFormat.decimal(opsRate)) ops/s)"
         }
-        return side("read", readBytes, readOps) + "; " + side("wrote", writeBytes, writeOps)
-            + "; " + ByteFormat.decimal(seconds, digits: 3) + " s"
+        return side("read", readBytes, readOps) + "; " + side("wrote", writeBytes, writeOps) + "; "
+            + ByteFormat.duration(seconds)
     }
 }

@@ -113,7 +113,8 @@ public final class InspectorModel: InspectorObserver {
             let count = bytes.readableBytes
             live.snapshot[direction].bytes = max(live.snapshot[direction].bytes, offset + count)
             live.snapshot[direction].chunks += 1
-            live.history[direction]?.append(HistoryChunk(offset: offset, timestamp: event.timestamp, bytes: bytes))
+            live.history[direction]?.append(
+                HistoryChunk(offset: offset, timestamp: event.timestamp, bytes: bytes))
             let second = event.timestamp / 1_000_000_000
             var bucket = live.rateBucket[direction] ?? (second, 0)
             if bucket.second != second {

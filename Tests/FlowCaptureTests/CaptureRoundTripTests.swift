@@ -45,7 +45,7 @@ struct CaptureRoundTripTests {
             (-5, .note("{\"json\": [1, 2]}\u{0}\t✓")),
             (Int.max, .note("")),
             (Int.max, .data(.s2c, ByteBuffer(string: "late"))),
-            (0, .connectError(server: .ip(host: "fe80::1", port: 9), error: "no route to host")),
+            (0, .connectError(client: nil, server: .ip(host: "fe80::1", port: 9), error: "no route to host")),
             (3, .open(client: .ip(host: "localhost", port: 5), server: .ip(host: "::ffff:1.2.3.4", port: 6))),
             (3, .data(.c2s, ByteBuffer(string: "x"))),
             (3, .open(client: .ip(host: "1.2.3.4", port: 5), server: .ip(host: "1.2.3.5", port: 6))),

@@ -52,7 +52,7 @@ enum Scenario {
         default: (client, server) = (.ip(host: "192.168.7.9", port: port), .unix(path: "/run/app.sock"))
         }
         if id == 7 {
-            return [.connectError(server: server, error: "connection refused"), .close]
+            return [.connectError(client: client, server: server, error: "connection refused"), .close]
         }
         var events: [CaptureEvent] = id == 9 ? [] : [.open(client: client, server: server)]
         for _ in 0..<(4 + Int(random.next() % 16)) {

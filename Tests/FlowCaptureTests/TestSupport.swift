@@ -66,7 +66,8 @@ func expectedSessions(_ records: [CaptureRecord]) -> [CapturedSession] {
         case .open(let client, let server):
             session.client = client
             session.server = server
-        case .connectError(let server, _):
+        case .connectError(let client, let server, _):
+            session.client = client ?? session.client
             session.server = server
         default:
             break

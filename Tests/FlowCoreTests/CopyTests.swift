@@ -84,8 +84,10 @@ struct CopyTests {
             stats.description
                 == "read 3.0 MiB in 48 ops (1.5 MiB/s, 24.0 ops/s); wrote 3.0 MiB in 48 ops (1.5 MiB/s, 24.0 ops/s); 2.000 s"
         )
-        #expect(Stats().description == "read 0 B in 0 ops; wrote 0 B in 0 ops; 0.000 s")
+        #expect(Stats().description == "read 0 B in 0 ops; wrote 0 B in 0 ops; 0 s")
         #expect(ByteFormat.bytes(1536) == "1.5 KiB")
         #expect(ByteFormat.bytes(918) == "918 B")
+        #expect(ByteFormat.duration(0.000_023) == "23 µs")
+        #expect(ByteFormat.duration(0.0125) == "12.5 ms")
     }
 }

@@ -1,0 +1,204 @@
+import FlowCore
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Turns ``InspectorEvent``s into the headless output: JSON Lines (DESIGN.md §6), readable text,
+/// and socat's `-v -x` hex dump layout.
+public enum EventFormatter {
+    /// The event as one JSON object (no newline), or `nil` for events not printed (`held`).
+    ///
+    /// Every object has `"t"` (seconds since the epoch) and `"event"`; session events have
+    /// `"conn"`; direction events `"dir"`. With `hex`, data events carry `"hex"`.
+    public static func json(_ event: InspectorEvent, hex: Bool = false) -> String? {
+        var fields: [(String, String)] = []
+        func str(_ key: String, _ value: String) { fields.append((key, quoted(value))) }
+        func num(_ key: String, _ value: Int) { fields.append((key, String(value))) }
+        func dir(_ d: Direction) { str("dir", d.rawValue) }
+        let name: String
+        switch event.kind {
+        case .listening(let address):
+            name = "listening"
+            str("address", address)
+        case .open(let client, let target):
+            name = "open"
+            str("client", client.description)
+            str("target", target.description)
+        case .connectError(let client, let target, let error):
+            name = "connect_error"
+            str("client", client.description)
+            str("target", target.description)
+            str("error", error)
+        case .data(let d, let offset, let bytes):
+            name = "data"
+            dir(d)
+            num("offset", offset)
+            num("bytes", bytes.readableBytes)
+            if hex { str("hex", hexString(bytes)) }
+        case .eof(let d):
+            name = "eof"
+            dir(d)
+        case .shutdown(let d):
+            name = "shutdown"
+            dir(d)
+        case .readError(let d, let error):
+            name = "read_error"
+            dir(d)
+            str("error", error)
+        case .writeError(let d, let error):
+            name = "write_error"
+            dir(d)
+            str("error", error)
+        case .pause(let d):
+            name = "pause"
+            dir(d)
+        case .resume(let d):
+            name = "resume"
+            dir(d)
+        case .step(let d):
+            name = "step"
+            dir(d)
+        case .held:
+            return nil
+        case .captureError(let error):
+            name = "capture_error"
+            str("error", error)
+        case .close(let c2s, let s2c):
+            name = "close"
+            fields.append(("c2s", statsJSON(c2s)))
+            fields.append(("s2c", statsJSON(s2c)))
+        }
+        var out = "{\"t\":\(seconds(event.timestamp)),\"event\":\"\(name)\""
+        if let session = event.session { out += ",\"conn\":\(session)" }
+        for (key, value) in fields { out += ",\"\(key)\":\(value)" }
+        return out + "}"
+    }
+
+    /// The event as readable text ending in a newline, or `nil` for events not printed. With
+    /// `hexdump`, data events are socat `-v -x` blocks instead of one line.
+    public static func text(_ event: InspectorEvent, hexdump: Bool = false) -> String? {
+        let time = localTime(event.timestamp)
+        let who = event.session.map { "#\($0) " } ?? ""
+        let body: String
+        switch event.kind {
+        case .listening(let address): body = "listening on \(address)"
+        case .open(let client, let target): body = "open \(client) -> \(target)"
+        case .connectError(let client, let target, let error):
+            body = "connect error: \(client) -> \(target): \(error)"
+        case .data(let d, let offset, let bytes):
+            if hexdump {
+                return socatBlock(event.timestamp, d, offset: offset, bytes: bytes, session: event.session)
+            }
+            body = "\(d) data \(bytes.readableBytes) B at \(offset)"
+        case .eof(let d): body = "\(d) EOF (source sent FIN)"
+        case .shutdown(let d): body = "\(d) shut (FIN passed on)"
+        case .readError(let d, let error): body = "\(d) read error: \(error)"
+        case .writeError(let d, let error): body = "\(d) write error: \(error)"
+        case .pause(let d): body = "\(d) paused"
+        case .resume(let d): body = "\(d) resumed"
+        case .step(let d): body = "\(d) step"
+        case .held: return nil
+        case .captureError(let error): body = "capture error: \(error)"
+        case .close(let c2s, let s2c):
+            body =
+                "close c2s \(ByteFormat.bytes(c2s.readBytes))/\(c2s.readOps) reads, "
+                + "s2c \(ByteFormat.bytes(s2c.readBytes))/\(s2c.readOps) reads, \(ByteFormat.duration(max(c2s.seconds, s2c.seconds)))"
+        }
+        return "\(time) \(who)\(body)\n"
+    }
+
+    /// A socat `-v -x` block: `> 2026/11/25 14:28:20.000199  length=58 from=0 to=57`, rows of up to
+    /// 16 bytes (a row also ends after 0x0a) as padded hex, two spaces, ASCII with `.` for
+    /// non-printables, then `--`. `>` is client → server, `<` server → client. The session number
+    /// follows the header as `conn=N`.
+    public static func socatBlock(
+        _ timestamp: UInt64, _ direction: Direction, offset: Int, bytes: ByteBuffer, session: Int?
+    ) -> String {
+        let count = bytes.readableBytes
+        var out = direction == .c2s ? "> " : "< "
+        out += localTime(timestamp, dateSeparator: "/")
+        out += "  length=\(count) from=\(offset) to=\(offset + count - 1)"
+        if let session { out += "  conn=\(session)" }
+        out += "\n"
+        var row: [UInt8] = []
+        func flush() {
+            guard !row.isEmpty else { return }
+            var hex = ""
+            for byte in row { hex += " " + hexByte(byte) }
+            hex += String(repeating: " ", count: 48 - hex.count)
+            var ascii = ""
+            for byte in row {
+                ascii.unicodeScalars.append(byte >= 0x20 && byte < 0x7f ? Unicode.Scalar(byte) : ".")
+            }
+            out += hex + "  " + ascii + "\n"
+            row.removeAll(keepingCapacity: true)
+        }
+        for byte in bytes.readableBytesView {
+            row.append(byte)
+            if row.count == 16 || byte == 0x0a { flush() }
+        }
+        flush()
+        return out + "--\n"
+    }
+
+    static func statsJSON(_ s: Stats) -> String {
+        "{\"read_bytes\":\(s.readBytes),\"read_ops\":\(s.readOps),\"write_bytes\":\(s.writeBytes),"
+            + "\"write_ops\":\(s.writeOps),\"duration_s\":\(ByteFormat.decimal(s.seconds, digits: 6))}"
+    }
+
+    /// Seconds since the epoch with microseconds: `1764080900.123456`.
+    static func seconds(_ ns: UInt64) -> String {
+        let micros = (ns / 1000) % 1_000_000
+        var frac = String(micros)
+        while frac.count < 6 { frac = "0" + frac }
+        return "\(ns / 1_000_000_000).\(frac)"
+    }
+
+    /// Local time `YYYY-MM-DD HH:MM:SS.ffffff` (with `/` between date parts for socat's layout).
+    static func localTime(_ ns: UInt64, dateSeparator: String = "-") -> String {
+        var t = time_t(ns / 1_000_000_000)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        var micros = String((ns / 1000) % 1_000_000)
+        while micros.count < 6 { micros = "0" + micros }
+        let date = ["\(parts.tm_year + 1900)", two(parts.tm_mon + 1), two(parts.tm_mday)].joined(
+            separator: dateSeparator)
+        return "\(date) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(micros)"
+    }
+
+    static func hexByte(_ byte: UInt8) -> String {
+        let digits: [Character] = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
+    }
+
+    static func hexString(_ bytes: ByteBuffer) -> String {
+        var out = ""
+        out.reserveCapacity(bytes.readableBytes * 2)
+        for byte in bytes.readableBytesView { out += hexByte(byte) }
+        return out
+    }
+
+    /// A JSON string literal with the required escapes (`"`, `\`, control characters).
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,170 @@
+import FlowCapture
+import FlowCore
+import FlowTransport
+import Synchronization
+
+/// The inspector engine: accepts clients on the listen address, connects each to the target,
+/// and runs a ``Session`` (numbered from 1) between them, reporting everything to its observers.
+///
+/// A failed connect to the target is reported as `connect_error` and the client is closed
+/// (it reads end-of-file). A session's failure never stops the listener or the other sessions.
+public final class Inspector: SessionControl {
+    /// How the inspector treats sessions.
+    public struct Options: Sendable {
+        /// Start every new session with both directions paused (intercept mode).
+        public var pauseNewSessions = false
+        /// Stop after the first session has ended.
+        public var once = false
+        /// How long ``stop()`` lets sessions end by themselves before resetting them.
+        public var stopGrace: Duration = .seconds(2)
+        /// Default options.
+        public init() {}
+    }
+
+    private struct State {
+        var nextID = 1
+        var sessions: [Int: Session] = [:]
+        var stopping = false
+    }
+
+    /// The address listened on, with the real port: `"127.0.0.1:43117"`.
+    public let listenAddress: String
+    /// Where sessions are forwarded.
+    public let target: Address
+    /// The options given.
+    public let options: Options
+    private let listener: Listener
+    private let observers: [any InspectorObserver]
+    private let state = Mutex(State())
+
+    private init(listener: Listener, target: Address, options: Options, observers: [any InspectorObserver]) {
+        self.listener = listener
+        self.listenAddress = listener.localAddress
+        self.target = target
+        self.options = options
+        self.observers = observers
+    }
+
+    /// Binds the listen address and reports `listening` with the real address.
+    /// - Throws: ``TransportError`` when the address cannot be listened on
+    ///   (`cannot listen on 127.0.0.1:8080: address already in use`).
+    public static func bind(
+        listen: Address, target: Address, options: Options = Options(), observers: [any InspectorObserver]
+    ) async throws(TransportError) -> Inspector {
+        let listener = try await Listener.bind(listen)
+        let inspector = Inspector(listener: listener, target: target, options: options, observers: observers)
+        inspector.emit(InspectorEvent(session: nil, .listening(address: listener.localAddress)))
+        return inspector
+    }
+
+    /// Sends an event to every observer, in order.
+    public func emit(_ event: InspectorEvent) {
+        for observer in observers { observer.record(event) }
+    }
+
+    /// Accepts and serves clients until ``stop()`` (or, with `once`, until the first session has
+    /// ended), then waits for every session to end.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            while let client = try? await listener.accept() {
+                let id = state.withLock { s -> Int in
+                    defer { s.nextID += 1 }
+                    return s.nextID
+                }
+                group.addTask {
+                    await self.serve(client, id: id)
+                    if self.options.once { await self.stop() }
+                }
+            }
+        }
+    }
+
+    /// Stops accepting, lets running sessions end (FIN passed on both ways), resets those still
+    /// running after the grace period, and returns once all have ended.
+    public func stop() async {
+        let first = state.withLock { s in
+            defer { s.stopping = true }
+            return !s.stopping
+        }
+        guard first else { return }
+        await listener.close()
+        let running = state.withLock { Array($0.sessions.values) }
+        for session in running {
+            for direction in Direction.allCases { await session.passFIN(direction) }
+        }
+        let deadline = ContinuousClock.now + options.stopGrace
+        while ContinuousClock.now < deadline, state.withLock({ !$0.sessions.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for session in state.withLock({ Array($0.sessions.values) }) { await session.kill() }
+    }
+
+    private func serve(_ client: SocketFlow, id: Int) async {
+        let clientAddress = CaptureAddress(client.remoteSocketAddress, text: client.remoteAddress)
+        let server: SocketFlow
+        do {
+            server = try await Connector.connect(target, on: client.eventLoop)
+        } catch {
+            emit(
+                InspectorEvent(
+                    session: id,
+                    .connectError(client: clientAddress, target: CaptureAddress(target), error: error.reason))
+            )
+            await client.shutdownWrite()
+            await client.close(waitingAtMost: .seconds(1))
+            return
+        }
+        emit(
+            InspectorEvent(
+                session: id,
+                .open(
+                    client: clientAddress,
+                    target: CaptureAddress(server.remoteSocketAddress, text: server.remoteAddress))))
+        let session = Session(id: id, paused: options.pauseNewSessions) { self.emit($0) }
+        let stopping = state.withLock { s in
+            s.sessions[id] = session
+            return s.stopping
+        }
+        if stopping {
+            for direction in Direction.allCases { await session.passFIN(direction) }
+        }
+        await withTaskExecutorPreference(client.taskExecutor) {
+            _ = await session.run(client: client, server: server) {
+                await client.reset()
+                await server.reset()
+            }
+        }
+        state.withLock { _ = $0.sessions.removeValue(forKey: id) }
+        async let closeClient: Void = client.close(waitingAtMost: .seconds(2))
+        await server.close(waitingAtMost: .seconds(2))
+        await closeClient
+    }
+
+    /// The number of the newest session (0 before the first).
+    public var currentSessionCount: Int { state.withLock { $0.nextID - 1 } }
+
+    private func session(_ id: Int) -> Session? { state.withLock { $0.sessions[id] } }
+
+    /// Pauses a direction of a live session.
+    public func pause(session id: Int, direction: Direction) { session(id)?.pause(direction) }
+    /// Resumes a direction of a live session.
+    public func resume(session id: Int, direction: Direction) { session(id)?.resume(direction) }
+    /// Steps a paused direction of a live session.
+    public func step(session id: Int, direction: Direction) { session(id)?.step(direction) }
+    /// Resumes every direction of every live session.
+    public func resumeAll() {
+        for session in state.withLock({ Array($0.sessions.values) }) {
+            for direction in Direction.allCases { session.resume(direction) }
+        }
+    }
+    /// Resets both sides of a live session.
+    public func kill(session id: Int) {
+        guard let session = session(id) else { return }
+        Task { await session.kill() }
+    }
+    /// Passes a FIN on in one direction of a live session.
+    public func passFIN(session id: Int, direction: Direction) {
+        guard let session = session(id) else { return }
+        Task { await session.passFIN(direction) }
+    }
+}

@@ -1,0 +1,97 @@
+import FlowCore
+import Synchronization
+
+/// One proxied connection: the two taps, their gates, and the commands that reach them.
+///
+/// ``run(client:server:)`` wraps both endpoints in ``Tap``s and runs the core
+/// ``FlowCore/proxy(_:_:clock:)`` between them — the one forwarding loop there is. It reports
+/// `close` with the statistics of both directions when both have ended.
+public final class Session: Sendable {
+    /// The session number, from 1.
+    public let id: Int
+    let recorder: SessionRecorder
+    let gates: [Direction: Gate]
+    private let controls = Mutex<Controls>(Controls())
+
+    private struct Controls {
+        var endInput: [Direction: @Sendable () async -> Void] = [:]
+        var kill: (@Sendable () async -> Void)?
+    }
+
+    /// A session numbered `id` reporting to `emit`; with `paused`, both directions start paused.
+    public init(id: Int, paused: Bool = false, emit: @escaping @Sendable (InspectorEvent) -> Void) {
+        self.id = id
+        let recorder = SessionRecorder(id: id, emit: emit)
+        self.recorder = recorder
+        var gates: [Direction: Gate] = [:]
+        for direction in Direction.allCases {
+            gates[direction] = Gate(paused: paused) { held in recorder.report(.held(direction, bytes: held)) }
+        }
+        self.gates = gates
+        if paused {
+            for direction in Direction.allCases { recorder.report(.pause(direction)) }
+        }
+    }
+
+    /// Runs the proxy between the two endpoints until both directions have ended, reports
+    /// `close`, and returns the statistics (`c2s`, `s2c`). Errors are reported as events and end
+    /// only their direction; the endpoints are left for the caller to close.
+    ///
+    /// `kill` is what ``kill()`` does to the endpoints (a reset).
+    @discardableResult
+    public func run<Client: ShutdownableFlow, Server: ShutdownableFlow>(
+        client: Client, server: Server, kill: @escaping @Sendable () async -> Void = {}
+    ) async -> (c2s: Stats, s2c: Stats) {
+        let clientTap = Tap(client, reads: .c2s, gate: gates[.c2s]!, recorder: recorder)
+        let serverTap = Tap(server, reads: .s2c, gate: gates[.s2c]!, recorder: recorder)
+        controls.withLock {
+            $0.endInput[.c2s] = { await clientTap.endInput() }
+            $0.endInput[.s2c] = { await serverTap.endInput() }
+            $0.kill = kill
+        }
+        let stats: (c2s: Stats, s2c: Stats)
+        do {
+            let (up, down) = try await proxy(clientTap, serverTap)
+            stats = (up, down)
+        } catch {
+            stats = (error.aToB, error.bToA)
+        }
+        for gate in gates.values { gate.release() }
+        controls.withLock { $0 = Controls() }
+        recorder.report(.close(c2s: stats.c2s, s2c: stats.s2c))
+        return stats
+    }
+
+    /// Holds the direction (see ``Gate``); reports `pause`.
+    public func pause(_ direction: Direction) {
+        if gates[direction]!.pause() { recorder.report(.pause(direction)) }
+    }
+
+    /// Lets the direction flow again; reports `resume`.
+    public func resume(_ direction: Direction) {
+        // The command is reported before its effect (the held chunk going on).
+        guard gates[direction]!.isPaused else { return }
+        recorder.report(.resume(direction))
+        gates[direction]!.resume()
+    }
+
+    /// Lets one chunk of a paused direction through; reports `step`.
+    public func step(_ direction: Direction) {
+        guard gates[direction]!.isPaused else { return }
+        recorder.report(.step(direction))
+        gates[direction]!.step()
+    }
+
+    /// Ends the direction as if its source had sent FIN; the FIN is then passed on.
+    public func passFIN(_ direction: Direction) async {
+        let end = controls.withLock { $0.endInput[direction] }
+        await end?()
+    }
+
+    /// Resets both endpoints; held chunks go on (and fail to be written).
+    public func kill() async {
+        let kill = controls.withLock { $0.kill }
+        await kill?()
+        for gate in gates.values { gate.release() }
+    }
+}

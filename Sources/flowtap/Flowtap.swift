@@ -1,0 +1,84 @@
+import ArgumentParser
+import FlowTapKit
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `flowtap`: an interactive inspector for byte streams.
+@main
+struct Flowtap: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "flowtap",
+        abstract:
+            "An interactive inspector for byte streams: a proxy that shows what goes over a connection.",
+        discussion: """
+            Addresses: tcp-listen:[HOST:]PORT, tcp-listen:[::1]:PORT, tcp:HOST:PORT, tcp:[IPv6]:PORT,
+            unix-listen:PATH, unix:PATH. Listening is on 127.0.0.1 unless a host is given; port 0 takes
+            a free port (the real one is printed first).
+
+            Exit status: 0 done, 1 runtime failure, 2 bad usage or bad address.
+            """,
+        version: version,
+        subcommands: [ProxyCommand.self, ViewCommand.self, DemoCommand.self],
+        defaultSubcommand: ProxyCommand.self
+    )
+
+    /// Parses, runs, and maps every failure to the documented exit status: 2 for usage
+    /// (ArgumentParser's own errors included), 1 for runtime failures.
+    static func main() async {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { printHelp(error) }
+            FileHandleOutput.stderr("flowtap: " + fullMessage(for: error).trimmingPrefix("Error: ") + "\n")
+            Glibc.exit(2)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+            Glibc.exit(0)
+        } catch let failure as Failure {
+            FileHandleOutput.stderr("flowtap: \(failure.message)\n")
+            Glibc.exit(failure.status)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { printHelp(error) }
+            FileHandleOutput.stderr("flowtap: " + fullMessage(for: error).trimmingPrefix("Error: ") + "\n")
+            Glibc.exit(code == .validationFailure ? 2 : 1)
+        }
+    }
+}
+
+extension Flowtap {
+    /// Prints the help or version text a clean exit carries, and exits 0.
+    static func printHelp(_ error: any Error) -> Never {
+        FileHandleOutput.stdout(fullMessage(for: error) + "\n")
+        Glibc.exit(0)
+    }
+}
+
+/// A failure with its exit status: 2 for usage and addresses, 1 at run time.
+struct Failure: Error {
+    var message: String
+    var status: Int32
+
+    static func usage(_ message: String) -> Failure { Failure(message: message, status: 2) }
+    static func runtime(_ message: String) -> Failure { Failure(message: message, status: 1) }
+}
+
+extension String {
+    func trimmingPrefix(_ prefix: String) -> String {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
+    }
+}

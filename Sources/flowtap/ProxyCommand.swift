@@ -1,0 +1,149 @@
+import ArgumentParser
+import FlowCapture
+import FlowCore
+import FlowTapKit
+import FlowTransport
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `flowtap [proxy] LISTEN TARGET`: the live inspector.
+struct ProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Listen, forward every client to TARGET, and show what goes over each connection.",
+        discussion: """
+            Examples:
+              flowtap tcp-listen:8080 tcp:127.0.0.1:80                 # curses UI
+              flowtap tcp-listen:0 tcp:127.0.0.1:6379 --json | jq .    # JSON Lines events
+              flowtap tcp-listen:7000 unix:/run/app.sock -x --once     # socat-style hex dumps
+              flowtap tcp-listen:8080 tcp:example.test:80 -w s.pcapng  # and keep a capture
+            """
+    )
+
+    @Argument(help: "Where to listen: tcp-listen:[HOST:]PORT or unix-listen:PATH.")
+    var listen: String
+
+    @Argument(help: "Where to forward: tcp:HOST:PORT or unix:PATH.")
+    var target: String
+
+    @Option(
+        name: [.customShort("w"), .customLong("capture")], help: "Write a pcapng capture of every session.")
+    var capture: String?
+
+    @Flag(help: "No curses UI: one line per event on stdout (the default when stdout is not a terminal).")
+    var headless = false
+
+    @Flag(
+        name: [.customShort("x"), .customLong("hexdump")],
+        help: "Headless: hex dump of every chunk (socat -x style).")
+    var hexdump = false
+
+    @Flag(help: "Headless: events as JSON Lines.")
+    var json = false
+
+    @Flag(help: "Exit after the first session has ended.")
+    var once = false
+
+    @Flag(help: "Start every session paused (intercept mode).")
+    var pause = false
+
+    @Option(help: "Bytes of history kept per direction for display, e.g. 16MiB, 512KiB.")
+    var history: String = "16MiB"
+
+    func run() async throws {
+        // A capture that reaches the file size limit fails with EFBIG (reported, forwarding goes
+        // on) instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
+        let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
+        let targetAddress = try Self.address(target, role: "TARGET", listening: false)
+        let historyLimit = try Self.byteCount(history, option: "--history")
+        let interactive = false  // the curses UI is wired in with FlowTapUI
+
+        var observers: [any InspectorObserver] = []
+        let model = InspectorModel(
+            target: targetAddress.description, capturePath: capture, historyLimit: historyLimit)
+        observers.append(model)
+        if !interactive {
+            observers.append(EventLog(format: json ? .json : .text, hexdump: hexdump))
+        }
+        let errorSink = ErrorSink()
+        var captureObserver: CaptureObserver?
+        if let capture {
+            do {
+                let observer = CaptureObserver(writer: try CaptureWriter(path: capture)) { error in
+                    errorSink.report(error.description)
+                }
+                captureObserver = observer
+                observers.append(observer)
+            } catch {
+                throw Failure.runtime(error.description)
+            }
+        }
+        var options = Inspector.Options()
+        options.once = once
+        options.pauseNewSessions = pause
+        let inspector: Inspector
+        do {
+            inspector = try await Inspector.bind(
+                listen: listenAddress, target: targetAddress, options: options, observers: observers)
+        } catch {
+            throw Failure.runtime(error.description)
+        }
+        errorSink.inspector = inspector
+        let signals = TerminationSignals { Task { await inspector.stop() } }
+        await inspector.run()
+        signals.cancel()
+        captureObserver?.close()
+        FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")
+    }
+
+    /// Parses an address and checks its role; a failure is a usage error naming the part.
+    static func address(_ text: String, role: String, listening: Bool) throws -> Address {
+        let address: Address
+        do {
+            address = try Address.parse(text)
+        } catch {
+            throw Failure.usage("\(role): \(error)")
+        }
+        guard address.isListen == listening else {
+            throw Failure.usage(
+                listening
+                    ? "LISTEN must be a listen address (tcp-listen:… or unix-listen:…), not \"\(text)\""
+                    : "TARGET must be a connect address (tcp:… or unix:…), not \"\(text)\"")
+        }
+        return address
+    }
+
+    /// Parses `16MiB`, `512KiB`, `1000`, `2GB` into bytes.
+    static func byteCount(_ text: String, option: String) throws -> Int {
+        let units: [(String, Int)] = [
+            ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000),
+            ("GB", 1_000_000_000), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1),
+        ]
+        var number = text
+        var scale = 1
+        for (suffix, value) in units where text.hasSuffix(suffix) {
+            number = String(text.dropLast(suffix.count))
+            scale = value
+            break
+        }
+        guard let n = Int(number), n >= 0, n <= Int.max / scale else {
+            throw Failure.usage("\(option): \"\(text)\" is not a byte count (e.g. 16MiB, 512KiB, 1000)")
+        }
+        return n * scale
+    }
+}
+
+/// Turns a capture failure into one `capture_error` event (shown by the log and the UI).
+final class ErrorSink: @unchecked Sendable {
+    // Set once before traffic starts, read afterwards.
+    var inspector: Inspector?
+
+    func report(_ message: String) {
+        inspector?.emit(InspectorEvent(session: nil, .captureError(message)))
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import FlowCapture
+import FlowTapKit
+
+/// `flowtap view FILE`: a capture, offline.
+struct ViewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "view",
+        abstract: "Open a capture (flowtap's pcapng, or any pcap/pcapng with TCP) and show its sessions.",
+        discussion: """
+            Headless, it prints the events the live proxy printed, in the same formats:
+              flowtap view s.pcapng --headless --json
+            """
+    )
+
+    @Argument(help: "The capture file.")
+    var file: String
+
+    @Flag(help: "No curses UI: print the events (the default when stdout is not a terminal).")
+    var headless = false
+
+    @Flag(
+        name: [.customShort("x"), .customLong("hexdump")], help: "Hex dump of every chunk (socat -x style).")
+    var hexdump = false
+
+    @Flag(help: "Events as JSON Lines.")
+    var json = false
+
+    func run() async throws {
+        let sessions: [CapturedSession]
+        do {
+            sessions = try CaptureReader.read(path: file)
+        } catch {
+            throw Failure.runtime(error.description)
+        }
+        let log = EventLog(format: json ? .json : .text, hexdump: hexdump)
+        for event in CaptureReplay.events(sessions) { log.record(event) }
+    }
+}

@@ -1,1 +1,0 @@
-print("flowtap 0.1.0")

@@ -1,0 +1,196 @@
+import FlowCapture
+import FlowCore
+import FlowTapKit
+import NIOCore
+import Synchronization
+import Testing
+
+/// Collects events for assertions.
+final class EventCollector: InspectorObserver {
+    private let events = Mutex<[InspectorEvent]>([])
+    func record(_ event: InspectorEvent) { events.withLock { $0.append(event) } }
+    var all: [InspectorEvent] { events.withLock { $0 } }
+
+    var names: [String] {
+        all.compactMap { event in
+            switch event.kind {
+            case .data(let d, _, _): "data \(d)"
+            case .eof(let d): "eof \(d)"
+            case .shutdown(let d): "shutdown \(d)"
+            case .pause(let d): "pause \(d)"
+            case .resume(let d): "resume \(d)"
+            case .step(let d): "step \(d)"
+            case .held(let d, let bytes): bytes == nil ? "released \(d)" : "held \(d) \(bytes!)"
+            case .readError(let d, _): "read_error \(d)"
+            case .writeError(let d, _): "write_error \(d)"
+            case .close: "close"
+            default: nil
+            }
+        }
+    }
+}
+
+func waitUntil(_ condition: @Sendable () -> Bool, sourceLocation: SourceLocation = #_sourceLocation)
+    async throws
+{
+    for _ in 0..<500 {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("condition never held", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+@Suite("Gate and Session: pause, step, resume without losing a byte")
+struct GateTests {
+    @Test("a paused direction reads one chunk, holds it, and the peer does not get it until a step")
+    func holdAndStep() async throws {
+        let events = EventCollector()
+        let (client, clientSide) = Pipe.pair()
+        let (serverSide, server) = Pipe.pair()
+        let session = Session(id: 1) { events.record($0) }
+        let running = Task { await session.run(client: clientSide, server: serverSide) }
+        session.pause(.c2s)
+        try await client.write(ByteBuffer(string: "first"))
+        try await client.write(ByteBuffer(string: "second"))
+        try await waitUntil { events.names.contains("held c2s 5") }
+        // Held: read from the client, not delivered. The second chunk is not read at all.
+        #expect(events.names.filter { $0 == "data c2s" }.count == 1)
+        session.step(.c2s)
+        #expect(String(buffer: try await nextChunk(server)) == "first")
+        try await waitUntil { events.names.contains("held c2s 6") }
+        session.resume(.c2s)
+        #expect(String(buffer: try await nextChunk(server)) == "second")
+        await client.shutdownWrite()
+        await server.shutdownWrite()
+        _ = await running.value
+        #expect(
+            events.names == [
+                "pause c2s", "data c2s", "held c2s 5", "step c2s", "released c2s", "data c2s", "held c2s 6",
+                "resume c2s", "released c2s", "eof c2s", "shutdown c2s", "eof s2c", "shutdown s2c", "close",
+            ])
+    }
+
+    @Test("a step with nothing held lets exactly the next chunk through")
+    func stepAhead() async throws {
+        let (client, clientSide) = Pipe.pair()
+        let (serverSide, server) = Pipe.pair()
+        let events = EventCollector()
+        let session = Session(id: 1, paused: true) { events.record($0) }
+        let running = Task { await session.run(client: clientSide, server: serverSide) }
+        session.step(.c2s)
+        try await client.write(ByteBuffer(string: "one"))
+        #expect(String(buffer: try await nextChunk(server)) == "one")
+        try await client.write(ByteBuffer(string: "two"))
+        try await waitUntil { events.names.contains("held c2s 3") }
+        session.resume(.c2s)
+        #expect(String(buffer: try await nextChunk(server)) == "two")
+        await client.shutdownWrite()
+        await server.shutdownWrite()
+        _ = await running.value
+    }
+
+    @Test("random pause/step/resume interleavings under concurrent traffic stay byte-exact and in order")
+    func randomInterleavings() async throws {
+        for seed in 0..<40 {
+            var rng = SplitMix(seed: UInt64(seed))
+            let chunks = (0..<Int.random(in: 20...120, using: &rng)).map { i in
+                ByteBuffer(
+                    bytes: (0..<Int.random(in: 1...3000, using: &rng)).map {
+                        UInt8(truncatingIfNeeded: $0 &+ i)
+                    })
+            }
+            let expected = chunks.flatMap { Array($0.readableBytesView) }
+            let (client, clientSide) = Pipe.pair(capacity: 8192)
+            let (serverSide, server) = Pipe.pair(capacity: 8192)
+            let session = Session(id: seed) { _ in }
+            let running = Task { await session.run(client: clientSide, server: serverSide) }
+            let sender = Task {
+                for chunk in chunks { try await client.write(chunk) }
+                await client.shutdownWrite()
+            }
+            let receiver = Task { () -> [UInt8] in
+                var got: [UInt8] = []
+                while case .data(let chunk) = try await server.read() { got += chunk.readableBytesView }
+                return got
+            }
+            // The controller flips the gate at random while bytes flow.
+            for _ in 0..<Int.random(in: 5...40, using: &rng) {
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: session.pause(.c2s)
+                case 1: session.step(.c2s)
+                case 2: session.resume(.c2s)
+                default: await Task.yield()
+                }
+                try await Task.sleep(for: .microseconds(Int.random(in: 0...300, using: &rng)))
+            }
+            session.resume(.c2s)
+            try await sender.value
+            let got = try await receiver.value
+            #expect(got == expected, "seed \(seed)")
+            await server.shutdownWrite()
+            _ = await running.value
+        }
+    }
+
+    @Test("passFIN ends a direction: the held chunk goes on, then the FIN, while the other direction lives")
+    func passFIN() async throws {
+        let events = EventCollector()
+        let (client, clientSide) = Pipe.pair()
+        let (serverSide, server) = Pipe.pair()
+        let session = Session(id: 1) { events.record($0) }
+        let running = Task { await session.run(client: clientSide, server: serverSide) }
+        try await client.write(ByteBuffer(string: "request"))
+        #expect(String(buffer: try await nextChunk(server)) == "request")
+        await session.passFIN(.c2s)
+        #expect(try await server.read() == .eof)
+        try await server.write(ByteBuffer(string: "answer"))
+        #expect(String(buffer: try await nextChunk(client)) == "answer")
+        await server.shutdownWrite()
+        #expect(try await client.read() == .eof)
+        _ = await running.value
+        #expect(events.names.contains("shutdown c2s"))
+    }
+
+    @Test("kill fails both directions and releases a held chunk")
+    func kill() async throws {
+        let events = EventCollector()
+        let (client, clientSide) = Pipe.pair()
+        let (serverSide, server) = Pipe.pair()
+        let session = Session(id: 1, paused: true) { events.record($0) }
+        let running = Task {
+            await session.run(client: clientSide, server: serverSide) {
+                await clientSide.shutdownRead()
+                await serverSide.shutdownRead()
+                await clientSide.shutdownWrite()
+                await serverSide.shutdownWrite()
+            }
+        }
+        try await client.write(ByteBuffer(string: "held"))
+        try await waitUntil { events.names.contains("held c2s 4") }
+        await session.kill()
+        _ = await running.value
+        #expect(events.names.last == "close")
+        _ = server
+    }
+}
+
+func nextChunk(_ flow: some Flow) async throws -> ByteBuffer {
+    guard case .data(let chunk) = try await flow.read() else {
+        Issue.record("expected data, got end-of-file")
+        return ByteBuffer()
+    }
+    return chunk
+}
+
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,97 @@
+import FlowCapture
+import FlowCore
+import FlowTapKit
+import NIOCore
+import Testing
+
+@Suite("History, InspectorModel and the event formats")
+struct ModelTests {
+    @Test("history keeps at most its limit, drops the oldest whole chunks, always keeps the newest")
+    func historyBound() {
+        var history = History(limit: 10)
+        for i in 0..<5 {
+            history.append(
+                HistoryChunk(
+                    offset: i * 4, timestamp: UInt64(i), bytes: ByteBuffer(repeating: UInt8(i), count: 4)))
+        }
+        #expect(history.kept.map(\.offset) == [12, 16])
+        #expect(history.keptBytes == 8 && history.droppedBytes == 12)
+        history.append(HistoryChunk(offset: 20, timestamp: 9, bytes: ByteBuffer(repeating: 9, count: 50)))
+        #expect(history.kept.map(\.offset) == [20])
+        for i in 0..<1000 {
+            history.append(
+                HistoryChunk(offset: 70 + i, timestamp: 0, bytes: ByteBuffer(repeating: 1, count: 1)))
+        }
+        #expect(history.keptBytes == 10 && history.chunks.count < 200)
+    }
+
+    @Test("the model walks each direction through open, EOF, shut, closed; errors stay")
+    func phases() {
+        let model = InspectorModel(target: "127.0.0.1:6379")
+        let client = CaptureAddress.ip(host: "127.0.0.1", port: 5000)
+        let target = CaptureAddress.ip(host: "127.0.0.1", port: 6379)
+        model.record(InspectorEvent(session: 1, .open(client: client, target: target)))
+        model.record(
+            InspectorEvent(session: 1, .data(.c2s, offset: 0, bytes: ByteBuffer(string: "PING\r\n"))))
+        var s = model.snapshot().sessions[0]
+        #expect(s.c2s.phase == .open && s.c2s.bytes == 6 && s.c2s.chunks == 1)
+        model.record(InspectorEvent(session: 1, .eof(.c2s)))
+        #expect(model.snapshot().sessions[0].c2s.phase.word == "EOF")
+        model.record(InspectorEvent(session: 1, .shutdown(.c2s)))
+        #expect(model.snapshot().sessions[0].c2s.phase.word == "shut")
+        model.record(InspectorEvent(session: 1, .readError(.s2c, "connection reset by peer")))
+        model.record(InspectorEvent(session: 1, .pause(.s2c)))
+        model.record(InspectorEvent(session: 1, .held(.s2c, bytes: 5)))
+        s = model.snapshot().sessions[0]
+        #expect(s.s2c.paused && s.s2c.heldBytes == 5)
+        model.record(InspectorEvent(session: 1, .close(c2s: Stats(), s2c: Stats())))
+        s = model.snapshot().sessions[0]
+        #expect(s.c2s.phase.word == "closed")
+        #expect(s.s2c.phase.word == "read error: connection reset by peer")
+        #expect(s.closed != nil && s.s2c.heldBytes == nil)
+        #expect(model.snapshot(historyFor: []).sessions[0].c2s.history.isEmpty)
+        #expect(model.snapshot().sessions[0].c2s.history.count == 1)
+    }
+
+    @Test("JSON lines follow DESIGN.md §6 exactly")
+    func json() {
+        let t: UInt64 = 1_795_617_012_234_301_000
+        func line(_ session: Int?, _ kind: InspectorEvent.Kind, hex: Bool = false) -> String? {
+            EventFormatter.json(InspectorEvent(session: session, kind, timestamp: t), hex: hex)
+        }
+        #expect(
+            line(nil, .listening(address: "127.0.0.1:43117"))
+                == #"{"t":1795617012.234301,"event":"listening","address":"127.0.0.1:43117"}"#)
+        #expect(
+            line(1, .data(.c2s, offset: 14, bytes: ByteBuffer(string: "*1\r\n")), hex: true)
+                == #"{"t":1795617012.234301,"event":"data","conn":1,"dir":"c2s","offset":14,"bytes":4,"hex":"2a310d0a"}"#
+        )
+        #expect(
+            line(1, .writeError(.c2s, "connection \"reset\"\n"))
+                == #"{"t":1795617012.234301,"event":"write_error","conn":1,"dir":"c2s","error":"connection \"reset\"\n"}"#
+        )
+        #expect(
+            line(
+                2,
+                .close(
+                    c2s: Stats(
+                        readBytes: 14, readOps: 1, writeBytes: 14, writeOps: 1, duration: .milliseconds(120)),
+                    s2c: Stats()))
+                == #"{"t":1795617012.234301,"event":"close","conn":2,"c2s":{"read_bytes":14,"read_ops":1,"write_bytes":14,"write_ops":1,"duration_s":0.120000},"s2c":{"read_bytes":0,"read_ops":0,"write_bytes":0,"write_ops":0,"duration_s":0.000000}}"#
+        )
+        #expect(line(1, .held(.c2s, bytes: 3)) == nil)
+    }
+
+    @Test("-x blocks use socat's -v -x layout")
+    func socatLayout() {
+        let bytes = ByteBuffer(string: "PING\r\n*1\r\nabcdefghijklmnopqrstuvwxyz\u{1}")
+        let block = EventFormatter.socatBlock(0, .s2c, offset: 10, bytes: bytes, session: nil)
+        let lines = block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[0].hasPrefix("< ") && lines[0].hasSuffix("  length=37 from=10 to=46"))
+        #expect(lines[1] == " 50 49 4e 47 0d 0a                                PING..")
+        #expect(lines[2] == " 2a 31 0d 0a                                      *1..")
+        #expect(lines[3] == " 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f 70  abcdefghijklmnop")
+        #expect(lines[4] == " 71 72 73 74 75 76 77 78 79 7a 01                 qrstuvwxyz.")
+        #expect(lines[5] == "--")
+    }
+}

@@ -1,0 +1,99 @@
+import FlowCore
+import FlowTransport
+import Foundation
+import NIOCore
+import Testing
+
+@Suite("flowtap proxy: errors are reported with their reason, and the listener lives on")
+struct ErrorTests {
+    @Test(
+        "a target that resets mid-transfer: an error event with the reason, the client told, next session served"
+    )
+    func resetMidTransfer() async throws {
+        let server = try await LoopbackServer { connection in
+            var total = 0
+            while case .data(let chunk) = (try? await connection.read()) ?? .eof {
+                total += chunk.readableBytes
+                if total >= 64 * 1024 {
+                    await connection.reset()
+                    return
+                }
+            }
+        }
+        let flowtap = try FlowtapProcess(["tcp-listen:0", server.target, "--json"])
+        let port = try await flowtap.listeningPort()
+        let client = try await connect(port)
+        var writeFailed = false
+        for _ in 0..<256 {
+            do { try await client.write(ByteBuffer(repeating: 0x61, count: 16 * 1024)) } catch {
+                writeFailed = true
+                break
+            }
+        }
+        let tail = await drain(client)
+        // The client is told: its connection ends (reset or end-of-file), its writes fail.
+        #expect(writeFailed || tail.error != nil || tail.bytes.isEmpty)
+        try await flowtap.waitForEvents { !named($0, "close", conn: 1).isEmpty }
+        let errors =
+            (named(flowtap.events, "read_error", conn: 1) + named(flowtap.events, "write_error", conn: 1))
+            .compactMap { $0["error"] as? String }
+        #expect(errors.contains { $0.contains("reset") || $0.contains("broken pipe") }, "errors: \(errors)")
+        await client.close(waitingAtMost: .seconds(1))
+        // The listener keeps serving: a small session goes through whole.
+        let next = try await connect(port)
+        try await next.write(ByteBuffer(string: "still serving"))
+        await next.shutdownWrite()
+        _ = await drain(next)
+        try await flowtap.waitForEvents { !named($0, "close", conn: 2).isEmpty }
+        let close = named(flowtap.events, "close", conn: 2).first!
+        #expect((close["c2s"] as? [String: Any])?["write_bytes"] as? Int == 13)
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitExit() == 0)
+        await next.close(waitingAtMost: .seconds(1))
+        await server.close()
+    }
+
+    @Test("the same listener serves the next session after a reset one")
+    func listenerSurvivesReset() async throws {
+        let resets = try await LoopbackServer { connection in
+            _ = try? await connection.read()
+            await connection.reset()
+        }
+        let flowtap = try FlowtapProcess(["tcp-listen:0", resets.target, "--json"])
+        let port = try await flowtap.listeningPort()
+        for round in 1...3 {
+            let client = try await connect(port)
+            try await client.write(ByteBuffer(string: "round \(round)"))
+            _ = await drain(client)
+            await client.close(waitingAtMost: .seconds(1))
+        }
+        try await flowtap.waitForEvents { named($0, "close").count == 3 }
+        #expect(named(flowtap.events, "open").count == 3)
+        flowtap.signal(SIGINT)
+        #expect(try await flowtap.waitExit() == 0)
+        #expect(flowtap.stderr.contains("3 sessions"))
+        await resets.close()
+    }
+
+    @Test("a refused target: connect_error saying refused, the client closed, the listener alive")
+    func refused() async throws {
+        let gone = try await LoopbackServer { _ in }
+        let target = gone.target
+        await gone.close()
+        let flowtap = try FlowtapProcess(["tcp-listen:0", target, "--json"])
+        let port = try await flowtap.listeningPort()
+        for _ in 0..<2 {
+            let client = try await connect(port)
+            let result = await drain(client)
+            #expect(result.bytes.isEmpty)
+            await client.close(waitingAtMost: .seconds(1))
+        }
+        try await flowtap.waitForEvents { named($0, "connect_error").count == 2 }
+        let error = named(flowtap.events, "connect_error").first!
+        #expect((error["error"] as? String) == "connection refused")
+        #expect((error["target"] as? String) == String(target.dropFirst(4)))
+        #expect(error["conn"] as? Int == 1)
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitExit() == 0)
+    }
+}
