@@ -11,7 +11,8 @@
 #     and p50 latency): direct, through both socats, through flowtap;
 #   - flowtap's peak RSS (VmHWM) after forwarding a large volume (`iperf3 -n 4G`).
 # Each figure is the best of $RUNS runs, taken in turns (all forwarders, then again). Prints a table
-# with the ratios flowtap/socat and the targets of DESIGN.md §8, and keeps the raw outputs in bench-results/<time>/.
+# with the ratios flowtap/socat and the targets of DESIGN.md §8, and keeps the raw outputs in
+# bench-results/<time>/.
 #
 # Knobs (environment): RUNS (2), SECONDS_PER_RUN (4), REDIS_N (40000), REDIS_N1 (10000),
 # RSS_VOLUME (4G), FLOWTAP (a prebuilt binary: skips the build), FLOWTAP_STANDIN=socat (run
