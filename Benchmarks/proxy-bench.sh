@@ -403,6 +403,8 @@ row() { printf '%-44s %12s %12s %12s\n' "$@"; }
         "$(verdict "$added" "<=" 0)"
     printf '  %-52s %8s  %s\n' "peak RSS forwarding $RSS_VOLUME ≤ 64 MiB" "${R[rss]:-n/a}" \
         "$(verdict "${R[rss]:-}" "<=" 64)"
+    printf '  %-52s %8s  %s\n' "peak RSS, long-lived, after all iperf3 runs ≤ 64 MiB" \
+        "${R[rss.after]:-n/a}" "$(verdict "${R[rss.after]:-}" "<=" 64)"
     echo
     echo "raw results: $OUT"
 } | tee "$SUMMARY"
