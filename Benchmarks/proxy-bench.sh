@@ -15,8 +15,9 @@
 # bench-results/<time>/.
 #
 # Knobs (environment): RUNS (2), SECONDS_PER_RUN (4), REDIS_N (40000), REDIS_N1 (10000),
-# RSS_VOLUME (4G), FLOWTAP (a prebuilt binary: skips the build), FLOWTAP_STANDIN=socat (run
-# `socat -b 131072` in flowtap's place, to test this script without the CLI).
+# RSS_VOLUME (4G), CAPTURE_DIR (where `-w` writes, default a directory under /tmp; /dev/shm takes
+# the disk out of the figure), FLOWTAP (a prebuilt binary: skips the build), FLOWTAP_STANDIN=socat
+# (run `socat -b 131072` in flowtap's place, to test this script without the CLI).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,6 +32,7 @@ HOST=127.0.0.1
 OUT="$ROOT/bench-results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/proxy-bench.XXXXXX)
+CAPTURE="$(mktemp -d "${CAPTURE_DIR:-$WORK}/proxy-bench-capture.XXXXXX")/bench.pcapng"
 SUMMARY="$OUT/summary.txt"
 
 # Every process this script starts runs in its own process group (setsid), recorded here, so
@@ -45,7 +47,7 @@ cleanup() {
     for pid in "${STARTED[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
-    rm -rf "$WORK"
+    rm -rf "$WORK" "$(dirname "$CAPTURE")"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -234,11 +236,11 @@ stop_forwarders() {
 # One iperf3 run through a fresh `flowtap -w FILE`; the capture is deleted after (it holds every
 # byte forwarded).
 measure_capture() { # run
-    if [ $FLOWTAP_OK = 1 ] && start_flowtap "$IPERF_PORT" -w "$WORK/bench.pcapng"; then
+    if [ $FLOWTAP_OK = 1 ] && start_flowtap "$IPERF_PORT" -w "$CAPTURE"; then
         measure_iperf capture "$FWD_PORT" "$1"
         stop "$FWD_PID"
-        ls -l "$WORK/bench.pcapng" >>"$OUT/capture-files.txt" 2>&1 || true
-        rm -f "$WORK/bench.pcapng"
+        ls -l "$CAPTURE" >>"$OUT/capture-files.txt" 2>&1 || true
+        rm -f "$CAPTURE"
     fi
 }
 
@@ -255,7 +257,7 @@ FLOWTAP_OK=1
     echo "date: $(date -Is)"
     echo "host: $(uname -srm), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo "flowtap: ${FLOWTAP_STANDIN:+stand-in }${FLOWTAP_STANDIN:-$FLOWTAP}"
+    echo "flowtap: ${FLOWTAP_STANDIN:+stand-in }${FLOWTAP_STANDIN:-$FLOWTAP}; -w writes to $CAPTURE"
     echo "iperf3 -t $SECONDS_PER_RUN; redis-benchmark -t ping,set,get -c 20 -n $REDIS_N and -c 1 -n $REDIS_N1"
     echo "(figures: mean over PING_INLINE, PING_MBULK, SET, GET); best of $RUNS runs, taken in turns"
 } >"$OUT/setup.txt"
