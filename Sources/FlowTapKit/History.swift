@@ -37,6 +37,14 @@ public struct History: Sendable {
         }
     }
 
+    /// Drops every chunk kept (counted in ``droppedBytes``); used when a global budget is spent.
+    public mutating func dropAll() {
+        droppedBytes += keptBytes
+        keptBytes = 0
+        chunks.removeAll()
+        head = 0
+    }
+
     /// The chunks kept, oldest first.
     public var kept: ArraySlice<HistoryChunk> { chunks[head...] }
 }

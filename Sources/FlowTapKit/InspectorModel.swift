@@ -4,7 +4,9 @@ import Synchronization
 /// and `view` draw from its ``snapshot(historyFor:)``.
 ///
 /// Recording an event only updates memory under a lock (never waits on the UI). The history of
-/// each direction is bounded by `historyLimit`; counters keep counting everything.
+/// each direction is bounded by `historyLimit`, and all sessions together by `historyBudget`
+/// (the histories of the oldest sessions are dropped first); counters keep counting everything.
+/// With a limit of 0 no history is kept at all (headless runs only count).
 public final class InspectorModel: InspectorObserver {
     private struct Live {
         var snapshot: SessionSnapshot
@@ -20,15 +22,24 @@ public final class InspectorModel: InspectorObserver {
         var captureError: String?
         var order: [Int] = []
         var sessions: [Int: Live] = [:]
+        var historyBytes = 0
+        var oldestWithHistory = 0
     }
 
     private let state: Mutex<State>
     /// The most bytes of history kept per direction.
     public let historyLimit: Int
+    /// The most bytes of history kept over all sessions.
+    public let historyBudget: Int
 
     /// An empty model for a proxy to `target` (or a capture's name), optionally writing a capture.
-    public init(target: String, capturePath: String? = nil, historyLimit: Int = History.defaultLimit) {
+    /// `historyBudget` defaults to four times `historyLimit`.
+    public init(
+        target: String, capturePath: String? = nil, historyLimit: Int = History.defaultLimit,
+        historyBudget: Int? = nil
+    ) {
         self.historyLimit = historyLimit
+        self.historyBudget = historyBudget ?? historyLimit * 4
         state = Mutex(State(target: target, capturePath: capturePath))
     }
 
@@ -94,8 +105,31 @@ public final class InspectorModel: InspectorObserver {
                 break
             default:
                 guard s.sessions[id] != nil else { return }
+                let before = historyBytes(s.sessions[id]!)
                 apply(event, to: &s.sessions[id]!)
+                s.historyBytes += historyBytes(s.sessions[id]!) - before
+                if s.historyBytes > historyBudget { enforceBudget(&s, keeping: id) }
             }
+        }
+    }
+
+    private func historyBytes(_ live: Live) -> Int {
+        (live.history[.c2s]?.keptBytes ?? 0) + (live.history[.s2c]?.keptBytes ?? 0)
+    }
+
+    /// Drops the histories of the oldest sessions until the total fits the budget; the session
+    /// that just grew keeps its own (its per-direction limit bounds it).
+    private func enforceBudget(_ s: inout State, keeping current: Int) {
+        while s.historyBytes > historyBudget && s.oldestWithHistory < s.order.count {
+            let id = s.order[s.oldestWithHistory]
+            if id == current { break }
+            if var live = s.sessions[id] {
+                s.historyBytes -= historyBytes(live)
+                live.history[.c2s]?.dropAll()
+                live.history[.s2c]?.dropAll()
+                s.sessions[id] = live
+            }
+            s.oldestWithHistory += 1
         }
     }
 

@@ -64,11 +64,15 @@ struct ProxyCommand: AsyncParsableCommand {
         let interactive = false  // the curses UI is wired in with FlowTapUI
 
         var observers: [any InspectorObserver] = []
+        // Headless, the model only counts (for the summary): no history is kept.
         let model = InspectorModel(
-            target: targetAddress.description, capturePath: capture, historyLimit: historyLimit)
+            target: targetAddress.description, capturePath: capture, historyLimit: interactive ? historyLimit : 0)
         observers.append(model)
+        // Printing and capture writing run on threads of their own, off the data path; their
+        // bounded queues still push back on the traffic when stdout or the disk is slow.
+        var background: [BackgroundObserver] = []
         if !interactive {
-            observers.append(EventLog(format: json ? .json : .text, hexdump: hexdump))
+            background.append(BackgroundObserver(EventLog(format: json ? .json : .text, hexdump: hexdump)))
         }
         let errorSink = ErrorSink()
         var captureObserver: CaptureObserver?
@@ -78,11 +82,12 @@ struct ProxyCommand: AsyncParsableCommand {
                     errorSink.report(error.description)
                 }
                 captureObserver = observer
-                observers.append(observer)
+                background.append(BackgroundObserver(observer))
             } catch {
                 throw Failure.runtime(error.description)
             }
         }
+        observers += background as [any InspectorObserver]
         var options = Inspector.Options()
         options.once = once
         options.pauseNewSessions = pause
@@ -97,6 +102,7 @@ struct ProxyCommand: AsyncParsableCommand {
         let signals = TerminationSignals { Task { await inspector.stop() } }
         await inspector.run()
         signals.cancel()
+        for observer in background { observer.finish() }
         captureObserver?.close()
         FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")
     }

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Runs another observer on a thread of its own, so that formatting, printing and capture
+/// writing leave the data path, while keeping the guarantees of a synchronous observer:
+///
+/// - events reach the wrapped observer in the order they were recorded, none is dropped;
+/// - the queue is bounded by the data bytes it holds (`maxQueuedBytes`) and the event count:
+///   when it is full, ``record(_:)`` waits, so a slow disk or a slow reader of stdout still
+///   pushes back on the traffic;
+/// - ``finish()`` returns once everything recorded before it was handed on.
+///
+/// An event recorded from the worker thread itself (an observer reporting its own failure) is
+/// queued without waiting, so it cannot deadlock.
+public final class BackgroundObserver: InspectorObserver, @unchecked Sendable {
+    // Guarded by `condition`.
+    private var queue: [InspectorEvent] = []
+    private var head = 0
+    private var queuedBytes = 0
+    private var finishing = false
+    private var busy = false
+    private var worker: Thread?
+
+    private let condition = NSCondition()
+    private let inner: any InspectorObserver
+    private let maxQueuedBytes: Int
+    private let maxQueuedEvents: Int
+
+    /// Wraps `inner`; at most `maxQueuedBytes` of data and `maxQueuedEvents` events wait.
+    public init(_ inner: any InspectorObserver, maxQueuedBytes: Int = 8 << 20, maxQueuedEvents: Int = 65_536) {
+        self.inner = inner
+        self.maxQueuedBytes = maxQueuedBytes
+        self.maxQueuedEvents = maxQueuedEvents
+        let thread = Thread { self.run() }  // holds the observer until finish() ends it
+        thread.name = "flowtap.observer"
+        worker = thread
+        thread.start()
+    }
+
+    /// Queues the event for the wrapped observer; waits while the queue is full.
+    public func record(_ event: InspectorEvent) {
+        let size = Self.size(event)
+        condition.lock()
+        if finishing {
+            // The worker is draining or gone: hand on directly, after what was queued.
+            while head < queue.count || busy { condition.wait() }
+            condition.unlock()
+            inner.record(event)
+            return
+        }
+        if Thread.current !== worker {
+            while queuedBytes + size > maxQueuedBytes && queuedBytes > 0
+                || queue.count - head >= maxQueuedEvents
+            {
+                condition.wait()
+            }
+        }
+        queue.append(event)
+        queuedBytes += size
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Hands on everything queued, then stops the worker. Later events are handed on at once,
+    /// on the caller's thread.
+    public func finish() {
+        condition.lock()
+        finishing = true
+        condition.broadcast()
+        while head < queue.count || busy { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while head == queue.count && !finishing { condition.wait() }
+            if head == queue.count && finishing {
+                condition.unlock()
+                return
+            }
+            let batch = queue[head...]
+            head = queue.count
+            busy = true
+            condition.unlock()
+
+            for event in batch { inner.record(event) }
+
+            condition.lock()
+            busy = false
+            queuedBytes -= batch.reduce(0) { $0 + Self.size($1) }
+            if head == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    private static func size(_ event: InspectorEvent) -> Int {
+        if case .data(_, _, let bytes) = event.kind { return bytes.readableBytes }
+        return 0
+    }
+}
