@@ -60,7 +60,8 @@ public final class CaptureObserver: InspectorObserver {
         case .close: .close
         case .rewrite(let d, let count, let originalBytes, let bytes, let digest):
             .note(
-                "rewrite \(d): \(count) substitution\(count == 1 ? "" : "s"); original \(originalBytes) bytes, "
+                "rewrite \(d): \(count) substitution\(count == 1 ? "" : "s"); "
+                    + "original \(originalBytes) bytes, "
                     + "sha256 \(digest); sent \(bytes) bytes")
         case .listening, .held, .captureError: nil
         }

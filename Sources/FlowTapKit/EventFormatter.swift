@@ -111,7 +111,8 @@ public enum EventFormatter {
         case .held: return nil
         case .rewrite(let d, let count, let originalBytes, let bytes, _):
             body =
-                "\(d) rewrite: \(count) substitution\(count == 1 ? "" : "s"), \(originalBytes) B -> \(bytes) B"
+                "\(d) rewrite: \(count) substitution\(count == 1 ? "" : "s"), "
+                + "\(originalBytes) B -> \(bytes) B"
         case .captureError(let error): body = "capture error: \(error)"
         case .close(let c2s, let s2c):
             body =
