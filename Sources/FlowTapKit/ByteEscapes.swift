@@ -13,6 +13,12 @@ public enum ByteEscapes {
         /// What is wrong, e.g. `unknown escape \q`.
         public var reason: String
 
+        /// An error at character `position` (from 1) for `reason`.
+        public init(position: Int, reason: String) {
+            self.position = position
+            self.reason = reason
+        }
+
         /// `REASON at character POSITION`.
         public var description: String { "\(reason) at character \(position)" }
     }

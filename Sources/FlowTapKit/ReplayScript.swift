@@ -24,6 +24,13 @@ public struct ReplayScript: Sendable {
         public var timestamp: UInt64
         /// How many bytes the other direction had carried before it, in the capture.
         public var peerBytesBefore: Int
+
+        /// A step doing `action`, captured at `timestamp` after `peerBytesBefore` bytes of the peer.
+        public init(action: Action, timestamp: UInt64, peerBytesBefore: Int) {
+            self.action = action
+            self.timestamp = timestamp
+            self.peerBytesBefore = peerBytesBefore
+        }
     }
 
     /// The captured session's id.
