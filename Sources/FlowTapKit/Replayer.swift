@@ -124,7 +124,7 @@ public enum Replayer {
         let progress = ReplayProgress()
         let sent = role.sends
         let began = ContinuousClock.now
-        let receiver = Task { await receive(flow, role.receives, recorder: recorder, progress: progress) }
+        async let receiving = receive(flow, role.receives, recorder: recorder, progress: progress)
 
         var sentStats = Stats()
         var writeError: String?
@@ -186,7 +186,7 @@ public enum Replayer {
             progress.stopReading()
             await flow.shutdownRead()
         }
-        let (received, receivedStats) = await receiver.value
+        let (received, receivedStats) = await receiving
         await flow.close(waitingAtMost: .seconds(2))
         sentStats.readBytes = sentStats.writeBytes
         sentStats.readOps = sentStats.writeOps

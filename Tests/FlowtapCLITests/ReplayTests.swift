@@ -236,4 +236,64 @@ struct ReplayTests {
         #expect(result["sent_bytes"] as? Int == curl.out.utf8.count)
         #expect(sequence(stub.events, conn: 1).contains("shutdown s2c"))
     }
+
+    @Test("wait-reply gives up after --reply-timeout per step against a silent server, and says so")
+    func replyTimeouts() async throws {
+        let file = try await Self.recordRedisSession()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let silent = try await LoopbackServer { connection in
+            _ = await drain(connection)
+            await connection.shutdownWrite()
+            await connection.close(waitingAtMost: .seconds(5))
+        }
+        defer { Task { await silent.close() } }
+        let started = Date()
+        let json = try runCommand(
+            FlowtapProcess.binary, ["replay", file, silent.target, "--json", "--reply-timeout", "0.3"],
+            timeout: 30)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(json.status == 1)
+        let last = try #require(json.out.split(separator: "\n").last)
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        // The SET, the GET and the FIN each waited for an answer that never came.
+        #expect(result["reply_timeouts"] as? Int == 3, "\(last)")
+        #expect(result["received_bytes"] as? Int == 0)
+        #expect(result["first_difference"] as? Int == 0)
+        #expect(result["got_hex"] as? String == "")
+        #expect(elapsed >= 0.9 && elapsed < 10, "\(elapsed) s")
+    }
+
+    @Test("--timing original keeps the captured gaps between chunks")
+    func originalTiming() async throws {
+        let echo = try await LoopbackServer.echo()
+        defer { Task { await echo.close() } }
+        let file = CaptureTests.tempFile("gaps.pcapng")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let proxy = try FlowtapProcess(["tcp-listen:0", echo.target, "--json", "--once", "-w", file])
+        let client = try await connect(try await proxy.listeningPort())
+        for word in ["one", "two", "three"] {
+            try await client.write(ByteBuffer(string: word))
+            _ = try await client.read()
+            try await Task.sleep(for: .milliseconds(400))
+        }
+        await client.shutdownWrite()
+        _ = await drain(client)
+        await client.close(waitingAtMost: .seconds(2))
+        #expect(try await proxy.waitExit() == 0)
+
+        let replay = try runCommand(
+            FlowtapProcess.binary, ["replay", file, echo.target, "--json", "--timing", "original"],
+            timeout: 30)
+        #expect(replay.status == 0, "\(replay.out)\n\(replay.err)")
+        let events = replay.out.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        let times = named(events, "data").filter { $0["dir"] as? String == "c2s" }.compactMap {
+            $0["t"] as? Double
+        }
+        #expect(times.count == 3)
+        for (a, b) in zip(times, times.dropFirst()) {
+            #expect(b - a >= 0.35 && b - a < 2, "gap \(b - a) s")
+        }
+    }
 }
