@@ -58,6 +58,11 @@ public final class CaptureObserver: InspectorObserver {
         case .resume(let d): .resume(d)
         case .step(let d): .step(d)
         case .close: .close
+        case .rewrite(let d, let count, let originalBytes, let bytes, let digest):
+            .note(
+                "rewrite \(d): \(count) substitution\(count == 1 ? "" : "s"); "
+                    + "original \(originalBytes) bytes, "
+                    + "sha256 \(digest); sent \(bytes) bytes")
         case .listening, .held, .captureError: nil
         }
     }

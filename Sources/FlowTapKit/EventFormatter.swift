@@ -64,6 +64,13 @@ public enum EventFormatter {
             dir(d)
         case .held:
             return nil
+        case .rewrite(let d, let count, let originalBytes, let bytes, let digest):
+            name = "rewrite"
+            dir(d)
+            num("count", count)
+            num("original_bytes", originalBytes)
+            num("bytes", bytes)
+            str("original_sha256", digest)
         case .captureError(let error):
             name = "capture_error"
             str("error", error)
@@ -102,6 +109,10 @@ public enum EventFormatter {
         case .resume(let d): body = "\(d) resumed"
         case .step(let d): body = "\(d) step"
         case .held: return nil
+        case .rewrite(let d, let count, let originalBytes, let bytes, _):
+            body =
+                "\(d) rewrite: \(count) substitution\(count == 1 ? "" : "s"), "
+                + "\(originalBytes) B -> \(bytes) B"
         case .captureError(let error): body = "capture error: \(error)"
         case .close(let c2s, let s2c):
             body =

@@ -17,6 +17,8 @@ public final class Inspector: SessionControl {
         public var once = false
         /// How long ``stop()`` lets sessions end by themselves before resetting them.
         public var stopGrace: Duration = .seconds(2)
+        /// `--rewrite` rules applied to every chunk read (see ``RewriteRule``), in order.
+        public var rewrites: [RewriteRule] = []
         /// Default options.
         public init() {}
     }
@@ -129,10 +131,7 @@ public final class Inspector: SessionControl {
             for direction in Direction.allCases { await session.passFIN(direction) }
         }
         await withTaskExecutorPreference(client.taskExecutor) {
-            _ = await session.run(client: client, server: server) {
-                await client.reset()
-                await server.reset()
-            }
+            await self.run(session, client: client, server: server)
         }
         state.withLock { _ = $0.sessions.removeValue(forKey: id) }
         async let closeClient: Void = client.close(waitingAtMost: .seconds(2))

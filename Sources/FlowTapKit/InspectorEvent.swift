@@ -39,6 +39,11 @@ public struct InspectorEvent: Sendable {
         /// Not printed in JSON: the gate of a paused direction now holds a read chunk of `bytes`
         /// bytes (`nil`: it holds nothing any more, the chunk went on).
         case held(Direction, bytes: Int?)
+        /// `rewrite`: `--rewrite` rules changed a chunk read from the direction's source
+        /// (`count` substitutions) before it was reported and forwarded: the original had
+        /// `originalBytes` bytes with SHA-256 `originalSHA256` (hex), the chunk sent has `bytes`.
+        /// Reported just before that chunk's `data`; the capture records it as a note.
+        case rewrite(Direction, count: Int, originalBytes: Int, bytes: Int, originalSHA256: String)
         /// `capture_error`: the capture file could not be written; forwarding goes on.
         case captureError(String)
         /// `close`: the session ended, with the statistics of each direction.

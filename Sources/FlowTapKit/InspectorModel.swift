@@ -180,7 +180,7 @@ public final class InspectorModel: InspectorObserver {
                 live.snapshot[direction].paused = false
                 if !live.snapshot[direction].phase.isError { live.snapshot[direction].phase = .closed }
             }
-        case .open, .connectError, .listening, .captureError:
+        case .open, .connectError, .listening, .captureError, .rewrite:
             break
         }
     }

@@ -24,7 +24,7 @@ struct Flowtap: AsyncParsableCommand {
             Exit status: 0 done, 1 runtime failure, 2 bad usage or bad address.
             """,
         version: version,
-        subcommands: [ProxyCommand.self, ViewCommand.self, DemoCommand.self],
+        subcommands: [ProxyCommand.self, ViewCommand.self, ReplayCommand.self, DemoCommand.self],
         defaultSubcommand: ProxyCommand.self
     )
 

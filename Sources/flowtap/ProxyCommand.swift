@@ -54,6 +54,12 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Bytes of history kept per direction for display, e.g. 16MiB, 512KiB.")
     var history: String = "16MiB"
 
+    @Option(
+        help: ArgumentHelp(
+            "Replace FROM by TO in every chunk of DIR (c2s, s2c, both); repeatable.",
+            discussion: RewriteOption.help, valueName: "DIR:FROM=TO"))
+    var rewrite: [String] = []
+
     func run() async throws {
         // A capture that reaches the file size limit fails with EFBIG (reported, forwarding goes
         // on) instead of killing the process.
@@ -91,6 +97,7 @@ struct ProxyCommand: AsyncParsableCommand {
         var options = Inspector.Options()
         options.once = once
         options.pauseNewSessions = pause
+        options.rewrites = try RewriteOption.rules(rewrite)
         let inspector: Inspector
         do {
             inspector = try await Inspector.bind(

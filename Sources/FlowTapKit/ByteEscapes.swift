@@ -1,0 +1,94 @@
+/// Bytes as typed text and back: the escapes of `--rewrite` and of the editor.
+///
+/// The text form: printable ASCII (0x20…0x7e) stands for itself, except the backslash;
+/// `\r`, `\n`, `\t` are CR, LF and TAB; `\\` is a backslash; `\xNN` (two hex digits, either
+/// case) is any byte. Any other character (non-ASCII text typed by a user) stands for its UTF-8
+/// bytes. ``encode(_:)`` writes the shortest of these forms (lowercase hex for `\xNN`), and
+/// ``decode(_:)`` reads every form, so `decode(encode(bytes)) == bytes` for every byte sequence.
+public enum ByteEscapes {
+    /// Why a text is not a valid escaped byte string.
+    public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The position of the offending backslash, in characters from 1.
+        public var position: Int
+        /// What is wrong, e.g. `unknown escape \q`.
+        public var reason: String
+
+        /// An error at character `position` (from 1) for `reason`.
+        public init(position: Int, reason: String) {
+            self.position = position
+            self.reason = reason
+        }
+
+        /// `REASON at character POSITION`.
+        public var description: String { "\(reason) at character \(position)" }
+    }
+
+    /// The text form of `bytes`: printable ASCII as is, `\\`, `\r`, `\n`, `\t`, else `\xNN`.
+    public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        var out = ""
+        for byte in bytes {
+            switch byte {
+            case 0x5c: out += "\\\\"
+            case 0x0d: out += "\\r"
+            case 0x0a: out += "\\n"
+            case 0x09: out += "\\t"
+            case 0x20...0x7e: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default: out += "\\x" + hex(byte)
+            }
+        }
+        return out
+    }
+
+    /// The bytes a text form stands for.
+    /// - Throws: ``DecodeError`` for an unknown escape (`unknown escape \q`), a `\x` without two
+    ///   hex digits (`\x needs two hex digits`), or a backslash ending the text
+    ///   (`a lone \ at the end`).
+    public static func decode(_ text: String) throws(DecodeError) -> [UInt8] {
+        var out: [UInt8] = []
+        let characters = Array(text.unicodeScalars)
+        var i = 0
+        while i < characters.count {
+            let c = characters[i]
+            guard c == "\\" else {
+                out += Array(String(c).utf8)
+                i += 1
+                continue
+            }
+            guard i + 1 < characters.count else {
+                throw DecodeError(position: i + 1, reason: "a lone \\ at the end")
+            }
+            switch characters[i + 1] {
+            case "r": out.append(0x0d)
+            case "n": out.append(0x0a)
+            case "t": out.append(0x09)
+            case "\\": out.append(0x5c)
+            case "x":
+                guard i + 3 < characters.count, let high = hexValue(characters[i + 2]),
+                    let low = hexValue(characters[i + 3])
+                else {
+                    throw DecodeError(position: i + 1, reason: "\\x needs two hex digits")
+                }
+                out.append(high << 4 | low)
+                i += 2
+            case let other:
+                throw DecodeError(position: i + 1, reason: "unknown escape \\\(other)")
+            }
+            i += 2
+        }
+        return out
+    }
+
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
+    }
+
+    private static func hexValue(_ c: Unicode.Scalar) -> UInt8? {
+        switch c.value {
+        case 0x30...0x39: UInt8(c.value - 0x30)
+        case 0x41...0x46: UInt8(c.value - 0x41 + 10)
+        case 0x61...0x66: UInt8(c.value - 0x61 + 10)
+        default: nil
+        }
+    }
+}

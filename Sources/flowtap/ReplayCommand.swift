@@ -1,0 +1,154 @@
+import ArgumentParser
+import FlowCapture
+import FlowTapKit
+import FlowTransport
+import Synchronization
+
+/// `flowtap replay FILE TARGET`: plays a captured session again, against a live server or
+/// (`--as-server`) to live clients, and compares the answers.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a captured session against a live server (or as a stub server) and compare.",
+        discussion: """
+            Client mode (default): connects to TARGET (tcp:… or unix:…), sends the captured client's
+            chunks one write each, passes its FIN on where it sent it, and compares everything the
+            server sends with the captured server's bytes. Prints "replay: N bytes sent, M received,
+            answers match" and exits 0, or the first difference as a hex diff and exits 1.
+
+            --as-server: listens on TARGET (tcp-listen:… or unix-listen:…; the real address is printed
+            first) and plays the captured server's side to each client; the exit status is 0 (the
+            client's bytes are compared and the result printed, but a stub server is not judged).
+
+            Timing: wait-reply (default) sends each step once the peer has sent at least as many bytes
+            as it had before that step in the capture (or ended), waiting at most --reply-timeout;
+            original keeps the captured gaps between steps (each capped at 10 s); fast does not wait.
+            At the end the replay waits until the peer sends FIN, or stays silent for --quiet seconds
+            (--reply-timeout while it has sent fewer bytes than captured); a side that never sent FIN
+            in the capture sends it then.
+
+            Examples:
+              flowtap replay s.pcapng tcp:127.0.0.1:6379
+              flowtap replay s.pcapng tcp:127.0.0.1:6379 --session 2 --timing original -w again.pcapng
+              flowtap replay s.pcapng tcp-listen:8080 --as-server --once
+            """
+    )
+
+    @Argument(help: "The capture file (flowtap's pcapng, or any pcap/pcapng with TCP).")
+    var file: String
+
+    @Argument(help: "Where to connect (tcp:HOST:PORT, unix:PATH); with --as-server, where to listen.")
+    var target: String
+
+    @Option(help: "The captured session to replay (default: the first with data).")
+    var session: Int?
+
+    @Option(help: "When to send each chunk: wait-reply, original or fast.")
+    var timing: String = ReplayTiming.waitReply.rawValue
+
+    @Option(help: "Seconds a wait-reply wait lasts at most.")
+    var replyTimeout: Double = 5
+
+    @Option(help: "Seconds of silence from a peer that sent all its captured bytes before the replay ends.")
+    var quiet: Double = 1
+
+    @Option(
+        name: [.customShort("w"), .customLong("capture")],
+        help: "Write a pcapng capture of the new session(s).")
+    var capture: String?
+
+    @Flag(help: "Events and the result as JSON Lines.")
+    var json = false
+
+    @Flag(
+        name: [.customShort("x"), .customLong("hexdump")], help: "Hex dump of every chunk (socat -x style).")
+    var hexdump = false
+
+    @Flag(help: "Listen on TARGET and play the server's side to each client (a stub server).")
+    var asServer = false
+
+    @Flag(help: "With --as-server: exit after the first client has been served.")
+    var once = false
+
+    func run() async throws {
+        let address = try ProxyCommand.address(target, role: "TARGET", listening: asServer)
+        guard let timing = ReplayTiming(rawValue: timing) else {
+            throw Failure.usage("--timing: \"\(timing)\" is not one of original, fast, wait-reply")
+        }
+        guard replyTimeout > 0, replyTimeout <= 3600, quiet >= 0, quiet <= 3600 else {
+            throw Failure.usage("--reply-timeout and --quiet take seconds, from 0 (quiet) or 0.001 to 3600")
+        }
+        if once && !asServer { throw Failure.usage("--once goes with --as-server") }
+        let sessions: [CapturedSession]
+        do {
+            sessions = try CaptureReader.read(path: file)
+        } catch {
+            throw Failure.runtime(error.description)
+        }
+        let selected: CapturedSession
+        do {
+            selected = try ReplayScript.select(sessions, id: session)
+        } catch {
+            switch error {
+            case .noSuchSession(let id, let available):
+                let list = available.isEmpty ? "none" : available.map(String.init).joined(separator: ", ")
+                throw Failure.usage("no session \(id) in \(file) (sessions: \(list))")
+            case .noData:
+                throw Failure.runtime("\(file): no session with data to replay")
+            }
+        }
+        var options = Replayer.Options()
+        options.timing = timing
+        options.replyTimeout = .milliseconds(Int64(replyTimeout * 1000))
+        options.quietPeriod = .milliseconds(Int64(quiet * 1000))
+
+        var observers: [any InspectorObserver] = [EventLog(format: json ? .json : .text, hexdump: hexdump)]
+        var captureObserver: CaptureObserver?
+        if let capture {
+            do {
+                let log = observers[0]
+                let observer = CaptureObserver(writer: try CaptureWriter(path: capture)) { error in
+                    log.record(InspectorEvent(session: nil, .captureError(error.description)))
+                }
+                captureObserver = observer
+                observers.append(observer)
+            } catch {
+                throw Failure.runtime(error.description)
+            }
+        }
+        let sinks = observers
+        let emit: @Sendable (InspectorEvent) -> Void = { event in
+            for observer in sinks { observer.record(event) }
+        }
+        let script = ReplayScript(selected)
+        let json = self.json
+        let print: @Sendable (Replayer.Result) -> Void = { result in
+            FileHandleOutput.stdout(json ? result.json() + "\n" : result.text)
+        }
+        defer { captureObserver?.close() }
+        if asServer {
+            let server: ReplayServer
+            do {
+                server = try await ReplayServer.bind(
+                    listen: address, script: script, options: options, once: once, emit: emit, onResult: print
+                )
+            } catch {
+                throw Failure.runtime(error.description)
+            }
+            let signals = TerminationSignals { Task { await server.stop() } }
+            await server.run()
+            signals.cancel()
+            return
+        }
+        let result: Replayer.Result
+        do {
+            result = try await Replayer.replayClient(script, to: address, options: options, emit: emit)
+        } catch {
+            throw Failure.runtime(error.description)
+        }
+        print(result)
+        if !result.comparison.matches {
+            throw Failure(message: "replay: the answers differ from the capture", status: 1)
+        }
+    }
+}
