@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// - A piece of `n` bytes is written `n / bytesPerSecond` after the previous piece (or after the
 ///   write started, when the link was idle for more than 10 ms), so `N` bytes sent back to back
-///   take exactly `N / bytesPerSecond`, even when the clock wakes the writer a little late. Pieces are at most ``pieceSize`` bytes: `bytesPerSecond / 100`, at
+///   take exactly `N / bytesPerSecond`, even when the clock wakes the writer a little late.
+///   Pieces are at most ``pieceSize`` bytes: `bytesPerSecond / 100`, at
 ///   least 1 byte and at most 64 KiB.
 /// - The writer is held while its chunk is paced (the rate is the point); order is kept and
 ///   nothing is lost. A FIN (``shutdownWrite()``) follows the last piece at once.

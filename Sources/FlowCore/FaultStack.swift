@@ -26,7 +26,8 @@ import NIOCore
 /// ``shutdownWrite()`` passes the FIN through the chain (after a latency's queued data, after a
 /// slow close's delay) and returns once it was passed on; ``close()`` is that followed by the
 /// wrapped flow's `close()`.
-public final class FaultStack<Base: ShutdownableFlow, C: Clock>: ShutdownableFlow where C.Duration == Duration {
+public final class FaultStack<Base: ShutdownableFlow, C: Clock>: ShutdownableFlow
+where C.Duration == Duration {
     private struct Chain: Sendable {
         var top: AnyShutdownableFlow?
         var layers: [any FaultLayer] = []
@@ -128,7 +129,8 @@ public final class FaultStack<Base: ShutdownableFlow, C: Clock>: ShutdownableFlo
         case .latency(let delay, let jitter, let seed):
             layer = LatencyFlow(below, latency: delay, jitter: jitter, seed: seed, clock: clock)
         case .bandwidth(let rate): layer = BandwidthFlow(below, bytesPerSecond: max(1, rate), clock: clock)
-        case .slice(let bytes, let delay): layer = SliceFlow(below, pieceSize: max(1, bytes), delay: delay, clock: clock)
+        case .slice(let bytes, let delay):
+            layer = SliceFlow(below, pieceSize: max(1, bytes), delay: delay, clock: clock)
         case .limit(let bytes): layer = LimitFlow(below, limit: max(0, bytes))
         case .reset(let bytes):
             layer = ResetFlow(below, afterBytes: max(0, bytes)) { [weak self] in await self?.reset() }
@@ -183,10 +185,15 @@ public final class FaultStack<Base: ShutdownableFlow, C: Clock>: ShutdownableFlo
     /// to write into (`nil`: the wrapped flow itself).
     private func enter() async throws(WriteError) -> AnyShutdownableFlow? {
         while true {
-            let woke = await state.wait { !$0.blackholed || $0.failure != nil }
-            let (failure, retired, top) = state.withLock { s in (s.failure, s.retired, s.chain.top) }
+            let (failure, blackholed, retired, top) = state.withLock { s in
+                (s.failure, s.blackholed, s.retired, s.chain.top)
+            }
             if let failure { throw .failed(failure) }
-            if !woke { throw .failed(FlowError("cancelled")) }
+            if blackholed {
+                let woke = await state.wait { !$0.blackholed || $0.failure != nil }
+                if !woke, state.withLock({ $0.failure == nil }) { throw .failed(FlowError("cancelled")) }
+                continue
+            }
             if retired.isEmpty { return top }
             for chain in retired {
                 for layer in chain.layers { await layer.flush() }

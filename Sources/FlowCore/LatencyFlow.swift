@@ -177,7 +177,8 @@ where C.Duration == Duration {
     {
         var delay = latency
         if jitter > .zero {
-            let span = jitter.components.seconds * 1_000_000_000 + jitter.components.attoseconds / 1_000_000_000
+            let (seconds, attoseconds) = jitter.components
+            let span = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
             let draw = Int64(s.random.next() % UInt64(2 * span + 1)) - span
             delay = max(.zero, latency + .nanoseconds(draw))
         }
@@ -229,6 +230,7 @@ extension LatencyFlow where C == ContinuousClock {
         _ base: Base, latency: Duration, jitter: Duration = .zero, seed: UInt64 = 0,
         capacity: Int = 4 << 20
     ) {
-        self.init(base, latency: latency, jitter: jitter, seed: seed, capacity: capacity, clock: ContinuousClock())
+        self.init(
+            base, latency: latency, jitter: jitter, seed: seed, capacity: capacity, clock: ContinuousClock())
     }
 }

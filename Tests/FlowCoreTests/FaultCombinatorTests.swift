@@ -184,7 +184,9 @@ struct FaultCombinatorTests {
         let faulty = LimitFlow(a, limit: 5) { reached.withLock { $0 += 1 } }
         let arrivals = Arrivals(b, clock: clock)
         try await faulty.write(buf("abc"))
-        await expectWriteError(.closed) { () async throws(WriteError) in try await faulty.write(buf("defgh")) }
+        await expectWriteError(.closed) { () async throws(WriteError) in
+            try await faulty.write(buf("defgh"))
+        }
         await expectWriteError(.closed) { () async throws(WriteError) in try await faulty.write(buf("i")) }
         await settle { arrivals.ended }
         #expect(arrivals.chunks == ["abc", "de"])

@@ -57,7 +57,8 @@ struct FaultStackTests {
                     .latency(
                         .milliseconds(Int.random(in: 0...50, using: &random)),
                         jitter: .milliseconds(Int.random(in: 0...20, using: &random)), seed: seed))
-            case 1: faults.append(.bandwidth(bytesPerSecond: Int.random(in: 16_000...1_000_000, using: &random)))
+            case 1:
+                faults.append(.bandwidth(bytesPerSecond: Int.random(in: 16_000...1_000_000, using: &random)))
             case 2: faults.append(.slice(bytes: Int.random(in: 1...300, using: &random)))
             case 3:
                 faults.append(
@@ -96,7 +97,8 @@ struct FaultStackTests {
         let stack = FaultStack(a, clock: clock)
         let arrivals = Arrivals(b, clock: clock)
         let changes: [[Fault]] = [
-            [.latency(.milliseconds(50))], [.slice(bytes: 2)], [.latency(.milliseconds(10)), .slice(bytes: 3)],
+            [.latency(.milliseconds(50))], [.slice(bytes: 2)],
+            [.latency(.milliseconds(10)), .slice(bytes: 3)],
             [], [.bandwidth(bytesPerSecond: 2000)], [.latency(.milliseconds(80), jitter: .milliseconds(40))],
         ]
         let writer = Task {

@@ -24,7 +24,8 @@ final class Arrivals: Sendable {
                 do {
                     guard case .data(let chunk) = try await flow.read() else { break }
                     let now = clock.now.offset
-                    state.withLock { $0.arrivals.append(Arrival(bytes: Array(chunk.readableBytesView), at: now)) }
+                    let arrival = Arrival(bytes: Array(chunk.readableBytesView), at: now)
+                    state.withLock { $0.arrivals.append(arrival) }
                 } catch {
                     state.withLock { $0.error = error as? FlowError }
                     break
