@@ -180,6 +180,31 @@ struct FaultTests {
         await server.close()
     }
 
+    @Test("fault events go into the capture; view --json gives them back")
+    func captured() async throws {
+        let server = try await LoopbackServer.echo()
+        let file =
+            NSTemporaryDirectory() + "flowtap-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-fault.pcapng"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let flowtap = try FlowtapProcess([
+            "tcp-listen:0", server.target, "--json", "--once", "-w", file, "--fault", "both:slowclose=10ms",
+        ])
+        let client = try await connect(try await flowtap.listeningPort())
+        try await client.write(ByteBuffer(string: "hello"))
+        await client.shutdownWrite()
+        #expect(String(decoding: await drain(client).bytes, as: UTF8.self) == "hello")
+        #expect(try await flowtap.waitExit() == 0)
+        let view = try runCommand(FlowtapProcess.binary, ["view", file, "--headless", "--json"])
+        #expect(view.status == 0, "\(view.err)")
+        let replayed = view.out.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        let faults = named(replayed, "fault", conn: 1).map { "\($0["dir"]!) \($0["fault"]!)" }
+        #expect(faults.sorted() == ["c2s slowclose=10ms", "s2c slowclose=10ms"])
+        await client.close()
+        await server.close()
+    }
+
     @Test("a bad --fault exits 2 and names the part")
     func badFault() throws {
         let result = try runCommand(
