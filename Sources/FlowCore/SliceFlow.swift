@@ -45,18 +45,24 @@ where C.Duration == Duration {
         var rest = buffer
         while rest.readableBytes > 0 {
             let piece = rest.readSlice(length: min(pieceSize, rest.readableBytes))!
-            if delay > .zero, let last = lastPiece.withLock({ $0 }) {
+            guard delay > .zero else {
+                try await base.write(piece)
+                continue
+            }
+            // Each piece is due `delay` after the previous one was due (not after it was
+            // written), so a clock that wakes the writer late causes no drift.
+            let now = clock.now
+            var due = now
+            if let last = lastPiece.withLock({ $0 }), last.advanced(by: delay) > now {
+                due = last.advanced(by: delay)
                 do {
-                    try await clock.sleep(until: last.advanced(by: delay), tolerance: nil)
+                    try await clock.sleep(until: due, tolerance: nil)
                 } catch {
                     throw .failed(FlowError("cancelled"))
                 }
             }
             try await base.write(piece)
-            if delay > .zero {
-                let now = clock.now
-                lastPiece.withLock { $0 = now }
-            }
+            lastPiece.withLock { $0 = due }
         }
     }
 

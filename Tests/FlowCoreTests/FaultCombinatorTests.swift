@@ -104,6 +104,7 @@ struct FaultCombinatorTests {
         #expect(faulty.queuedBytes == 10)
         clock.advance(by: .seconds(1))
         try await second.value
+        await settle { arrivals.count == 10 }
         clock.advance(by: .seconds(1))
         await settle { arrivals.text == "0123456789a" }
         #expect(arrivals.arrivals.map(\.at) == [.seconds(1), .seconds(2)])
@@ -164,7 +165,8 @@ struct FaultCombinatorTests {
     func sliceDelay() async throws {
         let clock = ManualClock()
         let (a, b) = Pipe.pair()
-        let faulty = SliceFlow(a, pieceSize: 3, delay: .milliseconds(10), clock: clock)
+        let delivered = Deliveries(a, clock: clock)
+        let faulty = SliceFlow(delivered, pieceSize: 3, delay: .milliseconds(10), clock: clock)
         let arrivals = Arrivals(b, clock: clock)
         let writer = Task {
             try await faulty.write(buf("abcdefg"))
@@ -173,7 +175,7 @@ struct FaultCombinatorTests {
         await drive(clock) { arrivals.count == 9 }
         try await writer.value
         #expect(arrivals.chunks == ["abc", "def", "g", "hi"])
-        #expect(arrivals.arrivals.map(\.at) == [0, 10, 20, 30].map { .milliseconds($0) })
+        #expect(delivered.arrivals.map(\.at) == [0, 10, 20, 30].map { .milliseconds($0) })
     }
 
     @Test("limit: 5 bytes pass, then FIN; the crossing write throws closed; the other way lives")
