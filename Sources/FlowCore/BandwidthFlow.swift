@@ -35,11 +35,12 @@ where C.Duration == Duration {
     private let clock: C
     private let schedule = Mutex(Schedule())
 
-    /// Limits what is written to `base` to `bytesPerSecond` (at least 1), timed by `clock`.
+    /// Limits what is written to `base` to `bytesPerSecond` (at least 1; rates above 8 GiB/s count
+    /// as 8 GiB/s), timed by `clock`.
     public init(_ base: Base, bytesPerSecond: Int, clock: C) {
         precondition(bytesPerSecond > 0, "a rate of at least 1 byte per second")
         self.base = base
-        self.bytesPerSecond = min(bytesPerSecond, 1 << 40)
+        self.bytesPerSecond = min(bytesPerSecond, 1 << 33)
         self.pieceSize = max(1, min(bytesPerSecond / 100, 64 << 10))
         self.clock = clock
     }
