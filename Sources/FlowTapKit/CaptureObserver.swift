@@ -44,6 +44,19 @@ public final class CaptureObserver: InspectorObserver {
         }
     }
 
+    /// The capture comment of a fault event: `"s2c fault: latency=200ms"`.
+    static func faultNote(_ direction: Direction, _ fault: String) -> String {
+        "\(direction.rawValue) fault: \(fault)"
+    }
+
+    /// The direction and fault of a comment written by ``faultNote(_:_:)``, else `nil`.
+    static func parseFaultNote(_ note: String) -> (Direction, String)? {
+        for direction in Direction.allCases where note.hasPrefix(faultNote(direction, "")) {
+            return (direction, String(note.dropFirst(faultNote(direction, "").count)))
+        }
+        return nil
+    }
+
     static func captureEvent(_ kind: InspectorEvent.Kind) -> CaptureEvent? {
         switch kind {
         case .open(let client, let target): .open(client: client, server: target)
@@ -57,6 +70,7 @@ public final class CaptureObserver: InspectorObserver {
         case .pause(let d): .pause(d)
         case .resume(let d): .resume(d)
         case .step(let d): .step(d)
+        case .fault(let d, let fault): .note(faultNote(d, fault))
         case .close: .close
         case .rewrite(let d, let count, let originalBytes, let bytes, let digest):
             .note(

@@ -42,7 +42,9 @@ public enum CaptureReplay {
                 case .pause(let d): kind = .pause(d)
                 case .resume(let d): kind = .resume(d)
                 case .step(let d): kind = .step(d)
-                case .note: continue
+                case .note(let text):
+                    guard let (d, fault) = CaptureObserver.parseFaultNote(text) else { continue }
+                    kind = .fault(d, fault)
                 case .close:
                     let elapsed = Duration.nanoseconds(Int64(record.timestamp &- start))
                     stats[.c2s]!.duration = elapsed

@@ -16,6 +16,9 @@ public struct DirectionSnapshot: Sendable {
     public var history: [HistoryChunk] = []
     /// Bytes dropped from the front of the history (the offset of its first kept byte).
     public var droppedBytes = 0
+    /// The faults active on the direction, in `--fault`'s form (`"latency=200ms"`), in the order
+    /// they were applied; for the pane's title.
+    public var faults: [String] = []
 
     /// An open direction with nothing read.
     public init() {}

@@ -62,6 +62,10 @@ public enum EventFormatter {
         case .step(let d):
             name = "step"
             dir(d)
+        case .fault(let d, let fault):
+            name = "fault"
+            dir(d)
+            str("fault", fault)
         case .held:
             return nil
         case .rewrite(let d, let count, let originalBytes, let bytes, let digest):
@@ -108,6 +112,8 @@ public enum EventFormatter {
         case .pause(let d): body = "\(d) paused"
         case .resume(let d): body = "\(d) resumed"
         case .step(let d): body = "\(d) step"
+        case .fault(let d, let fault):
+            body = fault.hasPrefix("-") ? "\(d) fault removed: \(fault.dropFirst())" : "\(d) fault: \(fault)"
         case .held: return nil
         case .rewrite(let d, let count, let originalBytes, let bytes, _):
             body =

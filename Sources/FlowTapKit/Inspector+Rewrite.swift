@@ -3,14 +3,12 @@ import FlowTransport
 import NIOCore
 
 extension Inspector {
-    /// Runs one session's proxy between the two sockets; with `--rewrite` rules, each socket's
+    /// Runs one session's proxy between the two endpoints (the sockets under their fault stacks); with `--rewrite` rules, each socket's
     /// reads go through a ``RewritingFlow`` under its tap (no second forwarding loop), and each
     /// rewrite is reported as a `rewrite` event just before the rewritten chunk's `data`.
-    func run(_ session: Session, client: SocketFlow, server: SocketFlow) async {
-        let kill: @Sendable () async -> Void = {
-            await client.reset()
-            await server.reset()
-        }
+    func run<Client: ShutdownableFlow, Server: ShutdownableFlow>(
+        _ session: Session, client: Client, server: Server, kill: @escaping @Sendable () async -> Void
+    ) async {
         let c2s = options.rewrites.filter { $0.directions.contains(.c2s) }
         let s2c = options.rewrites.filter { $0.directions.contains(.s2c) }
         guard !c2s.isEmpty || !s2c.isEmpty else {

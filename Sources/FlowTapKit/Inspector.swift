@@ -19,6 +19,9 @@ public final class Inspector: SessionControl {
         public var stopGrace: Duration = .seconds(2)
         /// `--rewrite` rules applied to every chunk read (see ``RewriteRule``), in order.
         public var rewrites: [RewriteRule] = []
+        /// Faults applied to every new session (`--fault`), each reported as a `fault` event. A
+        /// latency's jitter is seeded per session and direction (unless the spec gives a seed).
+        public var faults: [FaultSpec] = []
         /// Default options.
         public init() {}
     }
@@ -123,6 +126,22 @@ public final class Inspector: SessionControl {
                     client: clientAddress,
                     target: CaptureAddress(server.remoteSocketAddress, text: server.remoteAddress))))
         let session = Session(id: id, paused: options.pauseNewSessions) { self.emit($0) }
+        // Faults act on what is written: c2s on the server's endpoint, s2c on the client's. A
+        // reset fault resets both sockets.
+        let resetBoth: @Sendable () async -> Void = {
+            await client.reset()
+            await server.reset()
+        }
+        let towardsServer = FaultStack(server, onReset: resetBoth)
+        let towardsClient = FaultStack(client, onReset: resetBoth)
+        session.attachFaults(towardsServer, for: .c2s)
+        session.attachFaults(towardsClient, for: .s2c)
+        for direction in Direction.allCases {
+            let faults = options.faults.filter { $0.target.directions.contains(direction) }.map {
+                Self.seeded($0.fault, session: id, direction: direction)
+            }
+            if !faults.isEmpty { session.setFaults(faults, for: direction) }
+        }
         let stopping = state.withLock { s in
             s.sessions[id] = session
             return s.stopping
@@ -131,12 +150,18 @@ public final class Inspector: SessionControl {
             for direction in Direction.allCases { await session.passFIN(direction) }
         }
         await withTaskExecutorPreference(client.taskExecutor) {
-            await self.run(session, client: client, server: server)
+            await self.run(session, client: towardsClient, server: towardsServer, kill: resetBoth)
         }
         state.withLock { _ = $0.sessions.removeValue(forKey: id) }
         async let closeClient: Void = client.close(waitingAtMost: .seconds(2))
         await server.close(waitingAtMost: .seconds(2))
         await closeClient
+    }
+
+    /// `fault` with a jitter seed of its own for the session and direction, when it has none.
+    static func seeded(_ fault: Fault, session: Int, direction: Direction) -> Fault {
+        guard case .latency(let delay, let jitter, 0) = fault else { return fault }
+        return .latency(delay, jitter: jitter, seed: UInt64(session) &* 2 &+ (direction == .c2s ? 1 : 2))
     }
 
     /// The number of the newest session (0 before the first).
@@ -160,6 +185,15 @@ public final class Inspector: SessionControl {
     public func kill(session id: Int) {
         guard let session = session(id) else { return }
         Task { await session.kill() }
+    }
+    /// The faults active on one direction of a live session (empty when it is not live).
+    public func faults(session id: Int, direction: Direction) -> [Fault] {
+        session(id)?.faults(direction) ?? []
+    }
+    /// Replaces the faults of one direction of a live session; the changes are reported as
+    /// `fault` events (see ``Session/setFaults(_:for:)``).
+    public func setFaults(session id: Int, direction: Direction, _ faults: [Fault]) {
+        session(id)?.setFaults(faults, for: direction)
     }
     /// Passes a FIN on in one direction of a live session.
     public func passFIN(session id: Int, direction: Direction) {

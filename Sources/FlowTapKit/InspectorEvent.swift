@@ -36,6 +36,9 @@ public struct InspectorEvent: Sendable {
         case resume(Direction)
         /// `step`: the user let one chunk of a paused direction through.
         case step(Direction)
+        /// `fault`: a fault was applied to the direction (`"latency=200ms"`, in `--fault`'s
+        /// form), or removed from it (the same text after a `-`: `"-latency=200ms"`).
+        case fault(Direction, String)
         /// Not printed in JSON: the gate of a paused direction now holds a read chunk of `bytes`
         /// bytes (`nil`: it holds nothing any more, the chunk went on).
         case held(Direction, bytes: Int?)

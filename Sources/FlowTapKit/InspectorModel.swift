@@ -171,6 +171,15 @@ public final class InspectorModel: InspectorObserver {
             live.snapshot[direction].paused = false
         case .step:
             break
+        case .fault(let direction, let fault):
+            if fault.hasPrefix("-") {
+                let removed = String(fault.dropFirst())
+                if let index = live.snapshot[direction].faults.firstIndex(of: removed) {
+                    live.snapshot[direction].faults.remove(at: index)
+                }
+            } else {
+                live.snapshot[direction].faults.append(fault)
+            }
         case .held(let direction, let bytes):
             live.snapshot[direction].heldBytes = bytes
         case .close:

@@ -12,6 +12,7 @@ public final class Session: Sendable {
     let recorder: SessionRecorder
     let gates: [Direction: Gate]
     private let controls = Mutex<Controls>(Controls())
+    private let faultStacks = Mutex<[Direction: any FaultControl]>([:])
 
     private struct Controls {
         var endInput: [Direction: @Sendable () async -> Void] = [:]
@@ -88,10 +89,47 @@ public final class Session: Sendable {
         await end?()
     }
 
-    /// Resets both endpoints; held chunks go on (and fail to be written).
+    /// Resets both endpoints; held chunks go on (and fail to be written), and a writer held by a
+    /// blackhole fault fails.
     public func kill() async {
         let kill = controls.withLock { $0.kill }
         await kill?()
         for gate in gates.values { gate.release() }
+        for stack in faultStacks.withLock({ Array($0.values) }) { stack.fail(FlowError("session killed")) }
+    }
+
+    /// Makes `stack` the one that applies the faults of `direction`: it must wrap the
+    /// direction's destination (the server's endpoint for `c2s`, the client's for `s2c`) and be
+    /// what ``run(client:server:kill:)`` is given. Its current faults are reported as `fault`
+    /// events.
+    public func attachFaults<Base: ShutdownableFlow, C: Clock>(
+        _ stack: FaultStack<Base, C>, for direction: Direction
+    ) {
+        faultStacks.withLock { $0[direction] = stack }
+        for fault in stack.faults { recorder.report(.fault(direction, fault.description)) }
+    }
+
+    /// The faults active on `direction` (empty when no fault stack is attached).
+    public func faults(_ direction: Direction) -> [Fault] {
+        faultStacks.withLock { $0[direction] }?.faults ?? []
+    }
+
+    /// Replaces the faults of `direction` while data flows (see ``FlowCore/FaultStack``): each
+    /// removed fault is reported as `fault` `"-KIND=VALUE"`, then each added one as
+    /// `"KIND=VALUE"`. Does nothing when no fault stack is attached to the direction.
+    public func setFaults(_ faults: [Fault], for direction: Direction) {
+        guard let stack = faultStacks.withLock({ $0[direction] }) else { return }
+        var removed = stack.faults
+        var added: [Fault] = []
+        for fault in faults {
+            if let index = removed.firstIndex(of: fault) {
+                removed.remove(at: index)
+            } else {
+                added.append(fault)
+            }
+        }
+        stack.set(faults)
+        for fault in removed { recorder.report(.fault(direction, "-\(fault)")) }
+        for fault in added { recorder.report(.fault(direction, fault.description)) }
     }
 }

@@ -21,6 +21,19 @@ struct ProxyCommand: AsyncParsableCommand {
               flowtap tcp-listen:0 tcp:127.0.0.1:6379 --json | jq .    # JSON Lines events
               flowtap tcp-listen:7000 unix:/run/app.sock -x --once     # socat-style hex dumps
               flowtap tcp-listen:8080 tcp:example.test:80 -w s.pcapng  # and keep a capture
+              flowtap tcp-listen:6380 tcp:127.0.0.1:6379 --fault s2c:latency=200ms --json
+              flowtap tcp-listen:5201 tcp:127.0.0.1:5202 --fault both:bandwidth=1MiB/s
+              flowtap tcp-listen:8080 tcp:127.0.0.1:80 --fault c2s:slice=1 --fault s2c:limit=1KiB
+
+            Faults (--fault DIR:KIND[=VALUE], repeatable; DIR is c2s, s2c or both; each acts on the
+            data going that way, in the order given):
+              latency=200ms[~50ms]   delay every chunk (with jitter), throughput kept
+              bandwidth=64KiB/s      at most that many bytes a second, smoothly
+              slice=N[,delay=10ms]   cut chunks into pieces of N bytes (byte by byte with 1)
+              limit=1MiB             pass that many bytes, then FIN; the rest is refused
+              reset=10KiB|now        after that many bytes (now: the first), reset both sides
+              slowclose=2s           hold a FIN back that long
+              blackhole              deliver nothing, close nothing: the sender stalls
             """
     )
 
@@ -60,6 +73,13 @@ struct ProxyCommand: AsyncParsableCommand {
             discussion: RewriteOption.help, valueName: "DIR:FROM=TO"))
     var rewrite: [String] = []
 
+    @Option(
+        name: .customLong("fault"),
+        help: ArgumentHelp(
+            "Inject a fault into every session (repeatable), e.g. s2c:latency=200ms.",
+            valueName: "DIR:KIND=VALUE"))
+    var faults: [String] = []
+
     func run() async throws {
         // A capture that reaches the file size limit fails with EFBIG (reported, forwarding goes
         // on) instead of killing the process.
@@ -67,6 +87,14 @@ struct ProxyCommand: AsyncParsableCommand {
         let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
         let targetAddress = try Self.address(target, role: "TARGET", listening: false)
         let historyLimit = try Self.byteCount(history, option: "--history")
+        var faultSpecs: [FaultSpec] = []
+        for text in faults {
+            do {
+                faultSpecs.append(try FaultSpec.parse(text))
+            } catch {
+                throw Failure.usage("--fault \(error)")
+            }
+        }
         let interactive = false  // the curses UI is wired in with FlowTapUI
 
         var observers: [any InspectorObserver] = []
@@ -98,6 +126,7 @@ struct ProxyCommand: AsyncParsableCommand {
         options.once = once
         options.pauseNewSessions = pause
         options.rewrites = try RewriteOption.rules(rewrite)
+        options.faults = faultSpecs
         let inspector: Inspector
         do {
             inspector = try await Inspector.bind(

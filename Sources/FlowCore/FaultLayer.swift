@@ -1,0 +1,8 @@
+/// What a ``FaultStack`` needs of the combinators it chains, besides being flows.
+protocol FaultLayer: ShutdownableFlow {
+    /// Waits until everything written so far was handed to the wrapped flow (or dropped by a
+    /// failure); returns at once for combinators that hold nothing between writes.
+    func flush() async
+    /// Fails every waiting and later write with `error`, drops what is held, wakes every waiter.
+    func abort(_ error: FlowError)
+}
