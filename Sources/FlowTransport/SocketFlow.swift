@@ -10,12 +10,12 @@ import NIOCore
 ///   connection throws `FlowError("connection reset by peer", errno: 104)`; other socket
 ///   failures throw the system's text for their errno, lowercased.
 /// - ``write(_:)`` queues the bytes in the channel and returns; it suspends while more than
-///   256 KiB wait for the socket. It throws ``WriteError/closed`` after ``shutdownWrite()``,
+///   512 KiB wait for the socket. It throws ``WriteError/closed`` after ``shutdownWrite()``,
 ///   ``close()`` or ``reset()``, and ``WriteError/failed(_:)`` with the socket's real reason
 ///   (`connection reset by peer`, `broken pipe`) once the socket failed: at once when the
 ///   failure happens during the write, else on the next write.
-/// - Backpressure: at most 256 KiB of unread bytes are held (plus what one read cycle brings,
-///   at most 4 × 128 KiB); above that the socket is not read, so TCP's window pushes back on
+/// - Backpressure: at most 512 KiB of unread bytes are held (plus what one read cycle brings,
+///   at most 4 × 256 KiB); above that the socket is not read, so TCP's window pushes back on
 ///   the sender.
 ///
 /// One task may read while another writes (several waiting readers are served in turn). For
@@ -70,7 +70,7 @@ public final class SocketFlow: ShutdownableFlow, CustomStringConvertible {
     /// `LOCAL <-> REMOTE`.
     public var description: String { "\(localAddress) <-> \(remoteAddress)" }
 
-    /// Reads the next chunk (at most one socket read's worth, up to 128 KiB).
+    /// Reads the next chunk (at most one socket read's worth, up to 256 KiB).
     ///
     /// Returns at once when a chunk is queued; else suspends until one arrives.
     /// - Returns: ``ReadResult/eof`` once the peer sent FIN and every queued byte was read,
@@ -81,7 +81,7 @@ public final class SocketFlow: ShutdownableFlow, CustomStringConvertible {
         try await core.read()
     }
 
-    /// Queues `buffer` for the peer; suspends while more than 256 KiB are queued.
+    /// Queues `buffer` for the peer; suspends while more than 512 KiB are queued.
     ///
     /// - Throws: ``WriteError/closed`` after ``shutdownWrite()``, ``close()`` or ``reset()``;
     ///   ``WriteError/failed(_:)`` with the socket's reason once it failed (reported by this

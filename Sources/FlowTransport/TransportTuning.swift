@@ -5,13 +5,13 @@ import NIOPosix
 enum TransportTuning {
     /// Above this many unread inbound bytes, the channel stops reading the socket (so TCP's
     /// window pushes back on the sender).
-    static let inboundHighWatermark = 256 * 1024
+    static let inboundHighWatermark = 512 * 1024
     /// Reading the socket resumes once the reader has brought the unread bytes down to this.
     static let inboundLowWatermark = 64 * 1024
     /// A write suspends while more than this many bytes wait in the channel for the socket.
-    static let outboundHighWatermark = 256 * 1024
+    static let outboundHighWatermark = 512 * 1024
     /// A suspended write resumes once the waiting bytes are down to this.
-    static let outboundLowWatermark = 64 * 1024
+    static let outboundLowWatermark = 128 * 1024
     /// How long a connect may take.
     static let connectTimeout = TimeAmount.seconds(10)
     /// Accepted connections nobody took with `accept()` yet, beyond which accepting pauses.
@@ -19,10 +19,10 @@ enum TransportTuning {
     /// The listen backlog.
     static let backlog: Int32 = 256
 
-    /// Read buffers adapt between 64 bytes (request/response traffic) and 128 KiB (bulk, as
+    /// Read buffers adapt between 64 bytes (request/response traffic) and 256 KiB (bulk, as
     /// `socat -b 131072`).
     static var recvAllocator: AdaptiveRecvByteBufferAllocator {
-        AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 128 * 1024)
+        AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
     }
 
     /// The event loops every channel of this module runs on: NIO's shared singleton.
