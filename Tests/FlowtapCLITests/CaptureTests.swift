@@ -6,8 +6,8 @@ import NIOCore
 import Testing
 
 /// Follows TCP stream `index` of a capture with tshark and returns each direction's bytes.
-func tsharkFollow(_ file: String, stream index: Int) throws -> (c2s: [UInt8], s2c: [UInt8]) {
-    let result = try runCommand("/usr/bin/tshark", ["-r", file, "-q", "-z", "follow,tcp,raw,\(index)"])
+func tsharkFollow(_ file: String, stream index: Int) async throws -> (c2s: [UInt8], s2c: [UInt8]) {
+    let result = try await runCommand("/usr/bin/tshark", ["-r", file, "-q", "-z", "follow,tcp,raw,\(index)"])
     #expect(result.status == 0, "tshark: \(result.err)")
     var c2s: [UInt8] = []
     var s2c: [UInt8] = []
@@ -81,14 +81,14 @@ struct CaptureTests {
         var attributes = try FileManager.default.attributesOfItem(atPath: file)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         for session in 0..<3 {
-            let (c2s, s2c) = try tsharkFollow(file, stream: session)
+            let (c2s, s2c) = try await tsharkFollow(file, stream: session)
             #expect(c2s == sent[session], "session \(session + 1) c2s")
             #expect(s2c == received[session], "session \(session + 1) s2c")
         }
-        let analysis = try runCommand("/usr/bin/tshark", ["-r", file, "-Y", "tcp.analysis.flags"])
+        let analysis = try await runCommand("/usr/bin/tshark", ["-r", file, "-Y", "tcp.analysis.flags"])
         #expect(analysis.out.isEmpty, "tcp.analysis.flags: \(analysis.out)")
         // FIN from both sides of each session.
-        let fins = try runCommand(
+        let fins = try await runCommand(
             "/usr/bin/tshark", ["-r", file, "-Y", "tcp.flags.fin == 1", "-T", "fields", "-e", "tcp.stream"])
         #expect(fins.out.split(separator: "\n").count == 6)
         attributes = [:]
@@ -117,10 +117,10 @@ struct CaptureTests {
         let file = Self.tempFile("http.pcapng")
         let flowtap = try FlowtapProcess(["tcp-listen:0", web.target, "--json", "--once", "-w", file])
         let port = try await flowtap.listeningPort()
-        let curl = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/index.html"])
+        let curl = try await runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/index.html"])
         #expect(curl.out == "hello from flowtap\n")
         #expect(try await flowtap.waitExit() == 0)
-        let http = try runCommand(
+        let http = try await runCommand(
             "/usr/bin/tshark",
             [
                 "-r", file, "-Y", "http", "-T", "fields", "-e", "http.request.method", "-e",
@@ -159,12 +159,12 @@ struct CaptureTests {
         #expect(try await flowtap.waitExit() == 0)
 
         // RST in the capture, from the server's side.
-        let rst = try runCommand(
+        let rst = try await runCommand(
             "/usr/bin/tshark",
             ["-r", file, "-Y", "tcp.flags.reset == 1", "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport"])
         #expect(rst.out.split(separator: "\n").contains { $0.hasSuffix("\t\(resets.port)") }, "\(rst.out)")
 
-        let view = try runCommand(FlowtapProcess.binary, ["view", file, "--headless", "--json"])
+        let view = try await runCommand(FlowtapProcess.binary, ["view", file, "--headless", "--json"])
         #expect(view.status == 0, "\(view.err)")
         func key(_ event: [String: Any]) -> String {
             var parts = ["\(event["event"]!)", "\(event["conn"] ?? "-")", "\(event["dir"] ?? "-")"]
@@ -208,13 +208,13 @@ struct CaptureTests {
     }
 
     @Test("a capture that cannot be written at all: exit 1 before listening")
-    func captureUnwritable() throws {
-        let full = try runCommand(
+    func captureUnwritable() async throws {
+        let full = try await runCommand(
             FlowtapProcess.binary, ["tcp-listen:0", "tcp:127.0.0.1:1", "-w", "/dev/full"])
         #expect(full.status == 1)
         #expect(full.err == "flowtap: cannot write capture /dev/full: no space left on device\n")
         #expect(full.out.isEmpty)
-        let missing = try runCommand(
+        let missing = try await runCommand(
             FlowtapProcess.binary, ["tcp-listen:0", "tcp:127.0.0.1:1", "-w", "/nonexistent/dir/s.pcapng"])
         #expect(missing.status == 1)
         #expect(
@@ -223,13 +223,13 @@ struct CaptureTests {
     }
 
     @Test("view: a truncated or foreign file gives exit 1 and one clear line")
-    func viewBadFiles() throws {
+    func viewBadFiles() async throws {
         let text = Self.tempFile("notes.txt")
         try "just text, not a capture\n".write(toFile: text, atomically: true, encoding: .utf8)
-        let foreign = try runCommand(FlowtapProcess.binary, ["view", text, "--headless"])
+        let foreign = try await runCommand(FlowtapProcess.binary, ["view", text, "--headless"])
         #expect(foreign.status == 1)
         #expect(foreign.err == "flowtap: \(text): not a pcapng file\n")
-        let missing = try runCommand(FlowtapProcess.binary, ["view", text + ".missing", "--headless"])
+        let missing = try await runCommand(FlowtapProcess.binary, ["view", text + ".missing", "--headless"])
         #expect(missing.status == 1)
         #expect(missing.err.contains("no such file or directory"))
         try? FileManager.default.removeItem(atPath: text)

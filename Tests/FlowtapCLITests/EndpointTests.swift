@@ -74,8 +74,8 @@ struct EndpointTests {
             (["tcp-listen:0"], "target"),
             (["tcp-listen:0", "tcp:127.0.0.1:1", "--history", "lots"], "byte count"),
         ])
-    func badAddresses(arguments: [String], message: String) throws {
-        let result = try runCommand(FlowtapProcess.binary, arguments)
+    func badAddresses(arguments: [String], message: String) async throws {
+        let result = try await runCommand(FlowtapProcess.binary, arguments)
         #expect(result.status == 2)
         #expect(result.err.lowercased().contains(message.lowercased()), "stderr: \(result.err)")
         #expect(result.err.hasPrefix("flowtap: "))
@@ -84,16 +84,17 @@ struct EndpointTests {
     @Test("a port in use gives exit 1 and \"address already in use\"")
     func portInUse() async throws {
         let holder = try await LoopbackServer { _ in }
-        let result = try runCommand(FlowtapProcess.binary, ["tcp-listen:\(holder.port)", "tcp:127.0.0.1:1"])
+        let result = try await runCommand(
+            FlowtapProcess.binary, ["tcp-listen:\(holder.port)", "tcp:127.0.0.1:1"])
         #expect(result.status == 1)
         #expect(result.err == "flowtap: cannot listen on 127.0.0.1:\(holder.port): address already in use\n")
         await holder.close()
     }
 
     @Test("--version and --help exit 0")
-    func versionAndHelp() throws {
-        #expect(try runCommand(FlowtapProcess.binary, ["--version"]).out == "0.1.0\n")
-        let help = try runCommand(FlowtapProcess.binary, ["--help"])
+    func versionAndHelp() async throws {
+        #expect(try await runCommand(FlowtapProcess.binary, ["--version"]).out == "0.1.0\n")
+        let help = try await runCommand(FlowtapProcess.binary, ["--help"])
         #expect(help.status == 0 && help.out.contains("tcp-listen"))
     }
 }

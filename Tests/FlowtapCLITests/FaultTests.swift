@@ -99,11 +99,11 @@ struct FaultTests {
         ])
         let proxyPort = try await flowtap.listeningPort()
         let cli = "/usr/bin/redis-cli"
-        let ping = try runCommand(cli, ["-p", "\(proxyPort)", "PING"])
+        let ping = try await runCommand(cli, ["-p", "\(proxyPort)", "PING"])
         #expect(ping.out.trimmingCharacters(in: .whitespacesAndNewlines) == "PONG")
-        let set = try runCommand(cli, ["-p", "\(proxyPort)", "SET", "flowtap:fault", "sliced value"])
+        let set = try await runCommand(cli, ["-p", "\(proxyPort)", "SET", "flowtap:fault", "sliced value"])
         #expect(set.out.trimmingCharacters(in: .whitespacesAndNewlines) == "OK")
-        let get = try runCommand(cli, ["-p", "\(proxyPort)", "GET", "flowtap:fault"])
+        let get = try await runCommand(cli, ["-p", "\(proxyPort)", "GET", "flowtap:fault"])
         #expect(get.out.trimmingCharacters(in: .whitespacesAndNewlines) == "sliced value")
         flowtap.signal(SIGTERM)
         #expect(try await flowtap.waitExit() == 0)
@@ -199,7 +199,7 @@ struct FaultTests {
         await client.shutdownWrite()
         #expect(String(decoding: await drain(client).bytes, as: UTF8.self) == "hello")
         #expect(try await flowtap.waitExit() == 0)
-        let view = try runCommand(FlowtapProcess.binary, ["view", file, "--headless", "--json"])
+        let view = try await runCommand(FlowtapProcess.binary, ["view", file, "--headless", "--json"])
         #expect(view.status == 0, "\(view.err)")
         let replayed = view.out.split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
@@ -211,8 +211,8 @@ struct FaultTests {
     }
 
     @Test("a bad --fault exits 2 and names the part")
-    func badFault() throws {
-        let result = try runCommand(
+    func badFault() async throws {
+        let result = try await runCommand(
             FlowtapProcess.binary, ["tcp-listen:0", "tcp:127.0.0.1:9", "--fault", "s2c:latency=abc"])
         #expect(result.status == 2)
         #expect(

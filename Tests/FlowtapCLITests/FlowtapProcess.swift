@@ -136,8 +136,10 @@ final class FlowtapProcess: Sendable {
     }
 }
 
-/// Runs a command to completion (bounded) and returns its status and output.
-func runCommand(_ path: String, _ arguments: [String], timeout: Double = 60) throws -> (
+/// Runs a command to completion (bounded) and returns its status and output. It waits with
+/// `Task.sleep`, never blocking a thread of the test process's cooperative pool (where the
+/// tests' own servers run).
+func runCommand(_ path: String, _ arguments: [String], timeout: Double = 60) async throws -> (
     status: Int32, out: String, err: String
 ) {
     let process = Process()
@@ -162,7 +164,7 @@ func runCommand(_ path: String, _ arguments: [String], timeout: Double = 60) thr
         }
     }
     let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
+    while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
     if process.isRunning {
         process.terminate()
         kill(process.processIdentifier, SIGKILL)

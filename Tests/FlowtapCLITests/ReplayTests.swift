@@ -88,7 +88,7 @@ struct ReplayTests {
         defer { redis.stop() }
         let again = CaptureTests.tempFile("again.pcapng")
         defer { try? FileManager.default.removeItem(atPath: again) }
-        let text = try runCommand(
+        let text = try await runCommand(
             FlowtapProcess.binary, ["replay", file, redis.target, "-w", again], timeout: 30)
         let sent = Self.commands.joined().utf8.count
         #expect(text.status == 0, "\(text.out)\n\(text.err)")
@@ -112,7 +112,7 @@ struct ReplayTests {
         #expect(session.records.contains { $0.event == .shutdown(.c2s) })
 
         for timing in ["fast", "original"] {
-            let json = try runCommand(
+            let json = try await runCommand(
                 FlowtapProcess.binary, ["replay", file, redis.target, "--json", "--timing", timing],
                 timeout: 30)
             #expect(json.status == 0, "\(timing): \(json.out)\n\(json.err)")
@@ -141,7 +141,7 @@ struct ReplayTests {
             await connection.close(waitingAtMost: .seconds(5))
         }
         defer { Task { await nope.close() } }
-        let text = try runCommand(FlowtapProcess.binary, ["replay", file, nope.target], timeout: 30)
+        let text = try await runCommand(FlowtapProcess.binary, ["replay", file, nope.target], timeout: 30)
         #expect(text.status == 1, "\(text.out)\n\(text.err)")
         let lines = text.out.split(separator: "\n").map(String.init)
         let at = try #require(lines.firstIndex { $0.hasPrefix("replay: ") }, "\(text.out)")
@@ -158,7 +158,7 @@ struct ReplayTests {
         #expect(lines[at + 4] == String(repeating: " ", count: 12) + "^^")
         #expect(text.err.contains("answers differ"))
 
-        let json = try runCommand(
+        let json = try await runCommand(
             FlowtapProcess.binary, ["replay", file, nope.target, "--json"], timeout: 30)
         #expect(json.status == 1)
         let last = try #require(json.out.split(separator: "\n").last)
@@ -175,20 +175,20 @@ struct ReplayTests {
     func badInputs() async throws {
         let file = try await Self.recordRedisSession()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let missing = try runCommand(
+        let missing = try await runCommand(
             FlowtapProcess.binary, ["replay", file, "tcp:127.0.0.1:9", "--session", "7"])
         #expect(missing.status == 2)
         #expect(missing.err == "flowtap: no session 7 in \(file) (sessions: 1)\n")
         let junk = CaptureTests.tempFile("junk.pcapng")
         try Data("not a capture at all".utf8).write(to: URL(fileURLWithPath: junk))
         defer { try? FileManager.default.removeItem(atPath: junk) }
-        let foreign = try runCommand(FlowtapProcess.binary, ["replay", junk, "tcp:127.0.0.1:9"])
+        let foreign = try await runCommand(FlowtapProcess.binary, ["replay", junk, "tcp:127.0.0.1:9"])
         #expect(foreign.status == 1)
         #expect(foreign.err == "flowtap: \(junk): not a pcapng file\n")
-        let listen = try runCommand(FlowtapProcess.binary, ["replay", file, "tcp-listen:0"])
+        let listen = try await runCommand(FlowtapProcess.binary, ["replay", file, "tcp-listen:0"])
         #expect(listen.status == 2)
         #expect(listen.err.contains("TARGET must be a connect address"))
-        let timing = try runCommand(
+        let timing = try await runCommand(
             FlowtapProcess.binary, ["replay", file, "tcp:127.0.0.1:9", "--timing", "slow"])
         #expect(timing.status == 2)
         #expect(timing.err.contains("--timing"))
@@ -217,7 +217,8 @@ struct ReplayTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let proxy = try FlowtapProcess(["tcp-listen:0", web.target, "--json", "--once", "-w", file])
         let proxyPort = try await proxy.listeningPort()
-        let original = try runCommand("/usr/bin/curl", ["-s", "http://127.0.0.1:\(proxyPort)/index.html"])
+        let original = try await runCommand(
+            "/usr/bin/curl", ["-s", "http://127.0.0.1:\(proxyPort)/index.html"])
         #expect(original.out == body)
         #expect(try await proxy.waitExit() == 0)
         await web.close()
@@ -225,7 +226,7 @@ struct ReplayTests {
         let stub = try FlowtapProcess(["replay", file, "tcp-listen:0", "--as-server", "--once", "--json"])
         let port = try await stub.listeningPort()
         let started = Date()
-        let curl = try runCommand("/usr/bin/curl", ["-s", "-i", "http://127.0.0.1:\(port)/index.html"])
+        let curl = try await runCommand("/usr/bin/curl", ["-s", "-i", "http://127.0.0.1:\(port)/index.html"])
         #expect(curl.status == 0)
         #expect(curl.out.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(curl.out.hasSuffix("\r\n\r\n" + body))
@@ -248,7 +249,7 @@ struct ReplayTests {
         }
         defer { Task { await silent.close() } }
         let started = Date()
-        let json = try runCommand(
+        let json = try await runCommand(
             FlowtapProcess.binary, ["replay", file, silent.target, "--json", "--reply-timeout", "0.3"],
             timeout: 30)
         let elapsed = Date().timeIntervalSince(started)
@@ -281,7 +282,7 @@ struct ReplayTests {
         await client.close(waitingAtMost: .seconds(2))
         #expect(try await proxy.waitExit() == 0)
 
-        let replay = try runCommand(
+        let replay = try await runCommand(
             FlowtapProcess.binary, ["replay", file, echo.target, "--json", "--timing", "original"],
             timeout: 30)
         #expect(replay.status == 0, "\(replay.out)\n\(replay.err)")

@@ -54,7 +54,7 @@ struct RewriteTests {
         // The capture holds what was sent, with a note giving the original's length and digest.
         // Checked against coreutils' sha256sum.
         let copy = try tempCopy(request)
-        let digest = String(try runCommand("/usr/bin/sha256sum", [copy]).out.prefix(64))
+        let digest = String(try await runCommand("/usr/bin/sha256sum", [copy]).out.prefix(64))
         try? FileManager.default.removeItem(atPath: copy)
         #expect(c2s["original_sha256"] as? String == digest)
         let session = try #require(try CaptureReader.read(path: file).first)
@@ -77,14 +77,14 @@ struct RewriteTests {
     }
 
     @Test("bad --rewrite specs exit 2 naming the part")
-    func badSpecs() throws {
+    func badSpecs() async throws {
         for (spec, message) in [
             ("sideways:a=b", #"--rewrite "sideways:a=b": DIR must be c2s, s2c or both, not "sideways""#),
             ("c2s:abc", #"--rewrite "c2s:abc": no "=" between FROM and TO"#),
             ("c2s:=b", #"--rewrite "c2s:=b": FROM is empty"#),
             (#"c2s:a=\xZZ"#, #"--rewrite "c2s:a=\xZZ": TO: \x needs two hex digits at character 1"#),
         ] {
-            let result = try runCommand(
+            let result = try await runCommand(
                 FlowtapProcess.binary, ["tcp-listen:0", "tcp:127.0.0.1:9", "--rewrite", spec], timeout: 20)
             #expect(result.status == 2, "\(spec)")
             #expect(result.err.contains(message), "\(spec): \(result.err)")
