@@ -8,11 +8,11 @@ extension PaneContent {
         digits + 2 + 3 * n + (n > 8 ? 1 : 0) + 1 + n + 2
     }
 
-    /// The bytes per hex line: 16, else 8, else 4, whichever fits (with the held mark if
-    /// `held`).
-    func bytesPerLine(digits: Int, held: Bool) -> Int {
+    /// The bytes per hex line for a chunk of `length` bytes: 16, else 8, else 4, whichever
+    /// fits (with the held mark if `held`).
+    func bytesPerLine(digits: Int, held: Bool, length: Int) -> Int {
         let room = width - prefixWidth - (held ? Self.heldMark.count : 0)
-        return [16, 8].first { Self.hexWidth($0, digits: digits) <= room } ?? 4
+        return [16, 8].first { Self.hexWidth($0, digits: digits) - $0 + min($0, length) <= room } ?? 4
     }
 
     /// The hex dump of one chunk, `hexdump -C` style, with the direction's real offsets.
@@ -21,7 +21,7 @@ extension PaneContent {
         let end = chunk.offset + bytes.count
         let digits = max(8, String(max(0, end - 1), radix: 16).count)
         let held = isHeld(chunk, direction)
-        let n = bytesPerLine(digits: digits, held: held)
+        let n = bytesPerLine(digits: digits, held: held, length: bytes.count)
         var out: [PaneLine] = []
         var start = 0
         repeat {

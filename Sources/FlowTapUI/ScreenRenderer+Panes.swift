@@ -23,27 +23,32 @@ extension ScreenRenderer {
         guard height > 0 else { return }
         let ascii = view.ascii
         let focused = pane == view.pane
-        var title: String
-        var role = ColorRole.title
-        if let direction = pane.direction {
-            let d = session[direction]
-            title = " \(direction.title(ascii: ascii))  #\(session.id)  \(directionSummary(d))"
-            if d.phase.isError { role = .error } else if d.paused { role = .held }
-        } else {
-            let c2s = session.c2s
-            let s2c = session.s2c
-            title =
-                " conversation  #\(session.id)  \(Direction.c2s.title(ascii: ascii)): \(c2s.phase.word), "
-                + "\(ByteFormat.bytes(c2s.bytes))\(c2s.paused ? " paused" : "")  "
-                + "\(Direction.s2c.title(ascii: ascii)): \(s2c.phase.word), "
-                + "\(ByteFormat.bytes(s2c.bytes))\(s2c.paused ? " paused" : "")"
+        // Drawn last: the title says whether the pane follows, which the body settles.
+        func drawTitle() {
+            var title: String
+            var role = ColorRole.title
+            let scrolled = focused && !view.following ? "  [scrolled]" : ""
+            if let direction = pane.direction {
+                let d = session[direction]
+                title = " \(direction.title(ascii: ascii))  #\(session.id)\(scrolled)  \(directionSummary(d))"
+                if d.phase.isError { role = .error } else if d.paused { role = .held }
+            } else {
+                let c2s = session.c2s
+                let s2c = session.s2c
+                title =
+                    " conversation  #\(session.id)\(scrolled)  \(Direction.c2s.title(ascii: ascii)): \(c2s.phase.word), "
+                    + "\(ByteFormat.bytes(c2s.bytes))\(c2s.paused ? " paused" : "")  "
+                    + "\(Direction.s2c.title(ascii: ascii)): \(s2c.phase.word), "
+                    + "\(ByteFormat.bytes(s2c.bytes))\(s2c.paused ? " paused" : "")"
+            }
+            if let error = session.connectError { title += "  connect error: \(error)" }
+            title += " "
+            let titleStyle = CellStyle(bold: true, reverse: focused, role: role)
+            let x = grid.put(
+                DisplayText.fit(title, grid.width - 2, ascii: ascii), x: 0, y: y, style: titleStyle)
+            grid.fill(ascii ? "-" : "─", y: y, from: x, style: CellStyle(dim: true))
         }
-        if focused && !view.following { title += "  [not following: f]" }
-        if let error = session.connectError { title += "  connect error: \(error)" }
-        title += " "
-        let titleStyle = CellStyle(bold: true, reverse: focused, role: role)
-        let x = grid.put(DisplayText.fit(title, grid.width - 2, ascii: ascii), x: 0, y: y, style: titleStyle)
-        grid.fill(ascii ? "-" : "─", y: y, from: x, style: CellStyle(dim: true))
+        defer { drawTitle() }
         let bodyHeight = height - 1
         guard bodyHeight > 0 else { return }
         let content = PaneContent(

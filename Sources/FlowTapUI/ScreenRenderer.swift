@@ -74,7 +74,7 @@ public enum ScreenRenderer {
         let help = "? help "
         let room = grid.width - help.count - 1
         var x = grid.put(
-            " " + DisplayText.fit(parts.joined(separator: "   "), room - 1, ascii: view.ascii), x: 0, y: 0,
+            " " + DisplayText.fit(parts.joined(separator: "  "), room - 1, ascii: view.ascii), x: 0, y: 0,
             style: style)
         if let error = snapshot.captureError, x + 6 < room {
             x = grid.put(
