@@ -36,7 +36,8 @@ extension ScreenRenderer {
                 let c2s = session.c2s
                 let s2c = session.s2c
                 title =
-                    " conversation  #\(session.id)\(scrolled)  \(Direction.c2s.title(ascii: ascii)): \(c2s.phase.word), "
+                    " conversation  #\(session.id)\(scrolled)  "
+                    + "\(Direction.c2s.title(ascii: ascii)): \(c2s.phase.word), "
                     + "\(ByteFormat.bytes(c2s.bytes))\(c2s.paused ? " paused" : "")  "
                     + "\(Direction.s2c.title(ascii: ascii)): \(s2c.phase.word), "
                     + "\(ByteFormat.bytes(s2c.bytes))\(s2c.paused ? " paused" : "")"
