@@ -115,7 +115,7 @@ public enum ScreenRenderer {
                 "h FIN", "f follow",
             ]
             : ["tab pane", "x hex/text", "/ search", "n next", "f follow", "w save"]
-        let tail = "q quit  ? help"
+        let tail = "q quit"  // "? help" is on the title line
         var text = " "
         for item in items {
             guard text.count + item.count + 2 + tail.count <= width - 1 else { break }

@@ -74,6 +74,15 @@ public enum TerminalUI {
                 if keys.count >= 64 { break }
             }
             view.now = WallClock.nanoseconds()
+            let (width, height) = screen.size
+            let second = view.now / 1_000_000_000
+            var shown = view
+            shown.now = 0
+            if keys.isEmpty, let d = drawn, d.version == model.version, d.view == shown, d.second == second,
+                d.width == width, d.height == height
+            {
+                continue  // nothing changed: no snapshot taken
+            }
             var snapshot = model.snapshot(historyFor: wanted(view, model))
             for key in keys {
                 if key == .resize { drawn = nil }
@@ -89,9 +98,7 @@ public enum TerminalUI {
                 }
                 snapshot = model.snapshot(historyFor: wanted(view, model))
             }
-            let (width, height) = screen.size
-            let second = view.now / 1_000_000_000
-            var shown = view
+            shown = view
             shown.now = 0
             if let d = drawn, d.version == snapshot.version, d.view == shown, d.second == second,
                 d.width == width, d.height == height
