@@ -38,6 +38,7 @@ public enum KeyHandler {
     public static func handle(
         _ view: ViewState, _ key: Key, _ snapshot: InspectorSnapshot
     ) -> (ViewState, [Command]) {
+        if key == .resize { return (view, []) }  // not the user's doing: keep messages and prompts
         var next = view
         next.message = nil
         next.messageIsError = false

@@ -103,9 +103,13 @@ import Testing
         #expect(press([.char("z")]) == (ViewState(now: Fixtures.t0), []))
     }
 
-    @Test func messagesLastOneKey() {
+    @Test func messagesLastOneKeyAndSurviveResizing() {
         let (view, _) = press([.char("s"), .char("x")])
         #expect(view.message == nil)
+        let (resized, _) = press([.char("s"), .resize])
+        #expect(resized.message == "client → server is not paused (p pauses it)")
+        let (prompt, _) = press([.char("w"), .resize])
+        #expect(prompt.prompt?.purpose == .save)
     }
 
     @Test func search() {

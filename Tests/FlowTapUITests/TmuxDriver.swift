@@ -47,7 +47,8 @@ final class TmuxDriver: Sendable {
         // A shell wrapper records the exit status in a file: tmux's own `pane_dead_status` was
         // seen missing when the program exits at once.
         let status = Self.quote(statusPath)
-        let wrapper = "\"$@\"; echo $? > \(status).tmp; mv \(status).tmp \(status)"
+        // `trap : INT` keeps the wrapper alive through C-c (the program gets it as usual).
+        let wrapper = "trap : INT; \"$@\"; echo $? > \(status).tmp; mv \(status).tmp \(status)"
         let line = (["sh", "-c", wrapper, "sh", "env"] + env + command).map(Self.quote).joined(separator: " ")
         // One invocation, so the options hold before the program starts.
         try tmux([
