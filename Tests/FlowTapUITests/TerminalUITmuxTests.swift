@@ -51,11 +51,12 @@ import Testing
         print("outcome: \(outcome)")
     }
 
-    func startChild(width: Int = 100, height: Int = 30) throws -> TmuxDriver {
+    func startChild(width: Int = 100, height: Int = 30, lang: String = "C.UTF-8") throws -> TmuxDriver {
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         return try TmuxDriver(
             command: [executable, "--testing-library", "swift-testing", "--filter", "terminalUIChild"],
-            width: width, height: height, environment: [Self.childVariable: "1", "LANG": "C.UTF-8"])
+            width: width, height: height,
+            environment: [Self.childVariable: "1", "LANG": lang, "LC_ALL": lang])
     }
 
     @Test(.enabled(if: TmuxDriver.isAvailable && !TerminalUITmuxTests.isChild, "needs tmux"))
@@ -105,5 +106,18 @@ import Testing
         #expect(try await tmux.waitForExit() == 0)
         let text = try tmux.capture(history: true)
         #expect(text.contains("outcome: stopped"))
+    }
+
+    @Test(.enabled(if: TmuxDriver.isAvailable && !TerminalUITmuxTests.isChild, "needs tmux"))
+    func asciiLocaleDrawsOnlyASCII() async throws {
+        let tmux = try startChild(width: 90, height: 24, lang: "C")
+        defer { tmux.kill() }
+        let screen = try await tmux.waitFor("paused: 1 chunk held (7 B)")
+        #expect(screen.contains(" flowtap  127.0.0.1:8080 <-> 127.0.0.1:6379"))
+        #expect(screen.contains(" client -> server  #2"))
+        let nonASCII = screen.unicodeScalars.filter { !$0.isASCII }
+        #expect(nonASCII.isEmpty)
+        try tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
     }
 }

@@ -159,7 +159,7 @@ final class TmuxDriver: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let cArgs = args.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
+        defer { for arg in cArgs { free(arg) } }
         var pid: pid_t = 0
         // The test runner's threads block or ignore signals; the tmux server (forked from the
         // first command) must start with none blocked and every default, or it misses SIGCHLD
