@@ -200,6 +200,27 @@ import Testing
         }
     }
 
+    @Test func everyHeightWithHelpAndPromptLaysOut() {
+        let model = Fixtures.redis()
+        for width in [40, 57, 80, 133, 200] {
+            for height in [10, 11, 17, 60] {
+                for help in [false, true] {
+                    let (grid, rows, _) = render(
+                        model,
+                        {
+                            $0.help = help
+                            $0.prompt = Prompt(.search, text: String(repeating: "é", count: 300))
+                        }, width: width, height: height)
+                    #expect(grid.height == height && rows.count == height)
+                    #expect(rows[0].hasSuffix("? help"))
+                    #expect(rows[height - 1].hasPrefix(" /"))
+                    #expect(rows.contains { $0.hasPrefix(" client → server  #2") } || help)
+                    if help { #expect(rows.contains { $0.contains("─ help ") }) }
+                }
+            }
+        }
+    }
+
     @Test(arguments: [(39, 24), (40, 9), (20, 5), (1, 1), (0, 0)])
     func tooSmallTerminal(_ size: (Int, Int)) {
         let (grid, rows, _) = render(Fixtures.redis(), width: size.0, height: size.1)
