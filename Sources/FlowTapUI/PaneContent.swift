@@ -33,7 +33,9 @@ final class PaneContent {
     let ascii: Bool
     /// True for the conversation: lines start with a direction marker and are colored by direction.
     let conversation: Bool
-    /// Per direction, the offsets held by the gate (read, not delivered).
+    /// Per direction, the offsets held by the gate (read, not delivered): the last `heldBytes`
+    /// of the direction's `bytes`. This relies on the engine reporting a chunk's `data` event
+    /// when it is read (before the gate delivers it), as the model's `held` event says.
     let held: [Direction: Range<Int>]
     let match: SearchMatch?
     private var cache: [Int: [PaneLine]] = [:]
