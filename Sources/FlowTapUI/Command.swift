@@ -1,0 +1,38 @@
+import FlowTapKit
+
+/// What a key asks of the world outside the view: a ``SessionControl`` call, saving a capture,
+/// or quitting. Produced by ``KeyHandler``, carried out by ``TerminalUI``.
+public enum Command: Sendable, Equatable {
+    /// ``SessionControl/pause(session:direction:)``.
+    case pause(session: Int, direction: Direction)
+    /// ``SessionControl/resume(session:direction:)``.
+    case resume(session: Int, direction: Direction)
+    /// ``SessionControl/step(session:direction:)``.
+    case step(session: Int, direction: Direction)
+    /// ``SessionControl/resumeAll()``.
+    case resumeAll
+    /// ``SessionControl/kill(session:)``.
+    case kill(session: Int)
+    /// ``SessionControl/passFIN(session:direction:)``.
+    case passFIN(session: Int, direction: Direction)
+    /// Write every session seen so far to a pcapng capture at `path`.
+    case save(path: String)
+    /// Leave the UI.
+    case quit
+
+    /// Sends a session command to `control`; returns false for `save` and `quit`, which are
+    /// not session commands.
+    @discardableResult
+    public func send(to control: any SessionControl) -> Bool {
+        switch self {
+        case .pause(let session, let direction): control.pause(session: session, direction: direction)
+        case .resume(let session, let direction): control.resume(session: session, direction: direction)
+        case .step(let session, let direction): control.step(session: session, direction: direction)
+        case .resumeAll: control.resumeAll()
+        case .kill(let session): control.kill(session: session)
+        case .passFIN(let session, let direction): control.passFIN(session: session, direction: direction)
+        case .save, .quit: return false
+        }
+        return true
+    }
+}

@@ -1,1 +1,0 @@
-// FlowTapUI: the curses inspector (issue 5).

@@ -1,0 +1,261 @@
+import FlowTapKit
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The keys of DESIGN.md §7 as a pure function: a view state, a key and the model's snapshot
+/// give the next view state and the commands to carry out. No terminal, no clock, no I/O.
+///
+/// | key | effect |
+/// |---|---|
+/// | Up/Down, `k`/`j` | select the previous/next session (stops following the newest) |
+/// | Tab, Shift-Tab | focus client → server → server → client → conversation |
+/// | `p` | pause the focused direction, or resume it if paused (conversation: as `P`) |
+/// | `P` | pause both directions, or resume both if either is paused |
+/// | `s`, space | step one chunk of the focused direction (conversation: the paused one, c2s first) |
+/// | `r` | resume every direction of every session |
+/// | `x` | hex dump / text |
+/// | `f` | follow the tail / stop following |
+/// | PgUp/PgDn, Home/End | scroll the focused pane by a page / to the start / to the tail |
+/// | `/` | search: `/text` (escapes `\r \n \t \\ \xNN`) or `/x 0d 0a` (hex bytes) |
+/// | `n` | next match (wraps around) |
+/// | `w` | save a capture: prompts for a name, proposing `flowtap-YYYYmmdd-HHMMSS.pcapng` |
+/// | `K` | kill the session (resets both sides) |
+/// | `h` | pass a FIN on in the focused direction |
+/// | `?` | help overlay (`?` or Esc closes it) |
+/// | `q` | quit |
+///
+/// Session commands need a live session: offline they only show "offline: no live session";
+/// on an ended session they show that it has ended.
+public enum KeyHandler {
+    /// The message shown by session keys when there is no ``SessionControl``.
+    public static let offlineMessage = "offline: no live session"
+
+    /// The next view state and the commands for `key`.
+    public static func handle(
+        _ view: ViewState, _ key: Key, _ snapshot: InspectorSnapshot
+    ) -> (ViewState, [Command]) {
+        if key == .resize { return (view, []) }  // not the user's doing: keep messages and prompts
+        var next = view
+        next.message = nil
+        next.messageIsError = false
+        if let prompt = view.prompt { return promptKey(next, prompt, key, snapshot) }
+        let session = view.session(in: snapshot)
+        switch key {
+        case .up, .char("k"): return (select(next, by: -1, snapshot), [])
+        case .down, .char("j"): return (select(next, by: 1, snapshot), [])
+        case .tab, .backTab:
+            next.pane = key == .tab ? view.pane.next : view.pane.previous
+            next.anchor = nil
+            next.scrollRequest = nil
+            next.search?.match = nil
+            return (next, [])
+        case .char("p"): return control(next, session) { id, s in pauseToggle(id, s, view.pane.direction) }
+        case .char("P"): return control(next, session) { id, s in pauseToggle(id, s, nil) }
+        case .char("s"), .char(" "):
+            return control(next, session) { id, s in
+                let direction = view.pane.direction ?? (s.c2s.paused || !s.s2c.paused ? .c2s : .s2c)
+                guard s[direction].paused else {
+                    return .failure(
+                        .init("\(direction.title(ascii: view.ascii)) is not paused (p pauses it)"))
+                }
+                return .success([.step(session: id, direction: direction)])
+            }
+        case .char("r"):
+            guard view.live else { return offline(next) }
+            next.message = "resumed every session"
+            return (next, [.resumeAll])
+        case .char("x"):
+            next.hex.toggle()
+            if next.anchor != nil { next.anchor?.line = 0 }
+            return (next, [])
+        case .char("f"):
+            if view.following {
+                next.scrollRequest = .lines(0)
+                next.message = "follow off"
+            } else {
+                next.anchor = nil
+                next.scrollRequest = nil
+                next.message = "follow on"
+            }
+            return (next, [])
+        case .pageUp:
+            next.scrollRequest = .lines(-max(1, view.pageLines - 1))
+            return (next, [])
+        case .pageDown:
+            next.scrollRequest = .lines(max(1, view.pageLines - 1))
+            return (next, [])
+        case .home:
+            next.scrollRequest = .top
+            return (next, [])
+        case .end:
+            next.anchor = nil
+            next.scrollRequest = nil
+            return (next, [])
+        case .char("/"):
+            next.prompt = Prompt(.search)
+            return (next, [])
+        case .char("n"):
+            guard let search = view.search else {
+                next.message = "no search yet: press / first"
+                return (next, [])
+            }
+            return (find(next, search, after: search.match, snapshot), [])
+        case .char("w"):
+            next.prompt = Prompt(.save, text: proposedFileName(at: view.now))
+            return (next, [])
+        case .char("K"):
+            return control(next, session) { id, _ in .success([.kill(session: id)]) }
+        case .char("h"):
+            return control(next, session) { id, s in
+                guard let direction = view.pane.direction else {
+                    return .failure(.init("h: focus one direction first (tab)"))
+                }
+                return .success([.passFIN(session: id, direction: direction)])
+            }
+        case .char("?"):
+            next.help.toggle()
+            return (next, [])
+        case .escape:
+            next.help = false
+            return (next, [])
+        case .char("q"):
+            return (next, [.quit])
+        default:
+            return (next, [])
+        }
+    }
+
+    /// A file name for `w`: `flowtap-YYYYmmdd-HHMMSS.pcapng` in local time.
+    public static func proposedFileName(at nanoseconds: UInt64) -> String {
+        var seconds = time_t(nanoseconds / 1_000_000_000)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let date = "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))"
+        return "flowtap-\(date)-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec)).pcapng"
+    }
+
+    private static func select(_ view: ViewState, by delta: Int, _ snapshot: InspectorSnapshot) -> ViewState {
+        var next = view
+        guard let current = view.session(in: snapshot),
+            let index = snapshot.sessions.firstIndex(where: { $0.id == current.id })
+        else { return next }
+        let target = min(max(0, index + delta), snapshot.sessions.count - 1)
+        next.followNewest = false
+        next.selected = snapshot.sessions[target].id
+        if target != index {
+            next.anchor = nil
+            next.scrollRequest = nil
+            next.search?.match = nil
+        }
+        return next
+    }
+
+    private static func control(
+        _ view: ViewState, _ session: SessionSnapshot?,
+        _ body: (Int, SessionSnapshot) -> Result<[Command], SearchSyntaxError>
+    ) -> (ViewState, [Command]) {
+        var next = view
+        guard view.live else { return offline(next) }
+        guard let session else {
+            next.message = "no session yet"
+            return (next, [])
+        }
+        guard session.closed == nil else {
+            next.message = "session #\(session.id) has ended"
+            return (next, [])
+        }
+        switch body(session.id, session) {
+        case .success(let commands): return (next, commands)
+        case .failure(let error):
+            next.message = error.message
+            return (next, [])
+        }
+    }
+
+    private static func pauseToggle(
+        _ id: Int, _ session: SessionSnapshot, _ direction: Direction?
+    ) -> Result<[Command], SearchSyntaxError> {
+        if let direction {
+            return .success([
+                session[direction].paused
+                    ? .resume(session: id, direction: direction) : .pause(session: id, direction: direction)
+            ])
+        }
+        let resume = session.c2s.paused || session.s2c.paused
+        return .success(
+            Direction.allCases.map {
+                resume ? .resume(session: id, direction: $0) : .pause(session: id, direction: $0)
+            })
+    }
+
+    private static func offline(_ view: ViewState) -> (ViewState, [Command]) {
+        var next = view
+        next.message = offlineMessage
+        return (next, [])
+    }
+
+    private static func promptKey(
+        _ view: ViewState, _ prompt: Prompt, _ key: Key, _ snapshot: InspectorSnapshot
+    ) -> (ViewState, [Command]) {
+        var next = view
+        switch key {
+        case .escape:
+            next.prompt = nil
+            return (next, [])
+        case .backspace:
+            if !prompt.text.isEmpty { next.prompt?.text.removeLast() }
+            return (next, [])
+        case .char(let c):
+            next.prompt?.text.append(c)
+            return (next, [])
+        case .enter:
+            next.prompt = nil
+            let text = prompt.text
+            switch prompt.purpose {
+            case .save:
+                guard !text.isEmpty else { return (next, []) }
+                return (next, [.save(path: text)])
+            case .search:
+                guard !text.isEmpty else { return (next, []) }
+                switch SearchPattern.parse(text) {
+                case .failure(let error):
+                    next.message = error.message
+                    next.messageIsError = true
+                    return (next, [])
+                case .success(let pattern):
+                    let search = SearchState(query: text, pattern: pattern)
+                    next.search = search
+                    return (find(next, search, after: nil, snapshot), [])
+                }
+            }
+        default:
+            return (next, [])
+        }
+    }
+
+    private static func find(
+        _ view: ViewState, _ search: SearchState, after current: SearchMatch?, _ snapshot: InspectorSnapshot
+    ) -> ViewState {
+        var next = view
+        guard let session = view.session(in: snapshot),
+            let (match, wrapped) = SearchPattern.next(
+                search.pattern, after: current,
+                in: SearchPattern.segments(of: session, pane: view.pane))
+        else {
+            next.search?.match = nil
+            next.message = "not found: \(search.query)"
+            next.messageIsError = true
+            return next
+        }
+        next.search?.match = match
+        next.scrollRequest = .match
+        let place = "\(match.direction.rawValue) offset \(match.offset)"
+        next.message = wrapped ? "search wrapped: \(place)" : "found at \(place)"
+        return next
+    }
+}

@@ -1,0 +1,221 @@
+import FlowCore
+import FlowTapKit
+import NIOCore
+
+/// The body of one pane: its blocks (a note about dropped history, then one block per kept
+/// chunk), each laid out as hex or text lines for the pane's width on demand, so a frame only
+/// builds the lines it shows (a direction may keep 16 MiB).
+final class PaneContent {
+    /// A chunk (or a note) of the pane.
+    struct Block {
+        /// The chunk's direction.
+        var direction: Direction
+        /// The chunk's offset in its direction; -1 for the note.
+        var key: Int
+        /// The chunk, or `nil` for the note.
+        var chunk: HistoryChunk?
+        /// The note's text.
+        var note: String = ""
+    }
+
+    /// A place in the body: a block and one of its lines.
+    struct Position: Comparable {
+        var block: Int
+        var line: Int
+
+        static func < (a: Position, b: Position) -> Bool { (a.block, a.line) < (b.block, b.line) }
+    }
+
+    let blocks: [Block]
+    /// Columns available for a line.
+    let width: Int
+    let hex: Bool
+    let ascii: Bool
+    /// True for the conversation: lines start with a direction marker and are colored by direction.
+    let conversation: Bool
+    /// Per direction, the offsets held by the gate (read, not delivered): the last `heldBytes`
+    /// of the direction's `bytes`. This relies on the engine reporting a chunk's `data` event
+    /// when it is read (before the gate delivers it), as the model's `held` event says.
+    let held: [Direction: Range<Int>]
+    let match: SearchMatch?
+    private var cache: [Int: [PaneLine]] = [:]
+
+    /// The content of `pane` for `session`, laid out for `width` columns.
+    init(session: SessionSnapshot, pane: Pane, width: Int, hex: Bool, ascii: Bool, match: SearchMatch?) {
+        var blocks: [Block] = []
+        let directions = pane.direction.map { [$0] } ?? Direction.allCases
+        for direction in directions where session[direction].droppedBytes > 0 {
+            let dropped = session[direction].droppedBytes
+            let side = pane.direction == nil ? "\(direction.rawValue): " : ""
+            blocks.append(
+                Block(
+                    direction: direction, key: -1,
+                    note: "\(side)the first \(ByteFormat.bytes(dropped)) are no longer kept (history limit)"))
+        }
+        if let direction = pane.direction {
+            blocks += session[direction].history.map {
+                Block(direction: direction, key: $0.offset, chunk: $0)
+            }
+        } else {
+            blocks += ConversationOrder.chunks(of: session).map {
+                Block(direction: $0.direction, key: $0.chunk.offset, chunk: $0.chunk)
+            }
+        }
+        var held: [Direction: Range<Int>] = [:]
+        for direction in Direction.allCases {
+            let state = session[direction]
+            if let bytes = state.heldBytes, bytes > 0 {
+                held[direction] = max(0, state.bytes - bytes)..<state.bytes
+            }
+        }
+        self.blocks = blocks
+        self.width = width
+        self.hex = hex
+        self.ascii = ascii
+        self.conversation = pane == .conversation
+        self.held = held
+        self.match = match
+    }
+
+    /// The lines of block `index` (built once per frame).
+    func lines(_ index: Int) -> [PaneLine] {
+        if let cached = cache[index] { return cached }
+        let block = blocks[index]
+        var built: [PaneLine]
+        if let chunk = block.chunk {
+            built = hex ? hexLines(chunk, block.direction) : textLines(chunk, block.direction)
+        } else {
+            var line = PaneLine()
+            line.append(" " + (ascii ? "..." : "…") + " " + block.note, CellStyle(dim: true))
+            built = [line]
+        }
+        if built.isEmpty { built = [PaneLine()] }
+        cache[index] = built
+        return built
+    }
+
+    /// The marker starting a conversation line (`→ `/`← `, ASCII `> `/`< `), or the margin.
+    func prefix(_ direction: Direction, first: Bool) -> (String, CellStyle) {
+        guard conversation else { return (" ", .plain) }
+        guard first else { return ("  ", .plain) }
+        let arrow = direction == .c2s ? (ascii ? ">" : "→") : (ascii ? "<" : "←")
+        return (arrow + " ", CellStyle(bold: true, role: role(direction)))
+    }
+
+    /// The columns taken by ``prefix(_:first:)``.
+    var prefixWidth: Int { conversation ? 2 : 1 }
+
+    /// The style of a byte at `offset` of `direction`.
+    func byteStyle(_ direction: Direction, _ offset: Int) -> CellStyle {
+        if let match, match.direction == direction, match.range.contains(offset) {
+            return CellStyle(reverse: true, role: .match)
+        }
+        if held[direction]?.contains(offset) == true { return CellStyle(bold: true, role: .held) }
+        return conversation ? CellStyle(role: role(direction)) : .plain
+    }
+
+    /// True when some byte of `chunk` in `direction` is held.
+    func isHeld(_ chunk: HistoryChunk, _ direction: Direction) -> Bool {
+        guard let range = held[direction] else { return false }
+        return range.overlaps(chunk.offset..<(chunk.offset + chunk.bytes.readableBytes))
+    }
+
+    /// The suffix marking held lines.
+    static let heldMark = "   (held)"
+
+    private func role(_ direction: Direction) -> ColorRole { direction == .c2s ? .c2s : .s2c }
+
+    // MARK: scrolling
+
+    /// The first position that shows the last `height` lines.
+    func tail(_ height: Int) -> Position {
+        var remaining = max(1, height)
+        var index = blocks.count - 1
+        while index >= 0 {
+            let count = lines(index).count
+            if count >= remaining { return Position(block: index, line: count - remaining) }
+            remaining -= count
+            index -= 1
+        }
+        return Position(block: 0, line: 0)
+    }
+
+    /// `position` moved by `delta` lines, within the body.
+    func move(_ position: Position, by delta: Int) -> Position {
+        guard !blocks.isEmpty else { return position }
+        var p = position
+        var d = delta
+        while d > 0 {
+            let count = lines(p.block).count
+            if p.line + d < count {
+                p.line += d
+                d = 0
+            } else if p.block + 1 < blocks.count {
+                d -= count - p.line
+                p = Position(block: p.block + 1, line: 0)
+            } else {
+                p.line = count - 1
+                d = 0
+            }
+        }
+        while d < 0 {
+            if p.line + d >= 0 {
+                p.line += d
+                d = 0
+            } else if p.block > 0 {
+                d += p.line + 1
+                p = Position(block: p.block - 1, line: lines(p.block - 1).count - 1)
+            } else {
+                p.line = 0
+                d = 0
+            }
+        }
+        return p
+    }
+
+    /// The position of `anchor`, if its chunk is still kept.
+    func position(of anchor: ScrollAnchor) -> Position? {
+        guard
+            let index = blocks.firstIndex(where: {
+                $0.direction == anchor.direction && $0.key == anchor.offset
+            })
+        else { return nil }
+        return Position(block: index, line: min(max(0, anchor.line), lines(index).count - 1))
+    }
+
+    /// The anchor naming `position`.
+    func anchor(_ position: Position) -> ScrollAnchor? {
+        guard position.block < blocks.count else { return nil }
+        let block = blocks[position.block]
+        return ScrollAnchor(direction: block.direction, offset: block.key, line: position.line)
+    }
+
+    /// The line showing byte `match.offset`, if its chunk is kept.
+    func position(of match: SearchMatch) -> Position? {
+        guard
+            let index = blocks.firstIndex(where: {
+                guard $0.direction == match.direction, let chunk = $0.chunk else { return false }
+                return chunk.offset <= match.offset
+                    && match.offset < chunk.offset + max(1, chunk.bytes.readableBytes)
+            })
+        else { return nil }
+        let line = lines(index).lastIndex(where: { ($0.firstByte ?? Int.max) <= match.offset }) ?? 0
+        return Position(block: index, line: line)
+    }
+
+    /// Up to `height` lines from `position` on.
+    func visible(from position: Position, _ height: Int) -> [PaneLine] {
+        var out: [PaneLine] = []
+        var p = position
+        while out.count < height && p.block < blocks.count {
+            let lines = lines(p.block)
+            if p.line < lines.count {
+                out.append(lines[p.line])
+                p.line += 1
+            } else {
+                p = Position(block: p.block + 1, line: 0)
+            }
+        }
+        return out
+    }
+}

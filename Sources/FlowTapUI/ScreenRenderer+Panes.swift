@@ -1,0 +1,99 @@
+import FlowCore
+import FlowTapKit
+
+extension ScreenRenderer {
+    /// The pane title's words for one direction: `shut  18 B in 2 chunks  0 B/s  paused: 1
+    /// chunk held (5 B)`.
+    static func directionSummary(_ d: DirectionSnapshot) -> String {
+        var text =
+            "\(d.phase.word)  \(ByteFormat.bytes(d.bytes)) in \(d.chunks) chunk\(d.chunks == 1 ? "" : "s")"
+        text += "  " + ByteFormat.rate(d.rate)
+        if let held = d.heldBytes {
+            text += "  paused: 1 chunk held (\(ByteFormat.bytes(held)))"
+        } else if d.paused {
+            text += "  paused: nothing held"
+        }
+        return text
+    }
+
+    static func drawPane(
+        _ grid: inout CellGrid, _ session: SessionSnapshot, _ pane: Pane, y: Int, height: Int,
+        _ view: inout ViewState
+    ) {
+        guard height > 0 else { return }
+        let ascii = view.ascii
+        let focused = pane == view.pane
+        // Drawn last: the title says whether the pane follows, which the body settles.
+        func drawTitle() {
+            var title: String
+            var role = ColorRole.title
+            let scrolled = focused && !view.following ? "  [scrolled]" : ""
+            if let direction = pane.direction {
+                let d = session[direction]
+                title = " \(direction.title(ascii: ascii))  #\(session.id)\(scrolled)  \(directionSummary(d))"
+                if d.phase.isError { role = .error } else if d.paused { role = .held }
+            } else {
+                let c2s = session.c2s
+                let s2c = session.s2c
+                title =
+                    " conversation  #\(session.id)\(scrolled)  "
+                    + "\(Direction.c2s.title(ascii: ascii)): \(c2s.phase.word), "
+                    + "\(ByteFormat.bytes(c2s.bytes))\(c2s.paused ? " paused" : "")  "
+                    + "\(Direction.s2c.title(ascii: ascii)): \(s2c.phase.word), "
+                    + "\(ByteFormat.bytes(s2c.bytes))\(s2c.paused ? " paused" : "")"
+            }
+            if let error = session.connectError { title += "  connect error: \(error)" }
+            title += " "
+            let titleStyle = CellStyle(bold: true, reverse: focused, role: role)
+            let x = grid.put(
+                DisplayText.fit(title, grid.width - 2, ascii: ascii), x: 0, y: y, style: titleStyle)
+            grid.fill(ascii ? "-" : "─", y: y, from: x, style: CellStyle(dim: true))
+        }
+        defer { drawTitle() }
+        let bodyHeight = height - 1
+        guard bodyHeight > 0 else { return }
+        let content = PaneContent(
+            session: session, pane: pane, width: grid.width, hex: view.hex, ascii: ascii,
+            match: view.search?.match)
+        guard !content.blocks.isEmpty else {
+            let empty =
+                session.connectError != nil ? " no bytes: the target was not reached" : " no bytes yet"
+            grid.put(empty, x: 0, y: y + 1, style: CellStyle(dim: true))
+            if focused {
+                view.pageLines = bodyHeight
+                view.scrollRequest = nil
+            }
+            return
+        }
+        var top = content.tail(bodyHeight)
+        if focused {
+            let tail = top
+            if let anchor = view.anchor {
+                top = min(content.position(of: anchor) ?? PaneContent.Position(block: 0, line: 0), tail)
+            }
+            switch view.scrollRequest {
+            case .lines(let delta):
+                top = min(content.move(top, by: delta), tail)
+                view.anchor = delta > 0 && top >= tail ? nil : content.anchor(top)
+            case .top:
+                top = PaneContent.Position(block: 0, line: 0)
+                view.anchor = content.anchor(top)
+            case .match:
+                if let match = view.search?.match, let position = content.position(of: match) {
+                    top = min(content.move(position, by: -2), tail)
+                    view.anchor = content.anchor(top)
+                }
+            case nil:
+                if view.anchor != nil { view.anchor = content.anchor(top) }
+            }
+            view.scrollRequest = nil
+            view.pageLines = bodyHeight
+        }
+        for (row, line) in content.visible(from: top, bodyHeight).enumerated() {
+            var x = 0
+            for span in line.spans {
+                x = grid.put(span.text, x: x, y: y + 1 + row, style: span.style)
+            }
+        }
+    }
+}

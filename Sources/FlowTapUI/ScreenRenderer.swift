@@ -1,0 +1,178 @@
+import FlowCore
+import FlowTapKit
+
+/// Draws the screen of DESIGN.md §7 into a ``CellGrid``: a pure function of the model's
+/// snapshot, the view state and the size; no terminal needed.
+///
+/// Rows, top to bottom: the title line; the session list (a header, then as many sessions as
+/// fit, the selected one marked `>`); the client → server and server → client panes (or the
+/// conversation pane filling both), each a title line and a body; the footer (key help, or
+/// the prompt, or a message). `?` draws the help over the panes. Below
+/// ``minimumWidth``×``minimumHeight`` only "terminal too small (need 40x10)" is drawn.
+public enum ScreenRenderer {
+    /// The narrowest terminal that gets the full screen.
+    public static let minimumWidth = 40
+    /// The lowest terminal that gets the full screen.
+    public static let minimumHeight = 10
+    /// What a smaller terminal shows.
+    public static let tooSmallMessage = "terminal too small (need \(minimumWidth)x\(minimumHeight))"
+
+    /// Draws `snapshot` as `view` says on a `width`×`height` grid.
+    ///
+    /// Returns the grid and the view state settled by the drawing: a pending
+    /// ``ViewState/scrollRequest`` carried out (as a new ``ViewState/anchor``, or following
+    /// again), ``ViewState/pageLines`` set to the focused pane's height, and ``ViewState/selected``
+    /// set to the session shown. The caller keeps that state for the next key.
+    public static func render(
+        _ snapshot: InspectorSnapshot, _ view: ViewState, width: Int, height: Int
+    ) -> (grid: CellGrid, view: ViewState) {
+        var grid = CellGrid(width: width, height: height, ascii: view.ascii)
+        var next = view
+        guard width >= minimumWidth && height >= minimumHeight else {
+            grid.put(tooSmallMessage, x: 0, y: height / 2, style: CellStyle(bold: true))
+            return (grid, next)
+        }
+        let session = view.session(in: snapshot)
+        next.selected = session?.id
+        drawTitle(&grid, snapshot, view)
+        let listRows = max(1, min(snapshot.sessions.count, (height - 8) / 3))
+        drawSessions(&grid, snapshot, view, selected: session?.id, y: 1, rows: listRows)
+        let top = 2 + listRows
+        let bottom = height - 1
+        if let session {
+            if view.pane == .conversation {
+                drawPane(&grid, session, .conversation, y: top, height: bottom - top, &next)
+            } else {
+                let half = (bottom - top) / 2
+                drawPane(&grid, session, .c2s, y: top, height: half, &next)
+                drawPane(&grid, session, .s2c, y: top + half, height: bottom - top - half, &next)
+            }
+        }
+        drawFooter(&grid, view, y: height - 1)
+        if view.help { drawHelp(&grid, view) }
+        return (grid, next)
+    }
+
+    static func arrow(_ ascii: Bool) -> String { ascii ? "<->" : "⇄" }
+
+    private static func drawTitle(_ grid: inout CellGrid, _ snapshot: InspectorSnapshot, _ view: ViewState) {
+        let style = CellStyle(bold: true, reverse: true, role: .title)
+        grid.fill(y: 0, style: style)
+        var parts: [String] = []
+        if let listen = snapshot.listenAddress {
+            parts.append("flowtap  \(listen) \(arrow(view.ascii)) \(snapshot.target)")
+        } else if view.live {
+            parts.append("flowtap  \(arrow(view.ascii)) \(snapshot.target)")
+        } else {
+            parts.append("flowtap view  \(snapshot.target)")
+        }
+        if let capture = snapshot.capturePath, snapshot.listenAddress != nil || view.live {
+            parts.append("capture: \(capture)")
+        }
+        let count = snapshot.sessions.count
+        parts.append(count == 1 ? "1 session" : "\(count) sessions")
+        let help = "? help "
+        let room = grid.width - help.count - 1
+        var x = grid.put(
+            " " + DisplayText.fit(parts.joined(separator: "  "), room - 1, ascii: view.ascii), x: 0, y: 0,
+            style: style)
+        if let error = snapshot.captureError, x + 6 < room {
+            x = grid.put(
+                "   " + DisplayText.fit("capture failed: " + error, room - x - 3, ascii: view.ascii), x: x,
+                y: 0,
+                style: CellStyle(bold: true, reverse: true, role: .error))
+        }
+        grid.put(help, x: grid.width - help.count, y: 0, style: style)
+    }
+
+    private static func drawFooter(_ grid: inout CellGrid, _ view: ViewState, y: Int) {
+        let width = grid.width
+        if let prompt = view.prompt {
+            let (label, hint) =
+                prompt.purpose == .search
+                ? ("/", "   text (\\r \\n \\t \\xNN) or x 0d 0a; Enter finds, Esc cancels")
+                : ("save capture as: ", "   Enter saves, Esc cancels")
+            var x = grid.put(" " + label, x: 0, y: y, style: CellStyle(bold: true, role: .help))
+            let room = width - x - 1
+            var text = DisplayText.sanitize(prompt.text, ascii: view.ascii)
+            while DisplayText.width(text, ascii: view.ascii) > room - 1 { text.removeFirst() }
+            x = grid.put(text, x: x, y: y)
+            x = grid.put("_", x: x, y: y, style: CellStyle(reverse: true))
+            grid.put(
+                DisplayText.fit(hint, width - x, ascii: view.ascii), x: x, y: y, style: CellStyle(dim: true))
+            return
+        }
+        if let message = view.message {
+            let style =
+                view.messageIsError ? CellStyle(bold: true, role: .error) : CellStyle(bold: true, role: .help)
+            grid.put(" " + DisplayText.fit(message, width - 2, ascii: view.ascii), x: 0, y: y, style: style)
+            return
+        }
+        let items =
+            view.live
+            ? [
+                "p pause", "s step", "r resume", "tab pane", "x hex/text", "/ search", "w save", "K kill",
+                "h FIN", "f follow",
+            ]
+            : ["tab pane", "x hex/text", "/ search", "n next", "f follow", "w save"]
+        let tail = "q quit"  // "? help" is on the title line
+        var text = " "
+        for item in items {
+            guard text.count + item.count + 2 + tail.count <= width - 1 else { break }
+            text += item + "  "
+        }
+        grid.put(text + tail, x: 0, y: y, style: CellStyle(role: .help))
+    }
+
+    /// The lines of the help overlay.
+    static func helpLines(ascii: Bool) -> [String] {
+        let pane =
+            ascii
+            ? "client -> server, server -> client, conversation"
+            : "client → server, server → client, conversation"
+        return [
+            "Up/Down, j/k   select a session",
+            "Tab            next pane: " + pane,
+            "p / P          pause or resume this direction / both",
+            "s, space       step one chunk of a paused direction",
+            "r              resume every session",
+            "h              pass a FIN on in this direction",
+            "K              kill the session (reset both sides)",
+            "x              hex dump / text",
+            "f              follow the tail on / off",
+            "PgUp PgDn      scroll;  Home: start;  End: tail",
+            "/text          search text; \\r \\n \\t \\\\ \\xNN escapes",
+            "/x 0d 0a       search hex bytes;  n: next match",
+            "w              save everything as a pcapng capture",
+            "q              quit;  ? or Esc: close this help",
+        ]
+    }
+
+    private static func drawHelp(_ grid: inout CellGrid, _ view: ViewState) {
+        let lines = helpLines(ascii: view.ascii)
+        let boxWidth = min(grid.width - 2, (lines.map(\.count).max() ?? 0) + 4)
+        let boxHeight = min(grid.height - 2, lines.count + 2)
+        let x0 = (grid.width - boxWidth) / 2
+        let y0 = max(1, (grid.height - boxHeight) / 2)
+        let style = CellStyle(role: .help)
+        let border = CellStyle(bold: true, role: .help)
+        let (h, v, tl, tr, bl, br) =
+            view.ascii ? ("-", "|", "+", "+", "+", "+") : ("─", "│", "┌", "┐", "└", "┘")
+        for row in 0..<boxHeight {
+            let y = y0 + row
+            grid.fill(y: y, from: x0, to: x0 + boxWidth, style: style)
+            if row == 0 || row == boxHeight - 1 {
+                let line =
+                    (row == 0 ? tl : bl) + String(repeating: h, count: boxWidth - 2) + (row == 0 ? tr : br)
+                grid.put(line, x: x0, y: y, style: border)
+                if row == 0 { grid.put(" help ", x: x0 + 2, y: y, style: border) }
+            } else {
+                grid.put(v, x: x0, y: y, style: border)
+                grid.put(
+                    DisplayText.fit(lines[row - 1], boxWidth - 4, ascii: view.ascii), x: x0 + 2, y: y,
+                    style: style)
+                grid.put(v, x: x0 + boxWidth - 1, y: y, style: border)
+            }
+        }
+    }
+}

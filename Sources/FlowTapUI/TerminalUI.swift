@@ -1,0 +1,138 @@
+import CNcurses
+import FlowTapKit
+import Foundation
+import Synchronization
+
+/// The curses front end: draws the ``InspectorModel`` with ``ScreenRenderer`` on the terminal
+/// and turns keys into view changes and ``SessionControl`` commands with ``KeyHandler``.
+///
+/// One dedicated thread owns curses from `newterm` to `endwin`: it waits for a key at most
+/// ~30 ms at a time, redraws at most ~30 times a second and only when the model's version, the
+/// view state, the terminal's size or the second shown (ages, rates) changed, and copies the
+/// grid to the screen cell by cell (never a control character). It installs no signal handler
+/// (ncurses handles SIGWINCH and reports `KEY_RESIZE`); the caller's SIGINT/SIGTERM handler
+/// calls ``requestStop()``. The terminal is restored with `endwin` on every way out.
+public enum TerminalUI {
+    private static let stopRequested = Atomic<Bool>(false)
+    private static let running = Atomic<Bool>(false)
+
+    /// Runs the UI until `q` (``Outcome/quit``) or ``requestStop()`` (``Outcome/stopped``);
+    /// ``Outcome/failed(_:)`` when the terminal cannot be used (no terminal, unknown `TERM`)
+    /// or another UI is running. `control` is `nil` offline (`flowtap view`): session keys
+    /// then only say so. The caller must not print while this runs.
+    public static func run(
+        model: InspectorModel, control: (any SessionControl)?, options: TerminalUI.Options
+    ) async -> TerminalUI.Outcome {
+        guard
+            running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
+                .exchanged
+        else { return .failed("the terminal UI is already running") }
+        return await withCheckedContinuation { continuation in
+            let thread = Thread {
+                let outcome = loop(model: model, control: control, options: options)
+                stopRequested.store(false, ordering: .releasing)
+                running.store(false, ordering: .releasing)
+                continuation.resume(returning: outcome)
+            }
+            thread.name = "flowtap-ui"
+            thread.start()
+        }
+    }
+
+    /// Asks a running UI to restore the terminal and return ``Outcome/stopped`` (within ~30 ms).
+    /// Thread-safe and lock-free: callable from a signal-handling `DispatchSource`. A request
+    /// made while no UI runs stops the next one at once.
+    public static func requestStop() {
+        stopRequested.store(true, ordering: .releasing)
+    }
+
+    private static func loop(
+        model: InspectorModel, control: (any SessionControl)?, options: Options
+    ) -> Outcome {
+        setlocale(LC_ALL, "")
+        let ascii =
+            options.ascii
+            ?? Options.prefersASCII(
+                codesetIsUTF8: flowtap_codeset_is_utf8() != 0,
+                term: ProcessInfo.processInfo.environment["TERM"])
+        guard let screen = CursesScreen(colors: options.colors) else {
+            return .failed(
+                "cannot use the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))")
+        }
+        defer { screen.close() }
+        var view = ViewState(ascii: ascii, live: control != nil, now: WallClock.nanoseconds())
+        var drawn: (version: Int, view: ViewState, second: UInt64, width: Int, height: Int)?
+        var lastDraw: UInt64 = 0
+        let frame: UInt64 = 33_000_000
+        while true {
+            if stopRequested.load(ordering: .acquiring) { return .stopped }
+            var keys: [Key] = []
+            var first = true
+            while let key = screen.key(waitMilliseconds: first ? options.pollMilliseconds : 0) {
+                keys.append(key)
+                first = false
+                if keys.count >= 64 { break }
+            }
+            view.now = WallClock.nanoseconds()
+            let (width, height) = screen.size
+            let second = view.now / 1_000_000_000
+            var shown = view
+            shown.now = 0
+            if keys.isEmpty, let d = drawn, d.version == model.version, d.view == shown, d.second == second,
+                d.width == width, d.height == height
+            {
+                continue  // nothing changed: no snapshot taken
+            }
+            var snapshot = model.snapshot(historyFor: wanted(view, model))
+            for key in keys {
+                if key == .resize { drawn = nil }
+                let (next, commands) = KeyHandler.handle(view, key, snapshot)
+                view = next
+                for command in commands {
+                    switch command {
+                    case .quit: return .quit
+                    case .save(let path): view = save(model, to: path, view)
+                    default:
+                        if let control { command.send(to: control) }
+                    }
+                }
+                snapshot = model.snapshot(historyFor: wanted(view, model))
+            }
+            shown = view
+            shown.now = 0
+            if let d = drawn, d.version == snapshot.version, d.view == shown, d.second == second,
+                d.width == width, d.height == height
+            {
+                continue
+            }
+            if view.now &- lastDraw < frame && drawn != nil { continue }
+            let (grid, settled) = ScreenRenderer.render(snapshot, view, width: width, height: height)
+            view = settled
+            screen.draw(grid)
+            lastDraw = view.now
+            shown = view
+            shown.now = 0
+            drawn = (snapshot.version, shown, second, width, height)
+        }
+    }
+
+    /// The session whose history the frame needs.
+    private static func wanted(_ view: ViewState, _ model: InspectorModel) -> Set<Int> {
+        if !view.followNewest, let selected = view.selected { return [selected] }
+        return model.sessionIDs.last.map { [$0] } ?? []
+    }
+
+    private static func save(_ model: InspectorModel, to path: String, _ view: ViewState) -> ViewState {
+        var next = view
+        let snapshot = model.snapshot()
+        do {
+            try snapshot.writeCapture(to: path)
+            let count = snapshot.sessions.count
+            next.message = "saved \(count) session\(count == 1 ? "" : "s") to \(path)"
+        } catch {
+            next.message = error.description
+            next.messageIsError = true
+        }
+        return next
+    }
+}

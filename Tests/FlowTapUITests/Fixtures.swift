@@ -1,0 +1,49 @@
+import FlowCapture
+import FlowCore
+import FlowTapKit
+import FlowTapUI
+import NIOCore
+
+/// Snapshots built through a real ``InspectorModel`` from events, as the engine would report them.
+enum Fixtures {
+    static let t0: UInt64 = 1_700_000_000_000_000_000
+    static let second: UInt64 = 1_000_000_000
+
+    static func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
+    static func buffer(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    /// A model fed with `events` (session, offset in ms from t0, kind).
+    static func model(
+        _ events: [(Int?, UInt64, InspectorEvent.Kind)], target: String = "127.0.0.1:6379"
+    ) -> InspectorModel {
+        let model = InspectorModel(target: target, capturePath: "s.pcapng")
+        model.record(InspectorEvent(session: nil, .listening(address: "127.0.0.1:8080"), timestamp: t0))
+        for (session, ms, kind) in events {
+            model.record(InspectorEvent(session: session, kind, timestamp: t0 + ms * 1_000_000))
+        }
+        return model
+    }
+
+    static let client1 = CaptureAddress.ip(host: "127.0.0.1", port: 53422)
+    static let client2 = CaptureAddress.ip(host: "127.0.0.1", port: 53430)
+    static let target = CaptureAddress.ip(host: "127.0.0.1", port: 6379)
+
+    /// DESIGN.md §7's screen: session 1 open both ways; session 2 with c2s shut after a Redis
+    /// PING (14 B) and 4 more bytes, s2c EOF and paused holding "+PONG\r\n".
+    static func redis() -> InspectorModel {
+        model([
+            (1, 0, .open(client: client1, target: target)),
+            (1, 10, .data(.c2s, offset: 0, bytes: buffer(String(repeating: "a", count: 1200)))),
+            (1, 20, .data(.s2c, offset: 0, bytes: buffer(String(repeating: "b", count: 14_000)))),
+            (2, 9000, .open(client: client2, target: target)),
+            (2, 9010, .data(.c2s, offset: 0, bytes: buffer("*1\r\n$4\r\nPING\r\n"))),
+            (2, 9020, .data(.c2s, offset: 14, bytes: buffer("QUIT"))),
+            (2, 9030, .eof(.c2s)),
+            (2, 9031, .shutdown(.c2s)),
+            (2, 9040, .pause(.s2c)),
+            (2, 9050, .data(.s2c, offset: 0, bytes: buffer("+PONG\r\n"))),
+            (2, 9051, .held(.s2c, bytes: 7)),
+            (2, 9060, .eof(.s2c)),
+        ])
+    }
+}

@@ -1,0 +1,123 @@
+import Dispatch
+import FlowTapKit
+import FlowTapUI
+import Foundation
+import Testing
+
+/// The real curses front end, end to end: this test bundle runs itself in tmux (the child test
+/// below runs ``TerminalUI/run(model:control:options:)`` on the §7 fixture) and is driven with
+/// keys and read with capture-pane. The CLI's own end-to-end tests come with the CLI.
+@Suite struct TerminalUITmuxTests {
+    static let childVariable = "FLOWTAP_UI_CHILD"
+    static var isChild: Bool { ProcessInfo.processInfo.environment[childVariable] != nil }
+
+    /// Applies the commands to the model as the engine's events would.
+    final class ModelControl: SessionControl {
+        let model: InspectorModel
+        init(_ model: InspectorModel) { self.model = model }
+        func pause(session: Int, direction: Direction) {
+            model.record(InspectorEvent(session: session, .pause(direction)))
+        }
+        func resume(session: Int, direction: Direction) {
+            model.record(InspectorEvent(session: session, .held(direction, bytes: nil)))
+            model.record(InspectorEvent(session: session, .resume(direction)))
+        }
+        func step(session: Int, direction: Direction) {
+            model.record(InspectorEvent(session: session, .held(direction, bytes: nil)))
+            model.record(InspectorEvent(session: session, .step(direction)))
+        }
+        func resumeAll() {}
+        func kill(session: Int) { model.record(InspectorEvent(session: session, .readError(.c2s, "killed"))) }
+        func passFIN(session: Int, direction: Direction) {
+            model.record(InspectorEvent(session: session, .shutdown(direction)))
+        }
+    }
+
+    /// Stops the UI on SIGINT, as the CLI does.
+    nonisolated static func stopOnSIGINT() -> any DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { TerminalUI.requestStop() }
+        source.resume()
+        return source
+    }
+
+    @Test(.enabled(if: TerminalUITmuxTests.isChild, "runs only inside tmux, started by the test below"))
+    func terminalUIChild() async {
+        let source = Self.stopOnSIGINT()
+        defer { source.cancel() }
+        let model = Fixtures.redis()
+        let outcome = await TerminalUI.run(model: model, control: ModelControl(model), options: .init())
+        print("outcome: \(outcome)")
+    }
+
+    func startChild(width: Int = 100, height: Int = 30, lang: String = "C.UTF-8") throws -> TmuxDriver {
+        let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        return try TmuxDriver(
+            command: [executable, "--testing-library", "swift-testing", "--filter", "terminalUIChild"],
+            width: width, height: height,
+            environment: [Self.childVariable: "1", "LANG": lang, "LC_ALL": lang])
+    }
+
+    @Test(.enabled(if: TmuxDriver.isAvailable && !TerminalUITmuxTests.isChild, "needs tmux"))
+    func liveScreenKeysResizeSaveAndQuit() async throws {
+        let tmux = try startChild()
+        defer { tmux.kill() }
+        var screen = try await tmux.waitFor("paused: 1 chunk held (7 B)")
+        #expect(screen.contains(" flowtap  127.0.0.1:8080 ⇄ 127.0.0.1:6379"))
+        #expect(
+            screen.contains(" 00000000  2a 31 0d 0a 24 34 0d 0a  50 49 4e 47 0d 0a        |*1..$4..PING..|"))
+        #expect(screen.contains("|+PONG..|   (held)"))
+        try tmux.sendKeys("p")
+        try await tmux.waitFor("shut paused")
+        try tmux.sendKeys("Tab", "s")
+        try await tmux.waitUntil("held chunk stepped") { !$0.contains("(held)") }
+        try tmux.sendKeys("x")
+        try await tmux.waitFor(" PING\\r\\n")
+        try tmux.resize(width: 30, height: 8)
+        try await tmux.waitFor("terminal too small")
+        try tmux.resize(width: 60, height: 20)
+        screen = try await tmux.waitFor("? help")
+        #expect(screen.split(separator: "\n").allSatisfy { $0.count <= 60 })
+        try tmux.resize(width: 100, height: 30)
+        try await tmux.waitUntil("full width again") { $0.contains("? help") && !$0.contains("too small") }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ui-\(UUID().uuidString).pcapng"
+        ).path
+        defer { unlink(path) }
+        try tmux.sendKeys("w")
+        try await tmux.waitFor("save capture as: flowtap-")
+        for _ in 0..<40 { try tmux.sendKeys("BSpace") }
+        try tmux.type(path)
+        try tmux.sendKeys("Enter")
+        try await tmux.waitFor("saved 2 sessions to")
+        #expect(FileManager.default.fileExists(atPath: path))
+        try tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
+        #expect(try tmux.capture(history: true).contains("outcome: quit"))
+    }
+
+    @Test(.enabled(if: TmuxDriver.isAvailable && !TerminalUITmuxTests.isChild, "needs tmux"))
+    func interruptStopsAndRestoresTheTerminal() async throws {
+        let tmux = try startChild(width: 80, height: 24)
+        defer { tmux.kill() }
+        try await tmux.waitFor("? help")
+        try tmux.sendKeys("C-c")
+        #expect(try await tmux.waitForExit() == 0)
+        let text = try tmux.capture(history: true)
+        #expect(text.contains("outcome: stopped"))
+    }
+
+    @Test(.enabled(if: TmuxDriver.isAvailable && !TerminalUITmuxTests.isChild, "needs tmux"))
+    func asciiLocaleDrawsOnlyASCII() async throws {
+        let tmux = try startChild(width: 90, height: 24, lang: "C")
+        defer { tmux.kill() }
+        let screen = try await tmux.waitFor("paused: 1 chunk held (7 B)")
+        #expect(screen.contains(" flowtap  127.0.0.1:8080 <-> 127.0.0.1:6379"))
+        #expect(screen.contains(" client -> server  #2"))
+        let nonASCII = screen.unicodeScalars.filter { !$0.isASCII }
+        #expect(nonASCII.isEmpty)
+        try tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
+    }
+}
