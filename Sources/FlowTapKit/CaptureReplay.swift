@@ -5,7 +5,9 @@ import FlowCore
 /// reported, for `flowtap view`.
 ///
 /// Offsets are recomputed per direction. The `close` statistics are rebuilt from the data: every
-/// chunk counts as read and, unless the direction had a write error, as written.
+/// chunk counts as read and, unless the direction had a write error, as written. A session whose
+/// capture starts after its `open` (a foreign capture joined late) gets an `open` from its
+/// addresses (`"?"` when unknown) before its first event.
 public enum CaptureReplay {
     /// The events of every session, each session in its own order, sessions by id.
     public static func events(_ sessions: [CapturedSession]) -> [InspectorEvent] {
@@ -15,7 +17,20 @@ public enum CaptureReplay {
             var stats: [Direction: Stats] = [.c2s: Stats(), .s2c: Stats()]
             var failedWrite: Set<Direction> = []
             let start = session.records.first?.timestamp ?? 0
+            var opened = false
             for record in session.records {
+                switch record.event {
+                case .open, .connectError: opened = true
+                default:
+                    if !opened {
+                        opened = true
+                        events.append(
+                            InspectorEvent(
+                                session: session.id,
+                                .open(client: session.client ?? .unix(path: "?"), target: session.server ?? .unix(path: "?")),
+                                timestamp: record.timestamp))
+                    }
+                }
                 let kind: InspectorEvent.Kind
                 switch record.event {
                 case .open(let client, let server): kind = .open(client: client, target: server)

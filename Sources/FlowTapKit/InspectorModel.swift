@@ -39,7 +39,8 @@ public final class InspectorModel: InspectorObserver {
         historyBudget: Int? = nil
     ) {
         self.historyLimit = historyLimit
-        self.historyBudget = historyBudget ?? historyLimit * 4
+        let (fourTimes, overflow) = historyLimit.multipliedReportingOverflow(by: 4)
+        self.historyBudget = historyBudget ?? (overflow ? Int.max : fourTimes)
         state = Mutex(State(target: target, capturePath: capturePath))
     }
 

@@ -45,7 +45,7 @@ extension InspectorSnapshot {
         }
         let server = CaptureAddress(text: session.target)
         if let error = session.connectError {
-            add(.connectError(server: server, error: error))
+            add(.connectError(client: CaptureAddress(text: session.client), server: server, error: error))
             return out
         }
         add(.open(client: CaptureAddress(text: session.client), server: server))
@@ -88,53 +88,16 @@ extension InspectorSnapshot {
     /// kept chunks are what the live UI would have shown. A session without an `open` record
     /// (a capture that started late) gets one from its addresses (`"?"` when unknown).
     public static func from(sessions: [CapturedSession], name: String) -> InspectorSnapshot {
-        let model = InspectorModel(target: name, capturePath: name, historyLimit: Int.max)
-        for session in sessions {
-            var offsets: [Direction: Int] = [.c2s: 0, .s2c: 0]
-            var opened = false
-            let client = session.client ?? .unix(path: "?")
-            let server = session.server ?? .unix(path: "?")
-            for record in session.records {
-                let time = record.timestamp
-                func send(_ kind: InspectorEvent.Kind) {
-                    model.record(InspectorEvent(session: session.id, kind, timestamp: time))
-                }
-                switch record.event {
-                case .open(let c, let s):
-                    send(.open(client: c, target: s))
-                    opened = true
-                    continue
-                case .connectError(let s, let error):
-                    send(.connectError(client: client, target: s, error: error))
-                    opened = true
-                    continue
-                default:
-                    break
-                }
-                if !opened {
-                    send(.open(client: client, target: server))
-                    opened = true
-                }
-                switch record.event {
-                case .data(let direction, let bytes):
-                    send(.data(direction, offset: offsets[direction]!, bytes: bytes))
-                    offsets[direction]! += bytes.readableBytes
-                case .eof(let direction): send(.eof(direction))
-                case .shutdown(let direction): send(.shutdown(direction))
-                case .readError(let direction, let error): send(.readError(direction, error))
-                case .writeError(let direction, let error): send(.writeError(direction, error))
-                case .pause(let direction): send(.pause(direction))
-                case .resume(let direction): send(.resume(direction))
-                case .step(let direction): send(.step(direction))
-                case .close:
-                    send(.close(c2s: Stats(readBytes: offsets[.c2s]!), s2c: Stats(readBytes: offsets[.s2c]!)))
-                case .note, .open, .connectError: break
-                }
-            }
-        }
-        var snapshot = model.snapshot()
+        var snapshot = model(from: sessions, name: name).snapshot()
         snapshot.listenAddress = nil
         return snapshot
+    }
+
+    /// The model behind ``from(sessions:name:)``, for the offline UI of `flowtap view`.
+    public static func model(from sessions: [CapturedSession], name: String) -> InspectorModel {
+        let model = InspectorModel(target: name, capturePath: name, historyLimit: Int.max)
+        for event in CaptureReplay.events(sessions) { model.record(event) }
+        return model
     }
 }
 

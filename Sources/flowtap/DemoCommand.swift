@@ -1,6 +1,10 @@
 import ArgumentParser
 import FlowTapKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `flowtap demo`: a built-in target and a scripted client, to see every state at once.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,9 +19,30 @@ struct DemoCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let log = EventLog(format: json ? .json : .text)
-        let demo = try await Demo.start(observers: [log])
-        await demo.runScript()
-        await demo.stop()
+        let interactive = !headless && !json && isatty(1) == 1 && isatty(0) == 1
+        let model = InspectorModel(target: "the built-in demo target")
+        let log = BackgroundObserver(EventLog(format: json ? .json : .text))
+        let demo: Demo
+        do {
+            demo = try await Demo.start(observers: interactive ? [model] : [model, log])
+        } catch {
+            throw Failure.runtime(error.description)
+        }
+        if interactive {
+            // The script plays in the background; the UI stays until the user quits.
+            let outcome = await UserInterface.run(model: model, control: demo.inspector) {
+                await demo.runScript()
+            } stop: {
+                await demo.stop()
+            }
+            if case .failed(let message) = outcome {
+                throw Failure.runtime("cannot open the terminal UI: \(message) (try --headless)")
+            }
+        } else {
+            await demo.runScript()
+            await demo.stop()
+        }
+        log.finish()
+        FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FlowCapture
 import FlowCore
 import FlowTapKit
+import FlowTapUI
 import FlowTransport
 
 #if canImport(Glibc)
@@ -95,7 +96,8 @@ struct ProxyCommand: AsyncParsableCommand {
                 throw Failure.usage("--fault \(error)")
             }
         }
-        let interactive = false  // the curses UI is wired in with FlowTapUI
+        // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.
+        let interactive = !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1
 
         var observers: [any InspectorObserver] = []
         // Headless, the model only counts (for the summary): no history is kept.
@@ -135,9 +137,20 @@ struct ProxyCommand: AsyncParsableCommand {
             throw Failure.runtime(error.description)
         }
         errorSink.inspector = inspector
-        let signals = TerminationSignals { Task { await inspector.stop() } }
-        await inspector.run()
-        signals.cancel()
+        if interactive {
+            let outcome = await UserInterface.run(model: model, control: inspector) {
+                await inspector.run()
+            } stop: {
+                await inspector.stop()
+            }
+            if case .failed(let message) = outcome {
+                throw Failure.runtime("cannot open the terminal UI: \(message) (try --headless)")
+            }
+        } else {
+            let signals = TerminationSignals { Task { await inspector.stop() } }
+            await inspector.run()
+            signals.cancel()
+        }
         for observer in background { observer.finish() }
         captureObserver?.close()
         FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")

@@ -2,6 +2,10 @@ import ArgumentParser
 import FlowCapture
 import FlowTapKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `flowtap view FILE`: a capture, offline.
 struct ViewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,6 +36,14 @@ struct ViewCommand: AsyncParsableCommand {
             sessions = try CaptureReader.read(path: file)
         } catch {
             throw Failure.runtime(error.description)
+        }
+        if !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1 {
+            let model = InspectorSnapshot.model(from: sessions, name: file)
+            let outcome = await UserInterface.run(model: model, control: nil) {} stop: {}
+            if case .failed(let message) = outcome {
+                throw Failure.runtime("cannot open the terminal UI: \(message) (try --headless)")
+            }
+            return
         }
         let log = EventLog(format: json ? .json : .text, hexdump: hexdump)
         for event in CaptureReplay.events(sessions) { log.record(event) }

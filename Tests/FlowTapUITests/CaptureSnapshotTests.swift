@@ -65,7 +65,7 @@ import Testing
         #expect(two[1].timestamp == Fixtures.t0 + 9_010_000_000)
         #expect(
             sessions[2].records.map(\.event) == [
-                .connectError(server: Fixtures.target, error: "connection refused")
+                .connectError(client: Fixtures.client1, server: Fixtures.target, error: "connection refused")
             ])
     }
 

@@ -1,0 +1,21 @@
+import FlowTapKit
+import FlowTapUI
+
+/// Runs the curses UI in front of a running engine.
+enum UserInterface {
+    /// Starts `work` (the accept loop, or the demo script) in the background, shows the UI until
+    /// the user quits or SIGINT/SIGTERM arrives, then calls `stop` and waits for `work` to end.
+    /// The terminal is restored before this returns.
+    static func run(
+        model: InspectorModel, control: (any SessionControl)?,
+        work: @escaping @Sendable () async -> Void, stop: @escaping @Sendable () async -> Void
+    ) async -> TerminalUI.Outcome {
+        let working = Task { await work() }
+        let signals = TerminationSignals { TerminalUI.requestStop() }
+        let outcome = await TerminalUI.run(model: model, control: control, options: TerminalUI.Options())
+        signals.cancel()
+        await stop()
+        await working.value
+        return outcome
+    }
+}
