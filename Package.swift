@@ -127,6 +127,8 @@ let package = Package(
         .testTarget(
             name: "FlowTapUITests",
             dependencies: [
+                "FlowCore",
+                "FlowTransport",
                 "FlowCapture",
                 "FlowTapKit",
                 "FlowTapUI",

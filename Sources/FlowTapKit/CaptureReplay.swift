@@ -27,7 +27,9 @@ public enum CaptureReplay {
                         events.append(
                             InspectorEvent(
                                 session: session.id,
-                                .open(client: session.client ?? .unix(path: "?"), target: session.server ?? .unix(path: "?")),
+                                .open(
+                                    client: session.client ?? .unix(path: "?"),
+                                    target: session.server ?? .unix(path: "?")),
                                 timestamp: record.timestamp))
                     }
                 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import FlowTapKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `flowtap demo`: a built-in target and a scripted client, to see every state at once.

@@ -102,7 +102,8 @@ struct ProxyCommand: AsyncParsableCommand {
         var observers: [any InspectorObserver] = []
         // Headless, the model only counts (for the summary): no history is kept.
         let model = InspectorModel(
-            target: targetAddress.description, capturePath: capture, historyLimit: interactive ? historyLimit : 0)
+            target: targetAddress.description, capturePath: capture,
+            historyLimit: interactive ? historyLimit : 0)
         observers.append(model)
         // Printing and capture writing run on threads of their own, off the data path; their
         // bounded queues still push back on the traffic when stdout or the disk is slow.

@@ -3,7 +3,7 @@ import FlowCapture
 import FlowTapKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `flowtap view FILE`: a capture, offline.
@@ -39,7 +39,9 @@ struct ViewCommand: AsyncParsableCommand {
         }
         if !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1 {
             let model = InspectorSnapshot.model(from: sessions, name: file)
-            let outcome = await UserInterface.run(model: model, control: nil) {} stop: {}
+            let outcome = await UserInterface.run(model: model, control: nil) {
+            } stop: {
+            }
             if case .failed(let message) = outcome {
                 throw Failure.runtime("cannot open the terminal UI: \(message) (try --headless)")
             }

@@ -1,0 +1,209 @@
+import FlowCore
+import FlowTransport
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+/// The real `flowtap` binary with its curses UI in tmux, against a real echo server on loopback:
+/// what the user sees, and what the peer really gets.
+@Suite("flowtap UI end to end (tmux)", .serialized)
+struct FlowtapUIEndToEndTests {
+    /// The built binary beside the test bundle (or `FLOWTAP_BIN`).
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["FLOWTAP_BIN"] { return path }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("flowtap").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return ".build/debug/flowtap"
+    }
+
+    /// An echo server that records what it received, and answers "BYE" after the client's FIN.
+    final class EchoServer: Sendable {
+        let listener: Listener
+        let received = Mutex<[UInt8]>([])
+        init() async throws {
+            listener = try await Listener.bind(.tcpListen(host: "127.0.0.1", port: 0))
+            let listener = self.listener
+            Task {
+                while let connection = try? await listener.accept() {
+                    Task {
+                        while case .data(let chunk) = (try? await connection.read()) ?? .eof {
+                            self.received.withLock { $0 += chunk.readableBytesView }
+                            try? await connection.write(chunk)
+                        }
+                        try? await Task.sleep(for: .milliseconds(300))
+                        try? await connection.write(ByteBuffer(string: "BYE\r\n"))
+                        await connection.shutdownWrite()
+                        await connection.close(waitingAtMost: .seconds(5))
+                    }
+                }
+            }
+        }
+        var port: Int { listener.localSocketAddress?.port ?? 0 }
+        var text: String { String(decoding: received.withLock { $0 }, as: UTF8.self) }
+    }
+
+    @Test(
+        "live hex dump, p holds the bytes, r delivers, FIN shows while the reply arrives, w saves, resize, q")
+    func liveSession() async throws {
+        let server = try await EchoServer()
+        let tmux = try TmuxDriver(
+            command: [Self.binary, "tcp-listen:0", "tcp:127.0.0.1:\(server.port)"], width: 120, height: 40,
+            environment: ["LANG": "C.UTF-8"])
+        defer { tmux.kill() }
+        let title = try await tmux.waitFor("? help")
+        // The title shows the real address: "flowtap  127.0.0.1:PORT ⇄ 127.0.0.1:TARGET".
+        let listen = try #require(
+            title.split(separator: "\n").first?.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+        let port = try #require(Int(listen.split(separator: ":").last!))
+        let client = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
+
+        // Live traffic shows as a hex dump.
+        try await client.write(ByteBuffer(string: "PING\r\n"))
+        try await tmux.waitFor("50 49 4e 47 0d 0a")
+        #expect(String(buffer: try await nextChunk(client)) == "PING\r\n")
+
+        // p pauses the focused direction (client → server): the next chunk is held, not delivered.
+        try tmux.sendKeys("p")
+        try await tmux.waitFor("paused")
+        try await client.write(ByteBuffer(string: "HELD\r\n"))
+        var screen = try await tmux.waitFor("(held)")
+        #expect(screen.contains("48 45 4c 44 0d 0a"))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(server.text == "PING\r\n", "the server got bytes that were held")
+
+        // r delivers them.
+        try tmux.sendKeys("r")
+        #expect(String(buffer: try await nextChunk(client)) == "HELD\r\n")
+        try await eventually { server.text == "PING\r\nHELD\r\n" }
+        screen = try await tmux.waitUntil("held mark gone") { !$0.contains("(held)") }
+
+        // The client's FIN shows as shut while the server's reply still arrives.
+        await client.shutdownWrite()
+        try await tmux.waitUntil("c2s shut") {
+            $0.contains("client → server  #1  shut") || $0.contains("#1  shut")
+        }
+        #expect(String(buffer: try await nextChunk(client)) == "BYE\r\n")
+        #expect(try await client.read() == .eof)
+        try await tmux.waitFor("closed")
+
+        // w saves a capture that tshark reads back byte for byte.
+        let path =
+            NSTemporaryDirectory() + "flowtap-ui-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        try tmux.sendKeys("w")
+        try await tmux.waitFor(".pcapng")
+        for _ in 0..<48 { try tmux.sendKeys("BSpace") }  // clear the proposed name
+        try tmux.type(path)
+        try tmux.sendKeys("Enter")
+        try await tmux.waitFor("saved 1 session")
+        let follow = try await tsharkFollow(path).split(separator: "\n").filter {
+            $0.allSatisfy { $0.isHexDigit || $0 == "\t" } && !$0.isEmpty
+        }
+        #expect(follow.filter { !$0.hasPrefix("\t") }.joined() == "50494e470d0a48454c440d0a")
+        #expect(
+            follow.filter { $0.hasPrefix("\t") }.map { $0.dropFirst() }.joined()
+                == "50494e470d0a48454c440d0a4259450d0a")
+        try? FileManager.default.removeItem(atPath: path)
+
+        // A resize redraws the whole screen at the new size.
+        try tmux.resize(width: 80, height: 24)
+        screen = try await tmux.waitUntil("redrawn at 80 columns") { screen in
+            screen.contains("? help") && screen.split(separator: "\n").allSatisfy { $0.count <= 80 }
+        }
+        #expect(screen.contains("#1"))
+
+        // q exits 0 and leaves the terminal usable: the summary prints after the UI is gone.
+        try tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
+        let after = try tmux.capture(history: true)
+        #expect(after.contains("flowtap: 1 session"))
+        await client.close(waitingAtMost: .seconds(1))
+        await server.listener.close()
+    }
+
+    @Test("--pause starts sessions held: nothing reaches the server until stepped")
+    func interceptMode() async throws {
+        let server = try await EchoServer()
+        let tmux = try TmuxDriver(
+            command: [Self.binary, "tcp-listen:0", "tcp:127.0.0.1:\(server.port)", "--pause"], width: 120,
+            height: 40, environment: ["LANG": "C.UTF-8"])
+        defer { tmux.kill() }
+        let title = try await tmux.waitFor("? help")
+        let listen = try #require(
+            title.split(separator: "\n").first?.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+        let client = try await Connector.connect(
+            .tcp(host: "127.0.0.1", port: Int(listen.split(separator: ":").last!)!))
+        try await client.write(ByteBuffer(string: "one\r\n"))
+        try await tmux.waitFor("(held)")
+        try await client.write(ByteBuffer(string: "two\r\n"))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(server.text.isEmpty)
+        // s steps the focused direction (client → server) by exactly one chunk.
+        try tmux.sendKeys("s")
+        try await eventually { server.text == "one\r\n" }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(server.text == "one\r\n")
+        try tmux.sendKeys("s")
+        try await eventually { server.text == "one\r\ntwo\r\n" }
+        // The answers are held too (server → client is paused): r resumes everything.
+        try await tmux.waitFor("server → client  #1  open  5 B in 1 chunk")
+        try tmux.sendKeys("r")
+        let screen = try await tmux.waitUntil("both resumed") { !$0.contains("paused") }
+        #expect(screen.contains("10 B       10 B"))
+        try tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
+        await client.close(waitingAtMost: .seconds(1))
+        await server.listener.close()
+    }
+}
+
+/// The next chunk of a flow, failing the test after 10 s instead of hanging.
+func nextChunk(_ flow: SocketFlow, sourceLocation: SourceLocation = #_sourceLocation) async throws
+    -> ByteBuffer
+{
+    let result = try await withThrowingTaskGroup(of: ReadResult?.self) { group in
+        group.addTask { try await flow.read() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(10))
+            return nil
+        }
+        let first = try await group.next()!
+        group.cancelAll()
+        return first
+    }
+    guard case .data(let chunk)? = result else {
+        Issue.record(
+            "expected data, got \(result.map { "\($0)" } ?? "nothing within 10 s")",
+            sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+    return chunk
+}
+
+/// Polls `condition` for up to 10 s.
+func eventually(sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async throws {
+    for _ in 0..<500 {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("condition never held", sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+/// `tshark -q -z follow,tcp,raw,0` output (hex, the server's lines indented by a tab).
+func tsharkFollow(_ path: String) async throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
+    process.arguments = ["-r", path, "-q", "-z", "follow,tcp,raw,0"]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+    return String(decoding: data, as: UTF8.self)
+}
