@@ -40,6 +40,7 @@ SUMMARY="$OUT/summary.txt"
 STARTED=()
 
 cleanup() {
+    tmux -L "$UI_TMUX" kill-server 2>/dev/null || true
     local pid
     for pid in "${STARTED[@]}"; do
         kill -TERM -- "-$pid" 2>/dev/null || true
@@ -151,11 +152,22 @@ start_flowtap() { # target-port [flowtap options…]
     fi
 }
 
-# Hook for the "UI open" row (DESIGN.md §8: ≥ 0.9× headless). Start flowtap with its curses UI
-# (e.g. in a detached tmux session) forwarding to port $1, set FWD_PORT and FWD_PID, return 0.
-# Until somebody fills it in, it returns 1 and the row reads "n/a".
+# The "UI open" row (DESIGN.md §8: ≥ 0.9× headless): flowtap with its curses UI drawing live, in
+# a detached 120x40 tmux session of a tmux server of its own, forwarding to port $1.
+UI_TMUX="flowtap-bench-$$"
 start_flowtap_ui() { # target-port
-    return 1
+    local target=$1
+    [ "$FLOWTAP_STANDIN" = socat ] && return 1
+    command -v tmux >/dev/null 2>&1 || return 1
+    FWD_PORT=$(free_port)
+    tmux -L "$UI_TMUX" -f /dev/null new-session -d -x 120 -y 40 \
+        "LANG=C.UTF-8 $FLOWTAP proxy tcp-listen:$HOST:$FWD_PORT tcp:$HOST:$target" || return 1
+    FWD_PID=$(tmux -L "$UI_TMUX" list-panes -F '#{pane_pid}' | head -n 1)
+    if ! wait_listening "$FWD_PORT"; then
+        log "flowtap (UI) did not listen on $FWD_PORT"
+        tmux -L "$UI_TMUX" kill-server 2>/dev/null || true
+        return 1
+    fi
 }
 
 # MARK: measurements
