@@ -374,12 +374,20 @@ final class SocketFlowCore: Sendable {
             return state.takeWaiters()
         }
         waiters.resume()
+        // SO_LINGER 0 and the close are chained on the event loop, in one go: the RST leaves
+        // now, not once this task is scheduled again. Awaiting the option before closing would
+        // leave a window (as long as the caller's executor is busy) in which the socket is still
+        // read, its bytes dropped, so that the peer sees its data taken and no reset.
         let channel = self.channel
-        let abortive = linger(l_onoff: 1, l_linger: 0)
+        let closed: EventLoopFuture<Void>
         if let provider = channel as? any SocketOptionProvider {
-            try? await provider.setSoLinger(abortive).get()
+            closed = provider.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                .recover { _ in }
+                .flatMap { channel.close() }
+        } else {
+            closed = channel.close()
         }
-        try? await channel.close().get()
+        try? await closed.get()
         try? await channel.closeFuture.get()
     }
 

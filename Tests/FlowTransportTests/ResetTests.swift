@@ -1,3 +1,4 @@
+import Dispatch
 import FlowCore
 import NIOCore
 import Testing
@@ -71,5 +72,54 @@ extension SocketTests {
             }
             try await connection.closeAll()
         }
+
+        /// The RST must leave when `reset()` is called, not when the resetting task next gets a
+        /// thread: in a busy process (a saturated cooperative pool) the gap let the peer's whole
+        /// transfer be read and dropped first, so the peer never saw a reset mid-transfer.
+        @Test func resetSendsTheRSTWhileTheResettingTaskWaitsForAThread() async throws {
+            let connection = try await Connection.open()
+            let (client, server) = (connection.client, connection.server)
+            let executor = GatedExecutor()
+            let resetting = Task(executorPreference: executor) {
+                // Runs on the executor once this job ends, that is once reset() suspends for
+                // the first time: every later step of reset() waits until the gate opens.
+                executor.closeGate()
+                await server.reset()
+            }
+            let peerRead: Result<Result<ReadResult, FlowError>, any Error>
+            do {
+                peerRead = .success(
+                    try await within(5, "the peer sees the reset while the resetting task is held") {
+                        () async throws -> Result<ReadResult, FlowError> in
+                        do throws(FlowError) {
+                            return .success(try await client.read())
+                        } catch {
+                            return .failure(error)
+                        }
+                    })
+            } catch {
+                peerRead = .failure(error)
+            }
+            executor.openGate()
+            await resetting.value
+            let result = try peerRead.get()
+            #expect(result == .failure(FlowError("connection reset by peer", errno: 104)))
+            try await connection.closeAll()
+        }
     }
+}
+
+/// A serial `TaskExecutor` on a dispatch queue whose jobs can be held back: ``closeGate()``
+/// queues a job that blocks the queue until ``openGate()``.
+final class GatedExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "GatedExecutor")
+    private let gate = DispatchSemaphore(value: 0)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+
+    func closeGate() { queue.async { self.gate.wait() } }
+    func openGate() { gate.signal() }
 }

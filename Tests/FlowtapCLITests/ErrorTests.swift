@@ -23,10 +23,18 @@ struct ErrorTests {
         let flowtap = try FlowtapProcess(["tcp-listen:0", server.target, "--json"])
         let port = try await flowtap.listeningPort()
         let client = try await connect(port)
+        // The transfer goes on until the reset has surely come mid-transfer: until a write fails
+        // or flowtap has ended the session. A fixed amount (4 MiB) fitted whole in loopback's
+        // socket buffers, so a target slow to react (the test process busy with the other suites)
+        // reset only after flowtap had forwarded everything, and flowtap then waited for the
+        // client, which waited for the `close` event.
         var writeFailed = false
-        for _ in 0..<256 {
+        for round in 0..<65_536 {
             do { try await client.write(ByteBuffer(repeating: 0x61, count: 16 * 1024)) } catch {
                 writeFailed = true
+                break
+            }
+            if round % 16 == 15, flowtap.output.contains(where: { $0.contains(#""event":"close""#) }) {
                 break
             }
         }
