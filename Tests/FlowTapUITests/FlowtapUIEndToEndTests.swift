@@ -152,8 +152,10 @@ struct FlowtapUIEndToEndTests {
         // The answers are held too (server → client is paused): r resumes everything.
         try await tmux.waitFor("server → client  #1  open  5 B in 1 chunk")
         try tmux.sendKeys("r")
-        let screen = try await tmux.waitUntil("both resumed") { !$0.contains("paused") }
-        #expect(screen.contains("10 B       10 B"))
+        // The resume shows before the second answer is read: wait for both.
+        try await tmux.waitUntil("both resumed, every answer shown") {
+            !$0.contains("paused") && $0.contains("10 B       10 B")
+        }
         try tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
         await client.close(waitingAtMost: .seconds(1))
