@@ -191,9 +191,12 @@ public final class Inspector: SessionControl {
         session(id)?.faults(direction) ?? []
     }
     /// Replaces the faults of one direction of a live session; the changes are reported as
-    /// `fault` events (see ``Session/setFaults(_:for:)``).
+    /// `fault` events (see ``Session/setFaults(_:for:)``). A latency without a seed gets the
+    /// session's and direction's own, as `--fault` gives it, so a fault read back from its
+    /// `description` equals the active one.
     public func setFaults(session id: Int, direction: Direction, _ faults: [Fault]) {
-        session(id)?.setFaults(faults, for: direction)
+        session(id)?.setFaults(
+            faults.map { Self.seeded($0, session: id, direction: direction) }, for: direction)
     }
     /// Passes a FIN on in one direction of a live session.
     public func passFIN(session id: Int, direction: Direction) {

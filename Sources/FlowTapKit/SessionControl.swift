@@ -1,6 +1,8 @@
+import FlowCore
+
 /// The commands a user gives to live sessions (the UI's keys). Every call returns at once; its
-/// effect shows as events (`pause`, `resume`, `step`, `shutdown`, errors). Unknown or ended
-/// sessions are ignored.
+/// effect shows as events (`pause`, `resume`, `step`, `shutdown`, `fault`, errors). Unknown or
+/// ended sessions are ignored.
 public protocol SessionControl: Sendable {
     /// Holds the direction: at most one more chunk is read and held, nothing is delivered.
     func pause(session: Int, direction: Direction)
@@ -15,4 +17,10 @@ public protocol SessionControl: Sendable {
     /// Ends the direction as if its source had sent FIN: the held chunk is delivered, nothing more
     /// is read, and the FIN is passed on to the destination.
     func passFIN(session: Int, direction: Direction)
+    /// The faults active on one direction of a live session, in the order they act on written
+    /// data; empty for an unknown or ended session.
+    func faults(session: Int, direction: Direction) -> [Fault]
+    /// Replaces the faults of one direction of a live session while data flows; each fault
+    /// removed and each added is reported as a `fault` event.
+    func setFaults(session: Int, direction: Direction, _ faults: [Fault])
 }

@@ -1,3 +1,4 @@
+import FlowCore
 import FlowTapKit
 
 /// What a key asks of the world outside the view: a ``SessionControl`` call, saving a capture,
@@ -15,6 +16,8 @@ public enum Command: Sendable, Equatable {
     case kill(session: Int)
     /// ``SessionControl/passFIN(session:direction:)``.
     case passFIN(session: Int, direction: Direction)
+    /// ``SessionControl/setFaults(session:direction:_:)``: the direction's faults become `faults`.
+    case setFaults(session: Int, direction: Direction, faults: [Fault])
     /// Write every session seen so far to a pcapng capture at `path`.
     case save(path: String)
     /// Leave the UI.
@@ -31,6 +34,8 @@ public enum Command: Sendable, Equatable {
         case .resumeAll: control.resumeAll()
         case .kill(let session): control.kill(session: session)
         case .passFIN(let session, let direction): control.passFIN(session: session, direction: direction)
+        case .setFaults(let session, let direction, let faults):
+            control.setFaults(session: session, direction: direction, faults)
         case .save, .quit: return false
         }
         return true

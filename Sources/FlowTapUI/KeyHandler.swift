@@ -1,3 +1,4 @@
+import FlowCore
 import FlowTapKit
 
 #if canImport(Glibc)
@@ -25,6 +26,7 @@ import FlowTapKit
 /// | `w` | save a capture: prompts for a name, proposing `flowtap-YYYYmmdd-HHMMSS.pcapng` |
 /// | `K` | kill the session (resets both sides) |
 /// | `h` | pass a FIN on in the focused direction |
+/// | `t` | faults of the focused direction: `+KIND=VALUE`, `-N`, `N=KIND=VALUE`, `clear` (``FaultMenu``) |
 /// | `?` | help overlay (`?` or Esc closes it) |
 /// | `q` | quit |
 ///
@@ -116,6 +118,8 @@ public enum KeyHandler {
                 }
                 return .success([.passFIN(session: id, direction: direction)])
             }
+        case .char("t"):
+            return faultMenu(next, session)
         case .char("?"):
             next.help.toggle()
             return (next, [])
@@ -193,6 +197,51 @@ public enum KeyHandler {
             })
     }
 
+    private static func faultMenu(_ view: ViewState, _ session: SessionSnapshot?) -> (ViewState, [Command]) {
+        var menu: Prompt?
+        var (next, _) = control(view, session) { id, s in
+            guard let direction = view.pane.direction else {
+                return .failure(.init("t: focus one direction first (tab)"))
+            }
+            var active: [Fault] = []
+            for text in s[direction].faults {
+                guard let spec = try? FaultSpec.parse("\(direction.rawValue):\(text)") else {
+                    return .failure(.init("t: cannot read the active fault \(text)"))
+                }
+                active.append(spec.fault)
+            }
+            menu = Prompt(.faults(session: id, direction: direction, active: active))
+            return .success([])
+        }
+        next.prompt = menu
+        return (next, [])
+    }
+
+    private static func applyFaults(
+        _ view: ViewState, _ prompt: Prompt, session: Int, direction: Direction, active: [Fault]
+    ) -> (ViewState, [Command]) {
+        var next = view
+        let faults: [Fault]
+        do {
+            faults = try FaultMenu.apply(prompt.text, to: active, direction: direction)
+        } catch {
+            next.prompt = prompt
+            next.message = error.description
+            next.messageIsError = true
+            return (next, [])
+        }
+        guard faults != active else {
+            next.message = "faults unchanged"
+            return (next, [])
+        }
+        let place = "\(direction.title(ascii: view.ascii)) #\(session)"
+        next.message =
+            faults.isEmpty
+            ? "no faults on \(place)"
+            : "faults on \(place): " + faults.map(\.description).joined(separator: ", ")
+        return (next, [.setFaults(session: session, direction: direction, faults: faults)])
+    }
+
     private static func offline(_ view: ViewState) -> (ViewState, [Command]) {
         var next = view
         next.message = offlineMessage
@@ -232,6 +281,8 @@ public enum KeyHandler {
                     next.search = search
                     return (find(next, search, after: nil, snapshot), [])
                 }
+            case .faults(let session, let direction, let active):
+                return applyFaults(next, prompt, session: session, direction: direction, active: active)
             }
         default:
             return (next, [])

@@ -1,5 +1,9 @@
-/// The line being typed in the footer: a search query after `/`, or a capture's file name
-/// after `w`. Enter confirms, Esc cancels, Backspace deletes.
+import FlowCore
+import FlowTapKit
+
+/// The line being typed in the footer: a search query after `/`, a capture's file name after
+/// `w`, or edits to a direction's faults after `t` (see ``FaultMenu``). Enter confirms, Esc
+/// cancels, Backspace deletes.
 public struct Prompt: Sendable, Equatable {
     /// What the line is for.
     public enum Purpose: Sendable, Equatable {
@@ -7,6 +11,9 @@ public struct Prompt: Sendable, Equatable {
         case search
         /// The path of the capture to write.
         case save
+        /// Edits to the faults of one direction of a live session; `active` is the list shown
+        /// (numbered from 1) when the menu opened.
+        case faults(session: Int, direction: Direction, active: [Fault])
     }
 
     /// What the line is for.

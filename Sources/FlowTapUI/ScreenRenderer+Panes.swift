@@ -3,7 +3,7 @@ import FlowTapKit
 
 extension ScreenRenderer {
     /// The pane title's words for one direction: `shut  18 B in 2 chunks  0 B/s  paused: 1
-    /// chunk held (5 B)`.
+    /// chunk held (5 B)  faults: latency=200ms, slice=1`.
     static func directionSummary(_ d: DirectionSnapshot) -> String {
         var text =
             "\(d.phase.word)  \(ByteFormat.bytes(d.bytes)) in \(d.chunks) chunk\(d.chunks == 1 ? "" : "s")"
@@ -13,6 +13,7 @@ extension ScreenRenderer {
         } else if d.paused {
             text += "  paused: nothing held"
         }
+        if !d.faults.isEmpty { text += "  faults: " + d.faults.joined(separator: ", ") }
         return text
     }
 
@@ -33,14 +34,13 @@ extension ScreenRenderer {
                 title = " \(direction.title(ascii: ascii))  #\(session.id)\(scrolled)  \(directionSummary(d))"
                 if d.phase.isError { role = .error } else if d.paused { role = .held }
             } else {
-                let c2s = session.c2s
-                let s2c = session.s2c
-                title =
-                    " conversation  #\(session.id)\(scrolled)  "
-                    + "\(Direction.c2s.title(ascii: ascii)): \(c2s.phase.word), "
-                    + "\(ByteFormat.bytes(c2s.bytes))\(c2s.paused ? " paused" : "")  "
-                    + "\(Direction.s2c.title(ascii: ascii)): \(s2c.phase.word), "
-                    + "\(ByteFormat.bytes(s2c.bytes))\(s2c.paused ? " paused" : "")"
+                func brief(_ direction: Direction) -> String {
+                    let d = session[direction]
+                    let faults = d.faults.isEmpty ? "" : ", faults: " + d.faults.joined(separator: ", ")
+                    return "\(direction.title(ascii: ascii)): \(d.phase.word), "
+                        + "\(ByteFormat.bytes(d.bytes))\(d.paused ? " paused" : "")\(faults)"
+                }
+                title = " conversation  #\(session.id)\(scrolled)  \(brief(.c2s))  \(brief(.s2c))"
             }
             if let error = session.connectError { title += "  connect error: \(error)" }
             title += " "

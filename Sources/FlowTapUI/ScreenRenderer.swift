@@ -88,18 +88,34 @@ public enum ScreenRenderer {
     private static func drawFooter(_ grid: inout CellGrid, _ view: ViewState, y: Int) {
         let width = grid.width
         if let prompt = view.prompt {
-            let (label, hint) =
-                prompt.purpose == .search
-                ? ("/", "   text (\\r \\n \\t \\xNN) or x 0d 0a; Enter finds, Esc cancels")
-                : ("save capture as: ", "   Enter saves, Esc cancels")
-            var x = grid.put(" " + label, x: 0, y: y, style: CellStyle(bold: true, role: .help))
+            let (label, hint): (String, String) =
+                switch prompt.purpose {
+                case .search: ("/", "   text (\\r \\n \\t \\xNN) or x 0d 0a; Enter finds, Esc cancels")
+                case .save: ("save capture as: ", "   Enter saves, Esc cancels")
+                case .faults(let session, let direction, let active):
+                    (
+                        FaultMenu.label(
+                            session: session, direction: direction, active: active, ascii: view.ascii),
+                        "   " + FaultMenu.hint
+                    )
+                }
+            var x = grid.put(
+                " " + DisplayText.fit(label, width * 2 / 3, ascii: view.ascii), x: 0, y: y,
+                style: CellStyle(bold: true, role: .help))
             let room = width - x - 1
             var text = DisplayText.sanitize(prompt.text, ascii: view.ascii)
             while DisplayText.width(text, ascii: view.ascii) > room - 1 { text.removeFirst() }
             x = grid.put(text, x: x, y: y)
             x = grid.put("_", x: x, y: y, style: CellStyle(reverse: true))
-            grid.put(
-                DisplayText.fit(hint, width - x, ascii: view.ascii), x: x, y: y, style: CellStyle(dim: true))
+            if let message = view.message {  // e.g. a bad fault: the line stays open for a fix
+                grid.put(
+                    DisplayText.fit("   " + message, width - x, ascii: view.ascii), x: x, y: y,
+                    style: CellStyle(bold: true, role: view.messageIsError ? .error : .help))
+            } else {
+                grid.put(
+                    DisplayText.fit(hint, width - x, ascii: view.ascii), x: x, y: y,
+                    style: CellStyle(dim: true))
+            }
             return
         }
         if let message = view.message {
@@ -112,7 +128,7 @@ public enum ScreenRenderer {
             view.live
             ? [
                 "p pause", "s step", "r resume", "tab pane", "x hex/text", "/ search", "w save", "K kill",
-                "h FIN", "f follow",
+                "h FIN", "t faults", "f follow",
             ]
             : ["tab pane", "x hex/text", "/ search", "n next", "f follow", "w save"]
         let tail = "q quit"  // "? help" is on the title line
@@ -138,6 +154,7 @@ public enum ScreenRenderer {
             "r              resume every session",
             "h              pass a FIN on in this direction",
             "K              kill the session (reset both sides)",
+            "t              faults of this direction: +latency=200ms, -1, 1=slice=1, clear",
             "x              hex dump / text",
             "f              follow the tail on / off",
             "PgUp PgDn      scroll;  Home: start;  End: tail",

@@ -152,8 +152,69 @@ struct FlowtapUIEndToEndTests {
         // The answers are held too (server → client is paused): r resumes everything.
         try await tmux.waitFor("server → client  #1  open  5 B in 1 chunk")
         try tmux.sendKeys("r")
-        let screen = try await tmux.waitUntil("both resumed") { !$0.contains("paused") }
-        #expect(screen.contains("10 B       10 B"))
+        // The resume shows before the second answer is read: wait for both.
+        try await tmux.waitUntil("both resumed, every answer shown") {
+            !$0.contains("paused") && $0.contains("10 B       10 B")
+        }
+        try tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
+        await client.close(waitingAtMost: .seconds(1))
+        await server.listener.close()
+    }
+
+    @Test("t adds a latency fault to server → client live, the title shows it, clear removes it")
+    func faultMenu() async throws {
+        let server = try await EchoServer()
+        let tmux = try TmuxDriver(
+            command: [Self.binary, "tcp-listen:0", "tcp:127.0.0.1:\(server.port)"], width: 120, height: 40,
+            environment: ["LANG": "C.UTF-8"])
+        defer { tmux.kill() }
+        let title = try await tmux.waitFor("? help")
+        let listen = try #require(
+            title.split(separator: "\n").first?.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+        let client = try await Connector.connect(
+            .tcp(host: "127.0.0.1", port: Int(listen.split(separator: ":").last!)!))
+        let clock = ContinuousClock()
+        func roundTrip(_ text: String) async throws -> Duration {
+            let start = clock.now
+            try await client.write(ByteBuffer(string: text))
+            #expect(String(buffer: try await nextChunk(client)) == text)
+            return clock.now - start
+        }
+        func s2cTitle(_ screen: String) -> Substring {
+            screen.split(separator: "\n").first { $0.hasPrefix(" server → client  #1") } ?? ""
+        }
+        _ = try await roundTrip("one\r\n")
+        try await tmux.waitFor("server → client  #1  open  5 B")
+
+        // Tab focuses server → client; t opens its menu; +latency=300ms and Enter apply it.
+        try tmux.sendKeys("Tab")
+        try tmux.sendKeys("t")
+        try await tmux.waitFor("faults of server → client #1: none >")
+        try tmux.type("+latency=300ms")
+        try tmux.sendKeys("Enter")
+        let screen = try await tmux.waitUntil("the title shows the fault") {
+            s2cTitle($0).contains("faults: latency=300ms")
+        }
+        #expect(screen.contains("faults on server → client #1: latency=300ms"))
+        let slow = try await roundTrip("two\r\n")
+        #expect(slow >= .milliseconds(300), "round trip \(slow) under a 300 ms latency")
+
+        // A bad edit says why and keeps the menu open; clear then removes the fault.
+        try tmux.sendKeys("t")
+        try await tmux.waitFor("faults of server → client #1: 1 latency=300ms >")
+        try tmux.type("+latency=soon")
+        try tmux.sendKeys("Enter")
+        try await tmux.waitFor("bad duration \"soon\"")
+        for _ in 0..<"+latency=soon".count { try tmux.sendKeys("BSpace") }
+        try tmux.type("clear")
+        try tmux.sendKeys("Enter")
+        try await tmux.waitUntil("the fault left the title") {
+            $0.contains("no faults on server → client #1") && !s2cTitle($0).contains("faults")
+        }
+        let fast = try await roundTrip("three\r\n")
+        #expect(fast < .milliseconds(300), "round trip \(fast) after clear")
+
         try tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
         await client.close(waitingAtMost: .seconds(1))

@@ -120,6 +120,34 @@ import Testing
         #expect(rows.contains { $0.contains("no bytes: the target was not reached") })
     }
 
+    @Test func paneTitlesShowTheActiveFaults() {
+        let model = Fixtures.redis()
+        model.record(InspectorEvent(session: 2, .fault(.s2c, "latency=200ms")))
+        model.record(InspectorEvent(session: 2, .fault(.s2c, "slice=1")))
+        model.record(InspectorEvent(session: 2, .fault(.c2s, "blackhole")))
+        let (_, rows, _) = render(model, width: 120)
+        let c2s = rows.first { $0.hasPrefix(" client → server") }
+        #expect(
+            c2s?.hasPrefix(
+                " client → server  #2  shut  18 B in 2 chunks  0 B/s" + "  faults: blackhole ─") == true)
+        let s2c = rows.first { $0.hasPrefix(" server → client") }
+        #expect(
+            s2c?.hasPrefix(
+                " server → client  #2  EOF  7 B in 1 chunk  0 B/s  paused: 1 chunk held (7 B)"
+                    + "  faults: latency=200ms, slice=1 ─") == true)
+        let (_, conversation, _) = render(model, { $0.pane = .conversation }, width: 160)
+        #expect(
+            conversation[4].hasPrefix(
+                " conversation  #2  client → server: shut, 18 B, faults: blackhole  "
+                    + "server → client: EOF, 7 B paused, faults: latency=200ms, slice=1 ─"))
+        // Removed faults leave the title.
+        model.record(InspectorEvent(session: 2, .fault(.s2c, "-latency=200ms")))
+        model.record(InspectorEvent(session: 2, .fault(.c2s, "-blackhole")))
+        let (_, after, _) = render(model, width: 120)
+        #expect(after.first { $0.hasPrefix(" server → client") }?.contains("faults: slice=1 ─") == true)
+        #expect(after.first { $0.hasPrefix(" client → server") }?.contains("faults") == false)
+    }
+
     @Test func textViewEscapesAndMarksHeld() {
         let (_, rows, _) = render(Fixtures.redis()) { $0.hex = false }
         #expect(rows.contains(" *1\\r\\n"))

@@ -1,3 +1,4 @@
+import FlowCore
 import FlowTapKit
 import FlowTapUI
 import Synchronization
@@ -13,6 +14,10 @@ import Testing
         func resumeAll() { log("resumeAll") }
         func kill(session: Int) { log("kill \(session)") }
         func passFIN(session: Int, direction: Direction) { log("passFIN \(session) \(direction)") }
+        func faults(session: Int, direction: Direction) -> [Fault] { [] }
+        func setFaults(session: Int, direction: Direction, _ faults: [Fault]) {
+            log("setFaults \(session) \(direction) \(faults)")
+        }
     }
 
     @Test func commandsReachTheSessionControl() {
@@ -20,13 +25,16 @@ import Testing
         let commands: [Command] = [
             .pause(session: 1, direction: .c2s), .resume(session: 1, direction: .s2c),
             .step(session: 2, direction: .s2c), .resumeAll, .kill(session: 3),
-            .passFIN(session: 4, direction: .c2s), .save(path: "x"), .quit,
+            .passFIN(session: 4, direction: .c2s),
+            .setFaults(session: 5, direction: .s2c, faults: [.latency(.milliseconds(200)), .blackhole]),
+            .save(path: "x"), .quit,
         ]
         let sent = commands.map { $0.send(to: recorder) }
-        #expect(sent == [true, true, true, true, true, true, false, false])
+        #expect(sent == [true, true, true, true, true, true, true, false, false])
         #expect(
             recorder.calls.withLock { $0 } == [
                 "pause 1 c2s", "resume 1 s2c", "step 2 s2c", "resumeAll", "kill 3", "passFIN 4 c2s",
+                "setFaults 5 s2c [latency=200ms, blackhole]",
             ])
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import FlowCore
 import FlowTapKit
 import FlowTapUI
 import Foundation
@@ -30,6 +31,19 @@ import Testing
         func kill(session: Int) { model.record(InspectorEvent(session: session, .readError(.c2s, "killed"))) }
         func passFIN(session: Int, direction: Direction) {
             model.record(InspectorEvent(session: session, .shutdown(direction)))
+        }
+        func faults(session: Int, direction: Direction) -> [Fault] {
+            (model.snapshot().sessions.first { $0.id == session }?[direction].faults ?? []).compactMap {
+                try? FaultSpec.parse("\(direction.rawValue):\($0)").fault
+            }
+        }
+        func setFaults(session: Int, direction: Direction, _ faults: [Fault]) {
+            for old in self.faults(session: session, direction: direction) {
+                model.record(InspectorEvent(session: session, .fault(direction, "-\(old)")))
+            }
+            for fault in faults {
+                model.record(InspectorEvent(session: session, .fault(direction, "\(fault)")))
+            }
         }
     }
 

@@ -1,0 +1,144 @@
+import FlowCore
+import FlowTapKit
+import FlowTapUI
+import Testing
+
+/// `t`: the fault menu of the focused direction, through ``KeyHandler`` and ``FaultMenu``.
+@Suite struct FaultMenuTests {
+    /// The §7 fixture with server → client of session 2 under `latency=200ms` then `slice=1`.
+    let snapshot: InspectorSnapshot = {
+        let model = Fixtures.redis()
+        model.record(InspectorEvent(session: 2, .fault(.s2c, "latency=200ms")))
+        model.record(InspectorEvent(session: 2, .fault(.s2c, "slice=1")))
+        return model.snapshot()
+    }()
+    let active: [Fault] = [.latency(.milliseconds(200)), .slice(bytes: 1)]
+
+    func press(_ keys: [Key], _ view: ViewState = ViewState(now: Fixtures.t0)) -> (ViewState, [Command]) {
+        var view = view
+        var all: [Command] = []
+        for key in keys {
+            let (next, commands) = KeyHandler.handle(view, key, snapshot)
+            view = next
+            all += commands
+        }
+        return (view, all)
+    }
+
+    /// Tab to server → client, `t`, `text`, then Enter unless `enter` is false.
+    func menu(_ text: String, enter: Bool = true) -> (ViewState, [Command]) {
+        press([.tab, .char("t")] + text.map { .char($0) } + (enter ? [.enter] : []))
+    }
+
+    @Test func opensOnTheFocusedDirectionWithItsActiveFaults() {
+        let (view, commands) = press([.tab, .char("t")])
+        #expect(commands.isEmpty)
+        #expect(view.prompt == Prompt(.faults(session: 2, direction: .s2c, active: active)))
+        let (c2s, _) = press([.char("t")])
+        #expect(c2s.prompt == Prompt(.faults(session: 2, direction: .c2s, active: [])))
+        // Keys go to the line while it is open.
+        let (typing, none) = menu("-1 p", enter: false)
+        #expect(none.isEmpty && typing.prompt?.text == "-1 p")
+    }
+
+    @Test func addRemoveChangeAndClear() {
+        #expect(
+            menu("+bandwidth=64KiB/s").1 == [
+                .setFaults(session: 2, direction: .s2c, faults: active + [.bandwidth(bytesPerSecond: 65536)])
+            ])
+        #expect(menu("-1").1 == [.setFaults(session: 2, direction: .s2c, faults: [.slice(bytes: 1)])])
+        #expect(
+            menu("-slice=1").1 == [
+                .setFaults(session: 2, direction: .s2c, faults: [.latency(.milliseconds(200))])
+            ])
+        #expect(
+            menu("1=latency=1s").1 == [
+                .setFaults(session: 2, direction: .s2c, faults: [.latency(.seconds(1)), .slice(bytes: 1)])
+            ])
+        #expect(menu("clear").1 == [.setFaults(session: 2, direction: .s2c, faults: [])])
+        #expect(
+            menu("clear +blackhole").1 == [.setFaults(session: 2, direction: .s2c, faults: [.blackhole])])
+        let (view, commands) = menu("-2 +reset=now")
+        #expect(
+            commands == [
+                .setFaults(
+                    session: 2, direction: .s2c,
+                    faults: [.latency(.milliseconds(200)), .reset(afterBytes: 0)])
+            ])
+        #expect(view.prompt == nil)
+        #expect(view.message == "faults on server → client #2: latency=200ms, reset=now")
+        #expect(menu("clear").0.message == "no faults on server → client #2")
+        // On client → server, which has none.
+        #expect(
+            press([.char("t")] + "+latency=300ms".map { .char($0) } + [.enter]).1 == [
+                .setFaults(session: 2, direction: .c2s, faults: [.latency(.milliseconds(300))])
+            ])
+    }
+
+    @Test func nothingChangedSendsNothing() {
+        for text in ["", "  ", "1=latency=200ms"] {
+            let (view, commands) = menu(text)
+            #expect(commands.isEmpty && view.prompt == nil && view.message == "faults unchanged", "\(text)")
+        }
+    }
+
+    @Test func aBadEditShowsWhyAndKeepsTheMenuOpen() {
+        let cases = [
+            "+latency=abc": "\"+latency=abc\": bad duration \"abc\" (expected e.g. 200ms, 1.5s)",
+            "+warp=9":
+                "\"+warp=9\": unknown fault \"warp\" (expected latency, bandwidth, slice, limit, reset,"
+                + " slowclose or blackhole)",
+            "-3": "\"-3\": no fault 3 (1-2 are shown)",
+            "-1 -1": "\"-1\": fault 1 is already removed or changed",
+            "-limit=1": "\"-limit=1\": no active fault limit=1",
+            "latency=1s": "\"latency=1s\": unknown edit (expected +KIND=VALUE, -N, N=KIND=VALUE or clear)",
+        ]
+        for (text, message) in cases {
+            let (view, commands) = menu(text)
+            #expect(commands.isEmpty, "\(text)")
+            #expect(view.message == message && view.messageIsError, "\(text)")
+            #expect(view.prompt?.text == text, "\(text)")
+            // Fixing the line and pressing Enter again applies it.
+            let (fixed, applied) = press(
+                Array(repeating: .backspace, count: text.count) + "clear".map { .char($0) } + [.enter], view)
+            #expect(applied == [.setFaults(session: 2, direction: .s2c, faults: [])], "\(text)")
+            #expect(fixed.prompt == nil && !fixed.messageIsError)
+        }
+        #expect(
+            press([.char("t"), .char("-"), .char("1"), .enter]).0.message
+                == "\"-1\": no fault 1: there are none")
+    }
+
+    @Test func escCancels() {
+        let (view, commands) = press([.tab, .char("t"), .char("-"), .char("1"), .escape])
+        #expect(commands.isEmpty && view.prompt == nil)
+        #expect(press([.char("t"), .escape, .char("t")]).0.prompt != nil)
+    }
+
+    @Test func offlineEndedAndConversationRefuse() {
+        let (offline, none) = press([.tab, .char("t")], ViewState(live: false))
+        #expect(none.isEmpty && offline.prompt == nil && offline.message == "offline: no live session")
+        let (conversation, _) = press([.tab, .tab, .char("t")])
+        #expect(conversation.prompt == nil && conversation.message == "t: focus one direction first (tab)")
+        let model = Fixtures.redis()
+        model.record(InspectorEvent(session: 2, .close(c2s: Stats(), s2c: Stats())))
+        let (ended, _) = KeyHandler.handle(ViewState(), .char("t"), model.snapshot())
+        #expect(ended.prompt == nil && ended.message == "session #2 has ended")
+    }
+
+    @Test func theFooterShowsTheListAndTheProblem() {
+        let (open, _) = menu("+x", enter: false)
+        let footer = ScreenRenderer.render(snapshot, open, width: 160, height: 24).grid.line(23)
+        #expect(
+            footer.hasPrefix(
+                " faults of server → client #2: 1 latency=200ms 2 slice=1 > +x_   +KIND=VALUE add"))
+        let (bad, _) = menu("+x")
+        let error = ScreenRenderer.render(snapshot, bad, width: 160, height: 24).grid.line(23)
+        #expect(error.contains("> +x_   \"+x\": unknown fault \"x\""))
+        var none = ViewState()
+        none.prompt = Prompt(.faults(session: 2, direction: .c2s, active: []))
+        #expect(
+            ScreenRenderer.render(snapshot, none, width: 100, height: 24).grid.line(23).hasPrefix(
+                " faults of client → server #2: none > _"))
+    }
+}
