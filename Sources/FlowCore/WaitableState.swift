@@ -34,6 +34,17 @@ final class WaitableState<Value: Sendable>: Sendable {
     /// Suspends until `condition` holds (checked under the lock). Returns false when the task was
     /// cancelled while waiting (or before).
     func wait(until condition: @escaping (borrowing Value) -> Bool) async -> Bool {
+        // A wake-up only says that something changed: check again until the condition holds.
+        while true {
+            if Task.isCancelled { return false }
+            if inner.withLock({ condition($0.value) }) { return true }
+            guard await waitOnce(until: condition) else { return false }
+        }
+    }
+
+    /// Suspends until the next change after which `condition` may hold (or at once if it does).
+    /// Returns false when cancelled.
+    private func waitOnce(until condition: @escaping (borrowing Value) -> Bool) async -> Bool {
         if Task.isCancelled { return false }
         let id = inner.withLock { s in
             s.nextID += 1

@@ -56,6 +56,10 @@ struct HalfCloseTests {
         }
         await client.shutdownWrite()
         #expect(try await flowtap.waitExit() == 0)
+        // The server sets what it received once its read ends; wait for it (bounded).
+        for _ in 0..<500 where received.get().count < sent.utf8.count {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         #expect(String(decoding: received.get(), as: UTF8.self) == sent)
         let order = sequence(flowtap.events, conn: 1)
         #expect(order.firstIndex(of: "shutdown s2c")! < order.lastIndex(of: "data c2s")!)
