@@ -64,11 +64,14 @@ struct GateTests {
         await client.shutdownWrite()
         await server.shutdownWrite()
         _ = await running.value
+        // Each direction's events in exact order; the two directions interleave as they happen.
         #expect(
-            events.names == [
+            events.names.filter { $0.hasSuffix("c2s") || $0.contains("c2s ") } == [
                 "pause c2s", "data c2s", "held c2s 5", "step c2s", "released c2s", "data c2s", "held c2s 6",
-                "resume c2s", "released c2s", "eof c2s", "shutdown c2s", "eof s2c", "shutdown s2c", "close",
+                "resume c2s", "released c2s", "eof c2s", "shutdown c2s",
             ])
+        #expect(events.names.filter { $0.contains("s2c") } == ["eof s2c", "shutdown s2c"])
+        #expect(events.names.last == "close")
     }
 
     @Test("a step with nothing held lets exactly the next chunk through")

@@ -85,9 +85,21 @@ struct ErrorTests {
 
     @Test("a refused target: connect_error saying refused, the client closed, the listener alive")
     func refused() async throws {
-        let gone = try await LoopbackServer { _ in }
-        let target = gone.target
-        await gone.close()
+        // A port bound but never listened on refuses connections, and stays ours for the whole
+        // test (a closed listener's port could be taken by a parallel test).
+        let refusing = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(refusing) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(refusing, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(refusing, $0, &length) }
+        }
+        let target = "tcp:127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
         let flowtap = try FlowtapProcess(["tcp-listen:0", target, "--json"])
         let port = try await flowtap.listeningPort()
         for _ in 0..<2 {
