@@ -1,11 +1,14 @@
 /// A small deterministic generator (SplitMix64): the seeded source of a ``LatencyFlow``'s jitter,
-/// so a run with the same seed delays the same chunks by the same amounts.
-struct SplitMix64: RandomNumberGenerator, Sendable {
+/// so a run with the same seed delays the same chunks by the same amounts, and of seeded property
+/// tests. Not for cryptography.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator whose sequence is fixed by `seed`.
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 pseudo-random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

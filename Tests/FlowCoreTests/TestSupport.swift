@@ -58,18 +58,8 @@ func withTimeout<T: Sendable>(
     }
 }
 
-/// A small deterministic generator (SplitMix64) for seeded property tests.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seeded generator of the property tests.
+typealias SeededRandom = SplitMix64
 
 /// A flow that reads given chunks and then fails, or fails every write after `acceptedWrites`.
 /// It stands for a broken transport in copy/proxy tests.

@@ -1,3 +1,4 @@
+import FlowCore
 import FlowTapKit
 import Testing
 
@@ -18,7 +19,7 @@ struct ByteEscapesTests {
 
     @Test("random byte strings round-trip (seeded)")
     func randomRoundTrip() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<500 {
             let count = Int(generator.next() % 64)
             let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }

@@ -96,7 +96,7 @@ struct GateTests {
     @Test("random pause/step/resume interleavings under concurrent traffic stay byte-exact and in order")
     func randomInterleavings() async throws {
         for seed in 0..<40 {
-            var rng = SplitMix(seed: UInt64(seed))
+            var rng = SplitMix64(seed: UInt64(seed))
             let chunks = (0..<Int.random(in: 20...120, using: &rng)).map { i in
                 ByteBuffer(
                     bytes: (0..<Int.random(in: 1...3000, using: &rng)).map {
@@ -184,16 +184,4 @@ func nextChunk(_ flow: some Flow) async throws -> ByteBuffer {
         return ByteBuffer()
     }
     return chunk
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
