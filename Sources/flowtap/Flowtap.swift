@@ -17,9 +17,9 @@ struct Flowtap: AsyncParsableCommand {
         abstract:
             "An interactive inspector for byte streams: a proxy that shows what goes over a connection.",
         discussion: """
-            Addresses: tcp-listen:[HOST:]PORT, tcp-listen:[::1]:PORT, tcp:HOST:PORT, tcp:[IPv6]:PORT,
-            unix-listen:PATH, unix:PATH. Listening is on 127.0.0.1 unless a host is given; port 0 takes
-            a free port (the real one is printed first).
+            Addresses: tcp-listen:[HOST:]PORT, tcp-listen:[::1]:PORT, tcp:HOST:PORT, tcp:[IPv6]:PORT, \
+            unix-listen:PATH, unix:PATH. Listening is on 127.0.0.1 unless a host is given; port 0 \
+            takes a free port (the real one is printed first).
 
             Exit status: 0 done, 1 runtime failure, 2 bad usage or bad address.
             """,
