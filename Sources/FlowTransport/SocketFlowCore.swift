@@ -215,48 +215,14 @@ final class SocketFlowCore: Sendable {
 
     func write(_ buffer: ByteBuffer) async throws(WriteError) {
         let count = buffer.readableBytes
-        guard count > 0 else {
-            try state.withLock { (state: inout State) throws(WriteError) in try state.checkWritable() }
-            return
-        }
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        do throws(WriteError) {
-            try state.withLock { (state: inout State) throws(WriteError) in
-                try state.checkWritable()
-                state.outstandingBytes += count
-                state.lastWrite = promise.futureResult
-            }
-        } catch {
-            promise.succeed(())  // never used
-            throw error
-        }
-        promise.futureResult.whenComplete { result in
-            self.writeCompleted(count, result)
-        }
+        guard let promise = try beginWrite(count) else { return }
         channel.writeAndFlush(buffer, promise: promise)
         try await afterWrite()
     }
 
     func writev(_ buffers: [ByteBuffer]) async throws(WriteError) {
         let count = buffers.reduce(0) { $0 + $1.readableBytes }
-        guard count > 0 else {
-            try state.withLock { (state: inout State) throws(WriteError) in try state.checkWritable() }
-            return
-        }
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        do throws(WriteError) {
-            try state.withLock { (state: inout State) throws(WriteError) in
-                try state.checkWritable()
-                state.outstandingBytes += count
-                state.lastWrite = promise.futureResult
-            }
-        } catch {
-            promise.succeed(())  // never used
-            throw error
-        }
-        promise.futureResult.whenComplete { result in
-            self.writeCompleted(count, result)
-        }
+        guard let promise = try beginWrite(count) else { return }
         // One trip to the event loop, one flush; the promise of the last write completes after
         // every earlier one, and a failure fails every write still queued.
         let channel = self.channel
@@ -269,6 +235,30 @@ final class SocketFlowCore: Sendable {
         }
         if channel.eventLoop.inEventLoop { body() } else { channel.eventLoop.execute(body) }
         try await afterWrite()
+    }
+
+    /// Checks that the flow is writable and counts `count` bytes as queued; returns the promise the
+    /// write completes (its completion releases the bytes), or `nil` for an empty write.
+    private func beginWrite(_ count: Int) throws(WriteError) -> EventLoopPromise<Void>? {
+        guard count > 0 else {
+            try state.withLock { (state: inout State) throws(WriteError) in try state.checkWritable() }
+            return nil
+        }
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        do throws(WriteError) {
+            try state.withLock { (state: inout State) throws(WriteError) in
+                try state.checkWritable()
+                state.outstandingBytes += count
+                state.lastWrite = promise.futureResult
+            }
+        } catch {
+            promise.succeed(())  // never used
+            throw error
+        }
+        promise.futureResult.whenComplete { result in
+            self.writeCompleted(count, result)
+        }
+        return promise
     }
 
     /// Reports a failure the write met at once, and waits while too many bytes are queued.

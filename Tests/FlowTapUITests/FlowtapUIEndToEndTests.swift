@@ -47,19 +47,26 @@ struct FlowtapUIEndToEndTests {
         var text: String { String(decoding: received.withLock { $0 }, as: UTF8.self) }
     }
 
+    /// Starts flowtap with its UI in a 120x40 tmux terminal in front of `server`, and returns the
+    /// driver and the real listening port, read from the title line
+    /// ("flowtap  127.0.0.1:PORT ⇄ 127.0.0.1:TARGET").
+    static func start(in server: EchoServer, _ options: String...) async throws -> (TmuxDriver, Int) {
+        let tmux = try TmuxDriver(
+            command: [binary, "tcp-listen:0", "tcp:127.0.0.1:\(server.port)"] + options, width: 120,
+            height: 40,
+            environment: ["LANG": "C.UTF-8"])
+        let title = try await tmux.waitFor("? help")
+        let listen = try #require(
+            title.split(separator: "\n").first?.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+        return (tmux, try #require(Int(listen.split(separator: ":").last!)))
+    }
+
     @Test(
         "live hex dump, p holds the bytes, r delivers, FIN shows while the reply arrives, w saves, resize, q")
     func liveSession() async throws {
         let server = try await EchoServer()
-        let tmux = try TmuxDriver(
-            command: [Self.binary, "tcp-listen:0", "tcp:127.0.0.1:\(server.port)"], width: 120, height: 40,
-            environment: ["LANG": "C.UTF-8"])
+        let (tmux, port) = try await Self.start(in: server)
         defer { tmux.kill() }
-        let title = try await tmux.waitFor("? help")
-        // The title shows the real address: "flowtap  127.0.0.1:PORT ⇄ 127.0.0.1:TARGET".
-        let listen = try #require(
-            title.split(separator: "\n").first?.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
-        let port = try #require(Int(listen.split(separator: ":").last!))
         let client = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
 
         // Live traffic shows as a hex dump.
@@ -128,15 +135,9 @@ struct FlowtapUIEndToEndTests {
     @Test("--pause starts sessions held: nothing reaches the server until stepped")
     func interceptMode() async throws {
         let server = try await EchoServer()
-        let tmux = try TmuxDriver(
-            command: [Self.binary, "tcp-listen:0", "tcp:127.0.0.1:\(server.port)", "--pause"], width: 120,
-            height: 40, environment: ["LANG": "C.UTF-8"])
+        let (tmux, port) = try await Self.start(in: server, "--pause")
         defer { tmux.kill() }
-        let title = try await tmux.waitFor("? help")
-        let listen = try #require(
-            title.split(separator: "\n").first?.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
-        let client = try await Connector.connect(
-            .tcp(host: "127.0.0.1", port: Int(listen.split(separator: ":").last!)!))
+        let client = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
         try await client.write(ByteBuffer(string: "one\r\n"))
         try await tmux.waitFor("(held)")
         try await client.write(ByteBuffer(string: "two\r\n"))
@@ -165,15 +166,9 @@ struct FlowtapUIEndToEndTests {
     @Test("t adds a latency fault to server → client live, the title shows it, clear removes it")
     func faultMenu() async throws {
         let server = try await EchoServer()
-        let tmux = try TmuxDriver(
-            command: [Self.binary, "tcp-listen:0", "tcp:127.0.0.1:\(server.port)"], width: 120, height: 40,
-            environment: ["LANG": "C.UTF-8"])
+        let (tmux, port) = try await Self.start(in: server)
         defer { tmux.kill() }
-        let title = try await tmux.waitFor("? help")
-        let listen = try #require(
-            title.split(separator: "\n").first?.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
-        let client = try await Connector.connect(
-            .tcp(host: "127.0.0.1", port: Int(listen.split(separator: ":").last!)!))
+        let client = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
         let clock = ContinuousClock()
         func roundTrip(_ text: String) async throws -> Duration {
             let start = clock.now
