@@ -22,8 +22,11 @@ enum TransportTuning {
     /// Read buffers adapt between 64 bytes (request/response traffic) and 256 KiB (bulk, as
     /// `socat -b 131072`).
     static var recvAllocator: AdaptiveRecvByteBufferAllocator {
-        AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
+        AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maximumReadSize)
     }
+
+    /// The largest single socket read.
+    static let maximumReadSize = 256 * 1024
 
     /// The event loops every channel of this module runs on: NIO's shared singleton.
     static var group: MultiThreadedEventLoopGroup { .singleton }

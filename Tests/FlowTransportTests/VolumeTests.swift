@@ -34,7 +34,9 @@ extension SocketTests {
             }
             #expect(stalledAt < payload.count)
             // Bounded inbound buffering: the high watermark plus at most one read cycle.
-            #expect(queuedInboundBytes(server) <= TransportTuning.inboundHighWatermark + 4 * 128 * 1024)
+            #expect(
+                queuedInboundBytes(server) <= TransportTuning.inboundHighWatermark + 4
+                    * TransportTuning.maximumReadSize)
             let received = try await within(30, "drain") {
                 try await readAll(server, expecting: payload.count)
             }
