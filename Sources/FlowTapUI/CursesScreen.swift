@@ -74,7 +74,10 @@ final class CursesScreen {
                 case KEY_HOME: return .home
                 case KEY_END: return .end
                 case KEY_BTAB: return .backTab
-                case KEY_BACKSPACE, KEY_DC: return .backspace
+                case KEY_LEFT: return .left
+                case KEY_RIGHT: return .right
+                case KEY_BACKSPACE: return .backspace
+                case KEY_DC: return .delete
                 case KEY_ENTER: return .enter
                 case KEY_RESIZE: return .resize
                 default: continue

@@ -12,6 +12,10 @@ public enum Key: Sendable, Equatable {
     case home
     /// End.
     case end
+    /// Arrow left.
+    case left
+    /// Arrow right.
+    case right
     /// Tab.
     case tab
     /// Shift-Tab.
@@ -20,8 +24,10 @@ public enum Key: Sendable, Equatable {
     case enter
     /// Escape.
     case escape
-    /// Backspace (or DEL).
+    /// Backspace (or DEL, the byte 0x7f most terminals send for it): deletes before the cursor.
     case backspace
+    /// Forward delete (the Delete key, curses' `KEY_DC`): deletes after the cursor.
+    case delete
     /// The terminal was resized (curses' `KEY_RESIZE`).
     case resize
     /// A printable character (space included).
