@@ -57,6 +57,47 @@ public final class CaptureObserver: InspectorObserver {
         return nil
     }
 
+    /// The capture comment of an edit, just before the data sent:
+    /// `"c2s edit: held chunk replaced; original 14 bytes, sha256 HEX; sent 16 bytes"`.
+    static func editNote(_ direction: Direction, originalBytes: Int, sha256: String, bytes: Int) -> String {
+        "\(direction.rawValue) edit: held chunk replaced; original \(originalBytes) bytes, sha256 \(sha256); "
+            + "sent \(bytes) bytes"
+    }
+
+    /// The capture comment of a dropped chunk: `"c2s drop: held chunk of 14 bytes, sha256 HEX, not sent"`.
+    static func dropNote(_ direction: Direction, bytes: Int, sha256: String) -> String {
+        "\(direction.rawValue) drop: held chunk of \(bytes) bytes, sha256 \(sha256), not sent"
+    }
+
+    /// The capture comment of injected bytes, just before their data: `"c2s inject: 5 bytes typed by the user"`.
+    static func injectNote(_ direction: Direction, bytes: Int) -> String {
+        "\(direction.rawValue) inject: \(bytes) bytes typed by the user"
+    }
+
+    /// The event a comment written by ``editNote(_:originalBytes:sha256:bytes:)``,
+    /// ``dropNote(_:bytes:sha256:)`` or ``injectNote(_:bytes:)`` stands for (without the
+    /// original bytes, which a capture does not keep), else `nil`.
+    static func parseUserNote(_ note: String) -> InspectorEvent.Kind? {
+        let words = note.split(separator: " ").map(String.init)
+        guard words.count >= 4, let direction = Direction(rawValue: words[0]) else { return nil }
+        func number(_ text: String) -> Int? { Int(text) }
+        switch words[1] {
+        case "edit:" where words.count == 13 && words[2...4] == ["held", "chunk", "replaced;"]:
+            guard let original = number(words[6]), let sent = number(words[11]) else { return nil }
+            return .edit(
+                direction, originalBytes: original, originalSHA256: String(words[9].dropLast()), bytes: sent,
+                original: nil)
+        case "drop:" where words.count == 11 && words[2...4] == ["held", "chunk", "of"]:
+            guard let bytes = number(words[5]) else { return nil }
+            return .drop(direction, bytes: bytes, sha256: String(words[8].dropLast()), original: nil)
+        case "inject:" where words.count == 8:
+            guard let bytes = number(words[2]) else { return nil }
+            return .inject(direction, bytes: bytes)
+        default:
+            return nil
+        }
+    }
+
     static func captureEvent(_ kind: InspectorEvent.Kind) -> CaptureEvent? {
         switch kind {
         case .open(let client, let target): .open(client: client, server: target)
@@ -77,6 +118,10 @@ public final class CaptureObserver: InspectorObserver {
                 "rewrite \(d): \(count) substitution\(count == 1 ? "" : "s"); "
                     + "original \(originalBytes) bytes, "
                     + "sha256 \(digest); sent \(bytes) bytes")
+        case .edit(let d, let originalBytes, let digest, let bytes, _):
+            .note(editNote(d, originalBytes: originalBytes, sha256: digest, bytes: bytes))
+        case .drop(let d, let bytes, let digest, _): .note(dropNote(d, bytes: bytes, sha256: digest))
+        case .inject(let d, let bytes): .note(injectNote(d, bytes: bytes))
         case .listening, .held, .captureError: nil
         }
     }

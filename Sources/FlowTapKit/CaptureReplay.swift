@@ -60,8 +60,13 @@ public enum CaptureReplay {
                 case .resume(let d): kind = .resume(d)
                 case .step(let d): kind = .step(d)
                 case .note(let text):
-                    guard let (d, fault) = CaptureObserver.parseFaultNote(text) else { continue }
-                    kind = .fault(d, fault)
+                    if let (d, fault) = CaptureObserver.parseFaultNote(text) {
+                        kind = .fault(d, fault)
+                    } else if let user = CaptureObserver.parseUserNote(text) {
+                        kind = user
+                    } else {
+                        continue
+                    }
                 case .close:
                     let elapsed = Duration.nanoseconds(Int64(record.timestamp &- start))
                     stats[.c2s]!.duration = elapsed

@@ -6,8 +6,8 @@ import Synchronization
 
 /// `flowtap demo`: a built-in target and a scripted client that show every state of the
 /// inspector with one command — text and binary exchanges, a half-close in each order (with an
-/// answer arriving after the client's FIN), a reset in the middle of a transfer, and a refused
-/// connect.
+/// answer arriving after the client's FIN), a reset in the middle of a transfer, a refused
+/// connect, pausing and stepping, and the user's edits (an edited, a dropped and an injected chunk).
 ///
 /// Everything listens on 127.0.0.1 with free ports. The target serves scenario N to its Nth
 /// connection; ``runScript(pauseBetween:)`` opens the connections one after the other.
@@ -28,6 +28,7 @@ public final class Demo: Sendable {
         "the server resets in the middle of a transfer",
         "refused connect (the target is down)",
         "intercept: a paused direction holds a chunk, then steps",
+        "intercept edits: a held request is edited, another dropped, and bytes injected",
     ]
 
     private init(inspector: Inspector, targetPort: Int) {
@@ -119,6 +120,27 @@ public final class Demo: Sendable {
             for _ in 0..<64 {
                 do { try await client.write(block) } catch { break }
             }
+        case 7:
+            // Intercept edits, as the user would make them with e, d and i.
+            try? await Task.sleep(for: .milliseconds(150))
+            let session = inspector.currentSessionCount
+            inspector.pause(session: session, direction: .c2s)
+            try? await client.write(ByteBuffer(string: "SET color red\r\n"))
+            if let held = await heldChunk(session) {
+                try? await Task.sleep(for: .milliseconds(600))
+                inspector.replaceHeld(
+                    session: session, direction: .c2s, hold: held.number,
+                    with: ByteBuffer(string: "SET color blue\r\n"))
+            }
+            try? await client.write(ByteBuffer(string: "DEBUG secret-token\r\n"))
+            if let held = await heldChunk(session) {
+                try? await Task.sleep(for: .milliseconds(600))
+                inspector.dropHeld(session: session, direction: .c2s, hold: held.number)
+            }
+            inspector.inject(session: session, direction: .c2s, ByteBuffer(string: "PING\r\n")) { _ in }
+            try? await Task.sleep(for: .milliseconds(300))
+            inspector.resume(session: session, direction: .c2s)
+            await client.shutdownWrite()
         default:
             // Intercept: the client's request is held until stepped.
             try? await Task.sleep(for: .milliseconds(150))
@@ -133,6 +155,15 @@ public final class Demo: Sendable {
         // Read whatever comes back, then close.
         while case .data = (try? await client.read()) ?? .eof {}
         await client.close(waitingAtMost: .seconds(2))
+    }
+
+    /// The chunk c2s of `session` holds, once it holds one (within 2 s).
+    private func heldChunk(_ session: Int) async -> HeldChunk? {
+        for _ in 0..<200 {
+            if let held = inspector.held(session: session, direction: .c2s) { return held }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
     }
 
     // MARK: The target

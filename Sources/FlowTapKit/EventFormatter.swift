@@ -13,7 +13,8 @@ public enum EventFormatter {
     /// The event as one JSON object (no newline), or `nil` for events not printed (`held`).
     ///
     /// Every object has `"t"` (seconds since the epoch) and `"event"`; session events have
-    /// `"conn"`; direction events `"dir"`. With `hex`, data events carry `"hex"`.
+    /// `"conn"`; direction events `"dir"`. With `hex`, data and drop events carry `"hex"`, edit
+    /// events `"original_hex"`.
     public static func json(_ event: InspectorEvent, hex: Bool = false) -> String? {
         var fields: [(String, String)] = []
         func str(_ key: String, _ value: String) { fields.append((key, quoted(value))) }
@@ -68,6 +69,23 @@ public enum EventFormatter {
             str("fault", fault)
         case .held:
             return nil
+        case .edit(let d, let originalBytes, let digest, let bytes, let original):
+            name = "edit"
+            dir(d)
+            num("original_bytes", originalBytes)
+            str("original_sha256", digest)
+            num("bytes", bytes)
+            if hex, let original { str("original_hex", hexString(original)) }
+        case .drop(let d, let bytes, let digest, let original):
+            name = "drop"
+            dir(d)
+            num("bytes", bytes)
+            str("sha256", digest)
+            if hex, let original { str("hex", hexString(original)) }
+        case .inject(let d, let bytes):
+            name = "inject"
+            dir(d)
+            num("bytes", bytes)
         case .rewrite(let d, let count, let originalBytes, let bytes, let digest):
             name = "rewrite"
             dir(d)
@@ -115,6 +133,12 @@ public enum EventFormatter {
         case .fault(let d, let fault):
             body = fault.hasPrefix("-") ? "\(d) fault removed: \(fault.dropFirst())" : "\(d) fault: \(fault)"
         case .held: return nil
+        case .edit(let d, let originalBytes, let digest, let bytes, _):
+            body =
+                "\(d) edit: a held chunk of \(originalBytes) B (sha256 \(digest.prefix(16))…) sent as \(bytes) B"
+        case .drop(let d, let bytes, let digest, _):
+            body = "\(d) drop: a held chunk of \(bytes) B (sha256 \(digest.prefix(16))…) was not sent"
+        case .inject(let d, let bytes): body = "\(d) inject: \(bytes) B typed by the user"
         case .rewrite(let d, let count, let originalBytes, let bytes, _):
             body =
                 "\(d) rewrite: \(count) substitution\(count == 1 ? "" : "s"), "

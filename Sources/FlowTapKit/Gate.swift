@@ -1,27 +1,49 @@
+import NIOCore
 import Synchronization
 
-/// Pause, step and resume for one direction of a session.
+/// Pause, step and resume for one direction of a session, and the user's edits of what it holds.
 ///
-/// The direction's tap calls ``pass(bytes:)`` after each read and before the chunk goes on.
-/// While the gate is open it returns at once. While paused it holds the caller — so the chunk
-/// just read is held, not delivered, and nothing more is read (the source is pushed back on
-/// through TCP's window) — until ``step()`` lets exactly this one chunk through or ``resume()``
-/// opens the gate. A step while nothing is held lets the next chunk through. Nothing is ever
-/// dropped or reordered: the gate only delays.
+/// The direction's tap calls ``pass(_:)`` after each read and before the chunk goes on. While
+/// the gate is open it returns ``Verdict/deliver`` at once. While paused it holds the caller —
+/// so the chunk just read is held, not delivered, and nothing more is read (the source is pushed
+/// back on through TCP's window) — until ``step()`` lets exactly this one chunk through,
+/// ``resume()`` opens the gate, ``replace(hold:with:)`` sends other bytes in its place, or
+/// ``drop(hold:)`` discards it. A step while nothing is held lets the next chunk through.
+/// Nothing is ever reordered, and nothing is lost unless the user drops or replaces it.
 public final class Gate: Sendable {
+    /// What the tap does with the chunk it passed to the gate.
+    public enum Verdict: Sendable, Equatable {
+        /// Deliver the chunk as read.
+        case deliver
+        /// Deliver these bytes instead (the user edited the held chunk).
+        case replace(ByteBuffer)
+        /// Deliver nothing (the user dropped the held chunk); the tap reads the next one.
+        case drop
+    }
+
     private struct State {
         var paused: Bool
         var credits = 0
-        var waiter: CheckedContinuation<Void, Never>?
-        var heldBytes: Int?
+        var waiter: CheckedContinuation<Verdict, Never>?
+        var held: HeldChunk?
+        var holds = 0
         var opened = false
+
+        /// Takes the waiter and the held chunk away, for a verdict.
+        mutating func take() -> CheckedContinuation<Verdict, Never>? {
+            defer {
+                waiter = nil
+                held = nil
+            }
+            return waiter
+        }
     }
     private let state: Mutex<State>
-    private let onHold: @Sendable (Int?) -> Void
+    private let onHold: @Sendable (HeldChunk?) -> Void
 
-    /// A gate, paused or open; `onHold` hears when a chunk starts being held (its size) and when
-    /// it goes on (`nil`).
-    public init(paused: Bool = false, onHold: @escaping @Sendable (Int?) -> Void = { _ in }) {
+    /// A gate, paused or open; `onHold` hears when a chunk starts being held and when it stops
+    /// being held (`nil`: it went on, replaced, or dropped).
+    public init(paused: Bool = false, onHold: @escaping @Sendable (HeldChunk?) -> Void = { _ in }) {
         state = Mutex(State(paused: paused))
         self.onHold = onHold
     }
@@ -29,12 +51,16 @@ public final class Gate: Sendable {
     /// True while paused.
     public var isPaused: Bool { state.withLock { $0.paused } }
 
-    /// The size of the chunk held now, if any.
-    public var heldBytes: Int? { state.withLock { $0.heldBytes } }
+    /// The chunk held now, if any.
+    public var held: HeldChunk? { state.withLock { $0.held } }
 
-    /// Returns when a chunk of `bytes` bytes may go on: at once when open (or after
-    /// ``release()``), else after a step or a resume.
-    public func pass(bytes: Int) async {
+    /// The size of the chunk held now, if any.
+    public var heldBytes: Int? { held?.bytes.readableBytes }
+
+    /// Returns what to do with `buffer`, just read: at once ``Verdict/deliver`` when open (or
+    /// after ``release()``), else the verdict of the step, resume, replace or drop that ends
+    /// its hold.
+    public func pass(_ buffer: ByteBuffer) async -> Verdict {
         let mustWait = state.withLock { s -> Bool in
             if !s.paused || s.opened { return false }
             if s.credits > 0 {
@@ -43,22 +69,23 @@ public final class Gate: Sendable {
             }
             return true
         }
-        guard mustWait else { return }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let go = state.withLock { s -> Bool in
-                if !s.paused || s.opened { return true }
+        guard mustWait else { return .deliver }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Verdict, Never>) in
+            let hold = state.withLock { s -> HeldChunk? in
+                if !s.paused || s.opened { return nil }
                 if s.credits > 0 {
                     s.credits -= 1
-                    return true
+                    return nil
                 }
+                s.holds += 1
                 s.waiter = continuation
-                s.heldBytes = bytes
-                return false
+                s.held = HeldChunk(number: s.holds, bytes: buffer)
+                return s.held
             }
-            if go {
-                continuation.resume()
+            if let hold {
+                onHold(hold)
             } else {
-                onHold(bytes)
+                continuation.resume(returning: .deliver)
             }
         }
     }
@@ -76,17 +103,12 @@ public final class Gate: Sendable {
     @discardableResult
     public func resume() -> Bool {
         let (was, waiter) = state.withLock { s in
-            let result = (s.paused, s.waiter)
+            let result = (s.paused, s.take())
             s.paused = false
             s.credits = 0
-            s.waiter = nil
-            s.heldBytes = nil
             return result
         }
-        if let waiter {
-            onHold(nil)
-            waiter.resume()
-        }
+        settle(waiter, .deliver)
         return was
     }
 
@@ -94,37 +116,50 @@ public final class Gate: Sendable {
     /// Returns false (and does nothing) when the gate is open.
     @discardableResult
     public func step() -> Bool {
-        let (paused, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
+        let (paused, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Verdict, Never>?) in
             guard s.paused else { return (false, nil) }
-            if let waiter = s.waiter {
-                s.waiter = nil
-                s.heldBytes = nil
-                return (true, waiter)
-            }
+            if s.waiter != nil { return (true, s.take()) }
             s.credits += 1
             return (true, nil)
         }
-        if let waiter {
-            onHold(nil)
-            waiter.resume()
-        }
+        settle(waiter, .deliver)
         return paused
     }
+
+    /// Sends `bytes` (at least one) in place of held chunk number `hold`; the gate stays paused.
+    /// Returns false (and does nothing) when that chunk is not held any more (or never was).
+    @discardableResult
+    public func replace(hold: Int, with bytes: ByteBuffer) -> Bool {
+        precondition(bytes.readableBytes > 0, "a replacement has at least one byte")
+        return settle(hold: hold, .replace(bytes))
+    }
+
+    /// Discards held chunk number `hold`: it is never delivered, and the tap reads (and, the
+    /// gate being paused, holds) the next chunk. Returns false (and does nothing) when that
+    /// chunk is not held any more.
+    @discardableResult
+    public func drop(hold: Int) -> Bool { settle(hold: hold, .drop) }
 
     /// Opens the gate for good (the session is ending): a held chunk goes on, and no later chunk
     /// waits. Pausing has no effect afterwards.
     public func release() {
         let waiter = state.withLock { s in
             s.opened = true
-            defer {
-                s.waiter = nil
-                s.heldBytes = nil
-            }
-            return s.waiter
+            return s.take()
         }
-        if let waiter {
-            onHold(nil)
-            waiter.resume()
-        }
+        settle(waiter, .deliver)
+    }
+
+    private func settle(hold: Int, _ verdict: Verdict) -> Bool {
+        let waiter = state.withLock { s in s.held?.number == hold ? s.take() : nil }
+        guard let waiter else { return false }
+        settle(waiter, verdict)
+        return true
+    }
+
+    private func settle(_ waiter: CheckedContinuation<Verdict, Never>?, _ verdict: Verdict) {
+        guard let waiter else { return }
+        onHold(nil)
+        waiter.resume(returning: verdict)
     }
 }

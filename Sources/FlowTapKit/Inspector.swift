@@ -1,6 +1,7 @@
 import FlowCapture
 import FlowCore
 import FlowTransport
+import NIOCore
 import Synchronization
 
 /// The inspector engine: accepts clients on the listen address, connects each to the target,
@@ -202,5 +203,25 @@ public final class Inspector: SessionControl {
     public func passFIN(session id: Int, direction: Direction) {
         guard let session = session(id) else { return }
         Task { await session.passFIN(direction) }
+    }
+    /// The chunk a direction of a live session holds now, if any.
+    public func held(session id: Int, direction: Direction) -> HeldChunk? { session(id)?.held(direction) }
+    /// Replaces a held chunk of a live session (see ``Session/replace(_:hold:with:)``).
+    public func replaceHeld(session id: Int, direction: Direction, hold: Int, with bytes: ByteBuffer) {
+        session(id)?.replace(direction, hold: hold, with: bytes)
+    }
+    /// Drops a held chunk of a live session (see ``Session/drop(_:hold:)``).
+    public func dropHeld(session id: Int, direction: Direction, hold: Int) {
+        session(id)?.drop(direction, hold: hold)
+    }
+    /// Injects bytes into a direction of a live session (see ``Session/inject(_:_:)``).
+    public func inject(
+        session id: Int, direction: Direction, _ bytes: ByteBuffer,
+        onRefusal: @escaping @Sendable (String) -> Void
+    ) {
+        guard let session = session(id) else { return onRefusal("session #\(id) has ended") }
+        Task {
+            if let reason = await session.inject(direction, bytes) { onRefusal(reason) }
+        }
     }
 }

@@ -20,7 +20,9 @@ public struct InspectorEvent: Sendable {
         case open(client: CaptureAddress, target: CaptureAddress)
         /// `connect_error`: the connection to the target failed; the client was closed.
         case connectError(client: CaptureAddress, target: CaptureAddress, error: String)
-        /// `data`: a chunk read from the direction's source, at byte `offset` of the direction.
+        /// `data`: a chunk passed on to the direction's destination (as read, edited, or
+        /// injected), at byte `offset` of what the destination was sent; reported just before it
+        /// is written, in the order written.
         case data(Direction, offset: Int, bytes: ByteBuffer)
         /// `eof`: the direction's source sent FIN (or ended).
         case eof(Direction)
@@ -39,9 +41,21 @@ public struct InspectorEvent: Sendable {
         /// `fault`: a fault was applied to the direction (`"latency=200ms"`, in `--fault`'s
         /// form), or removed from it (the same text after a `-`: `"-latency=200ms"`).
         case fault(Direction, String)
-        /// Not printed in JSON: the gate of a paused direction now holds a read chunk of `bytes`
-        /// bytes (`nil`: it holds nothing any more, the chunk went on).
-        case held(Direction, bytes: Int?)
+        /// Not printed in JSON: the gate of a paused direction now holds this chunk, read and
+        /// not delivered (`nil`: it holds nothing any more: the chunk went on, was replaced, or
+        /// was dropped).
+        case held(Direction, HeldChunk?)
+        /// `edit`: the user replaced a held chunk: the original had `originalBytes` bytes with
+        /// SHA-256 `originalSHA256` (hex), `bytes` bytes were sent instead. Reported just before
+        /// the `data` of the bytes sent (nothing else of the direction comes between); `original`
+        /// holds the original's bytes when known (not when read back from a capture).
+        case edit(Direction, originalBytes: Int, originalSHA256: String, bytes: Int, original: ByteBuffer?)
+        /// `drop`: the user dropped a held chunk of `bytes` bytes with SHA-256 `sha256` (hex); it
+        /// was never sent. `original` holds its bytes when known.
+        case drop(Direction, bytes: Int, sha256: String, original: ByteBuffer?)
+        /// `inject`: the user typed `bytes` bytes into the direction; they were written to its
+        /// destination between two chunks. Reported just before their `data`.
+        case inject(Direction, bytes: Int)
         /// `rewrite`: `--rewrite` rules changed a chunk read from the direction's source
         /// (`count` substitutions) before it was reported and forwarded: the original had
         /// `originalBytes` bytes with SHA-256 `originalSHA256` (hex), the chunk sent has `bytes`.

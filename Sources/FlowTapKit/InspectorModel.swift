@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// The inspector's state as the user sees it, kept up to date from ``InspectorEvent``s; the UI
@@ -12,6 +13,8 @@ public final class InspectorModel: InspectorObserver {
         var snapshot: SessionSnapshot
         var history: [Direction: History]
         var rateBucket: [Direction: (second: UInt64, bytes: Int)] = [:]
+        /// The kind of the direction's next `data`: set by `edit` and `inject`.
+        var nextKind: [Direction: HistoryChunk.Kind] = [:]
     }
 
     private struct State {
@@ -20,6 +23,8 @@ public final class InspectorModel: InspectorObserver {
         var target: String
         var capturePath: String?
         var captureError: String?
+        var notice: String?
+        var noticeIsError = false
         var order: [Int] = []
         var sessions: [Int: Live] = [:]
         var historyBytes = 0
@@ -60,6 +65,8 @@ public final class InspectorModel: InspectorObserver {
             snap.target = s.target
             snap.capturePath = s.capturePath
             snap.captureError = s.captureError
+            snap.notice = s.notice
+            snap.noticeIsError = s.noticeIsError
             let now = WallClock.nanoseconds() / 1_000_000_000
             snap.sessions = s.order.compactMap { id in
                 guard let live = s.sessions[id] else { return nil }
@@ -76,6 +83,15 @@ public final class InspectorModel: InspectorObserver {
                 return session
             }
             return snap
+        }
+    }
+
+    /// Sets the line shown in the UI's title (``InspectorSnapshot/notice``); `nil` removes it.
+    public func setNotice(_ text: String?, isError: Bool = false) {
+        state.withLock { s in
+            s.version += 1
+            s.notice = text
+            s.noticeIsError = isError
         }
     }
 
@@ -149,7 +165,9 @@ public final class InspectorModel: InspectorObserver {
             live.snapshot[direction].bytes = max(live.snapshot[direction].bytes, offset + count)
             live.snapshot[direction].chunks += 1
             live.history[direction]?.append(
-                HistoryChunk(offset: offset, timestamp: event.timestamp, bytes: bytes))
+                HistoryChunk(
+                    offset: offset, timestamp: event.timestamp, bytes: bytes,
+                    kind: live.nextKind.removeValue(forKey: direction) ?? .forwarded))
             let second = event.timestamp / 1_000_000_000
             var bucket = live.rateBucket[direction] ?? (second, 0)
             if bucket.second != second {
@@ -181,17 +199,34 @@ public final class InspectorModel: InspectorObserver {
             } else {
                 live.snapshot[direction].faults.append(fault)
             }
-        case .held(let direction, let bytes):
-            live.snapshot[direction].heldBytes = bytes
+        case .held(let direction, let chunk):
+            live.snapshot[direction].held = chunk
+            live.snapshot[direction].heldSince = event.timestamp
+        case .edit(let direction, _, _, _, let original):
+            live.nextKind[direction] = .edited
+            if let original { keepUnsent(original, .replaced, direction, event.timestamp, &live) }
+        case .drop(let direction, _, _, let original):
+            if let original { keepUnsent(original, .dropped, direction, event.timestamp, &live) }
+        case .inject(let direction, _):
+            live.nextKind[direction] = .injected
         case .close:
             live.snapshot.closed = event.timestamp
             for direction in Direction.allCases {
-                live.snapshot[direction].heldBytes = nil
+                live.snapshot[direction].held = nil
                 live.snapshot[direction].paused = false
                 if !live.snapshot[direction].phase.isError { live.snapshot[direction].phase = .closed }
             }
         case .open, .connectError, .listening, .captureError, .rewrite:
             break
         }
+    }
+
+    /// Keeps a chunk that was read but not sent, at the offset the next sent byte gets.
+    private func keepUnsent(
+        _ bytes: ByteBuffer, _ kind: HistoryChunk.Kind, _ direction: Direction, _ time: UInt64,
+        _ live: inout Live
+    ) {
+        live.history[direction]?.append(
+            HistoryChunk(offset: live.snapshot[direction].bytes, timestamp: time, bytes: bytes, kind: kind))
     }
 }

@@ -7,7 +7,9 @@ extension InspectorSnapshot {
     /// UI's `w` key does.
     ///
     /// Per session, in this order: `open` (or `connectError`) at the session's start; the kept
-    /// chunks of both directions in timestamp order; then, per direction, what its phase says:
+    /// chunks of both directions in timestamp order (what was sent: an edited chunk with a note
+    /// giving its original's length and SHA-256, an injected one with a note, a dropped one as
+    /// a note only); then, per direction, what its phase says:
     /// `EOF` → `eof`; `shut` and `closed` → `eof` and `shutdown` (a FIN); an error → the
     /// `readError`/`writeError`; a held chunk → a `note`; and `close` when the session ended.
     /// Bytes already dropped from a direction's display history cannot be written: a `note`
@@ -62,7 +64,37 @@ extension InspectorSnapshot {
         .enumerated()
         .sorted { ($0.element.1.timestamp, $0.offset) < ($1.element.1.timestamp, $1.offset) }
         .map(\.element)
-        for (direction, chunk) in chunks { add(.data(direction, chunk.bytes), at: chunk.timestamp) }
+        var pendingEdit: [Direction: (Int, String)] = [:]
+        for (direction, chunk) in chunks {
+            let count = chunk.bytes.readableBytes
+            let digest = { SHA256.hex(chunk.bytes.readableBytesView) }
+            switch chunk.kind {
+            case .held:
+                continue
+            case .forwarded, .edited:
+                add(.data(direction, chunk.bytes), at: chunk.timestamp)
+            case .injected:
+                add(.note(CaptureObserver.injectNote(direction, bytes: count)), at: chunk.timestamp)
+                add(.data(direction, chunk.bytes), at: chunk.timestamp)
+            case .replaced:
+                // The edited chunk follows this one and takes the note's "sent" count.
+                pendingEdit[direction] = (count, digest())
+                continue
+            case .dropped:
+                add(
+                    .note(CaptureObserver.dropNote(direction, bytes: count, sha256: digest())),
+                    at: chunk.timestamp)
+            }
+            if chunk.kind == .edited, let (original, sha) = pendingEdit.removeValue(forKey: direction) {
+                out.insert(
+                    CaptureRecord(
+                        session: id, timestamp: out[out.count - 1].timestamp,
+                        event: .note(
+                            CaptureObserver.editNote(
+                                direction, originalBytes: original, sha256: sha, bytes: count))),
+                    at: out.count - 1)
+            }
+        }
         for direction in Direction.allCases {
             let state = session[direction]
             switch state.phase {

@@ -10,6 +10,11 @@ public struct InspectorSnapshot: Sendable {
     public var capturePath: String?
     /// The first capture failure, if any (forwarding went on).
     public var captureError: String?
+    /// A line the engine wants the user to read, shown in the title (e.g. a replay's result);
+    /// `nil` when none.
+    public var notice: String?
+    /// True when ``notice`` reports a failure (drawn as an error).
+    public var noticeIsError = false
     /// Every session, oldest first.
     public var sessions: [SessionSnapshot] = []
 

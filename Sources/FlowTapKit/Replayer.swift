@@ -149,7 +149,7 @@ public enum Replayer {
             previous = step.timestamp
             switch step.action {
             case .send(let chunk):
-                recorder.reportData(sent, chunk)
+                recorder.reportSent(sent, chunk)
                 do {
                     try await flow.write(chunk)
                     sentStats.writeBytes += chunk.readableBytes
@@ -223,7 +223,7 @@ public enum Replayer {
             switch result {
             case .data(let chunk):
                 if progress.stoppedReading { continue }
-                recorder.reportData(direction, chunk)
+                recorder.reportSent(direction, chunk)
                 bytes += chunk.readableBytesView
                 stats.readBytes += chunk.readableBytes
                 stats.readOps += 1

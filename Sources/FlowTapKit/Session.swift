@@ -1,4 +1,5 @@
 import FlowCore
+import NIOCore
 import Synchronization
 
 /// One proxied connection: the two taps, their gates, and the commands that reach them.
@@ -16,6 +17,7 @@ public final class Session: Sendable {
 
     private struct Controls {
         var endInput: [Direction: @Sendable () async -> Void] = [:]
+        var inject: [Direction: @Sendable (ByteBuffer) async -> String?] = [:]
         var kill: (@Sendable () async -> Void)?
     }
 
@@ -26,7 +28,7 @@ public final class Session: Sendable {
         self.recorder = recorder
         var gates: [Direction: Gate] = [:]
         for direction in Direction.allCases {
-            gates[direction] = Gate(paused: paused) { held in recorder.report(.held(direction, bytes: held)) }
+            gates[direction] = Gate(paused: paused) { held in recorder.report(.held(direction, held)) }
         }
         self.gates = gates
         if paused {
@@ -48,6 +50,9 @@ public final class Session: Sendable {
         controls.withLock {
             $0.endInput[.c2s] = { await clientTap.endInput() }
             $0.endInput[.s2c] = { await serverTap.endInput() }
+            // c2s is written to the server, s2c to the client.
+            $0.inject[.c2s] = { await serverTap.inject($0) }
+            $0.inject[.s2c] = { await clientTap.inject($0) }
             $0.kill = kill
         }
         let stats: (c2s: Stats, s2c: Stats)
@@ -81,6 +86,38 @@ public final class Session: Sendable {
         guard gates[direction]!.isPaused else { return }
         recorder.report(.step(direction))
         gates[direction]!.step()
+    }
+
+    /// The chunk `direction`'s gate holds now, if any.
+    public func held(_ direction: Direction) -> HeldChunk? { gates[direction]!.held }
+
+    /// Sends `bytes` in place of held chunk number `hold` of `direction` (see
+    /// ``Gate/replace(hold:with:)``); the direction stays paused. The edit is reported as `edit`
+    /// and `data` when the bytes are written. Returns false when that chunk is not held any more
+    /// (or `bytes` is empty: use ``drop(_:hold:)``).
+    @discardableResult
+    public func replace(_ direction: Direction, hold: Int, with bytes: ByteBuffer) -> Bool {
+        guard bytes.readableBytes > 0 else { return false }
+        return gates[direction]!.replace(hold: hold, with: bytes)
+    }
+
+    /// Discards held chunk number `hold` of `direction` (reported as `drop`); the direction
+    /// stays paused and holds its next chunk. Returns false when that chunk is not held any more.
+    @discardableResult
+    public func drop(_ direction: Direction, hold: Int) -> Bool {
+        gates[direction]!.drop(hold: hold)
+    }
+
+    /// Writes `bytes` (at least one) to `direction`'s destination between two chunks, reported
+    /// as `inject` and `data`; a paused direction's held chunk stays held (it goes after them).
+    /// Returns `nil` once written, else why not: the session is not running, the direction is
+    /// shut or failed, or the write failed (also reported as `write_error`).
+    public func inject(_ direction: Direction, _ bytes: ByteBuffer) async -> String? {
+        guard bytes.readableBytes > 0 else { return "nothing to inject" }
+        guard let inject = controls.withLock({ $0.inject[direction] }) else {
+            return "session #\(id) is not running"
+        }
+        return await inject(bytes)
     }
 
     /// Ends the direction as if its source had sent FIN; the FIN is then passed on.

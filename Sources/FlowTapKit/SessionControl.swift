@@ -1,4 +1,5 @@
 import FlowCore
+import NIOCore
 
 /// The commands a user gives to live sessions (the UI's keys). Every call returns at once; its
 /// effect shows as events (`pause`, `resume`, `step`, `shutdown`, `fault`, errors). Unknown or
@@ -23,4 +24,17 @@ public protocol SessionControl: Sendable {
     /// Replaces the faults of one direction of a live session while data flows; each fault
     /// removed and each added is reported as a `fault` event.
     func setFaults(session: Int, direction: Direction, _ faults: [Fault])
+    /// Sends `bytes` (at least one) in place of held chunk number `hold` of a paused direction
+    /// (see ``HeldChunk/number``); the direction stays paused. Reported as `edit` then `data`.
+    /// Ignored when that chunk is not held any more.
+    func replaceHeld(session: Int, direction: Direction, hold: Int, with bytes: ByteBuffer)
+    /// Discards held chunk number `hold` of a paused direction, reported as `drop`; the
+    /// direction stays paused. Ignored when that chunk is not held any more.
+    func dropHeld(session: Int, direction: Direction, hold: Int)
+    /// Writes `bytes` to the direction's destination between two chunks (before a held chunk),
+    /// reported as `inject` then `data`. When it cannot (the direction is shut or failed),
+    /// `onRefusal` hears why.
+    func inject(
+        session: Int, direction: Direction, _ bytes: ByteBuffer,
+        onRefusal: @escaping @Sendable (String) -> Void)
 }

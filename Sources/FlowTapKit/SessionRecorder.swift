@@ -3,7 +3,8 @@ import NIOCore
 import Synchronization
 
 /// The per-session bookkeeping the two taps share: byte offsets of each direction, what was
-/// already reported, and the way out to the observers.
+/// already reported, the edit waiting for its chunk to be written, the lock that orders each
+/// direction's writes, and the way out to the observers.
 final class SessionRecorder: Sendable {
     private struct PerDirection {
         var offset = 0
@@ -11,6 +12,10 @@ final class SessionRecorder: Sendable {
         var inputEnded = false
         var failed = false
         var shutdownReported = false
+        /// The destination's write side was shut (FIN sent), reported or not.
+        var writeShut = false
+        /// The original of the edited chunk the proxy writes next.
+        var pendingEdit: ByteBuffer?
     }
     private struct State {
         var directions: [PerDirection] = [PerDirection(), PerDirection()]
@@ -19,6 +24,7 @@ final class SessionRecorder: Sendable {
     let id: Int
     private let state = Mutex(State())
     private let emit: @Sendable (InspectorEvent) -> Void
+    private let sendLocks = [SendLock(), SendLock()]
 
     init(id: Int, emit: @escaping @Sendable (InspectorEvent) -> Void) {
         self.id = id
@@ -27,6 +33,9 @@ final class SessionRecorder: Sendable {
 
     private static func index(_ direction: Direction) -> Int { direction == .c2s ? 0 : 1 }
 
+    /// The lock ordering what is written to `direction`'s destination.
+    func sendLock(_ direction: Direction) -> SendLock { sendLocks[Self.index(direction)] }
+
     func report(_ kind: InspectorEvent.Kind) { emit(InspectorEvent(session: id, kind)) }
 
     func report(_ kind: InspectorEvent.Kind, failing direction: Direction) {
@@ -34,13 +43,52 @@ final class SessionRecorder: Sendable {
         report(kind)
     }
 
-    func reportData(_ direction: Direction, _ buffer: ByteBuffer) {
-        let offset = state.withLock { s in
-            let i = Self.index(direction)
-            defer { s.directions[i].offset += buffer.readableBytes }
-            return s.directions[i].offset
+    /// Notes that the next chunk the proxy writes to `direction` replaces `original`.
+    func noteEdit(_ direction: Direction, original: ByteBuffer) {
+        state.withLock { $0.directions[Self.index(direction)].pendingEdit = original }
+    }
+
+    /// Reports `buffer`, about to be written to `direction`'s destination by the proxy: `data`,
+    /// preceded by `edit` when it replaces a held chunk. Call holding the direction's send lock.
+    func reportSent(_ direction: Direction, _ buffer: ByteBuffer) {
+        let (offset, original) = advance(direction, by: buffer.readableBytes, takingEdit: true)
+        if let original {
+            report(
+                .edit(
+                    direction, originalBytes: original.readableBytes,
+                    originalSHA256: SHA256.hex(original.readableBytesView), bytes: buffer.readableBytes,
+                    original: original))
         }
         report(.data(direction, offset: offset, bytes: buffer))
+    }
+
+    /// Reports `inject` and `data` for bytes the user typed into `direction`, about to be
+    /// written. Call holding the direction's send lock.
+    func reportInjected(_ direction: Direction, _ buffer: ByteBuffer) {
+        let (offset, _) = advance(direction, by: buffer.readableBytes, takingEdit: false)
+        report(.inject(direction, bytes: buffer.readableBytes))
+        report(.data(direction, offset: offset, bytes: buffer))
+    }
+
+    /// Reports `drop` of a held chunk of `direction` the user discarded.
+    func reportDrop(_ direction: Direction, _ original: ByteBuffer) {
+        report(
+            .drop(
+                direction, bytes: original.readableBytes, sha256: SHA256.hex(original.readableBytesView),
+                original: original))
+    }
+
+    private func advance(
+        _ direction: Direction, by count: Int, takingEdit: Bool
+    ) -> (offset: Int, edit: ByteBuffer?) {
+        state.withLock { s in
+            let i = Self.index(direction)
+            defer {
+                s.directions[i].offset += count
+                if takingEdit { s.directions[i].pendingEdit = nil }
+            }
+            return (s.directions[i].offset, takingEdit ? s.directions[i].pendingEdit : nil)
+        }
     }
 
     /// Reports `eof` the first time only, and returns `.eof` for the tap to hand on.
@@ -54,13 +102,28 @@ final class SessionRecorder: Sendable {
         return .eof
     }
 
+    /// Records that `direction`'s destination was shut and reports `shutdown` unless the
+    /// direction failed or it was reported already. Call holding the direction's send lock.
     func reportShutdown(_ direction: Direction) {
         let report = state.withLock { s in
             let i = Self.index(direction)
-            defer { s.directions[i].shutdownReported = true }
+            defer {
+                s.directions[i].shutdownReported = true
+                s.directions[i].writeShut = true
+            }
             return !s.directions[i].failed && !s.directions[i].shutdownReported
         }
         if report { self.report(.shutdown(direction)) }
+    }
+
+    /// Why nothing more can be written to `direction`'s destination, or `nil` if it can be.
+    func sendBlocker(_ direction: Direction) -> String? {
+        state.withLock { s in
+            let d = s.directions[Self.index(direction)]
+            if d.failed { return "\(direction.rawValue) has failed" }
+            if d.writeShut { return "\(direction.rawValue) is shut (its FIN was passed on)" }
+            return nil
+        }
     }
 
     func endInput(_ direction: Direction) {

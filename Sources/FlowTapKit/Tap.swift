@@ -7,11 +7,16 @@ import Synchronization
 ///
 /// A session has two taps, one per endpoint, and the core ``FlowCore/proxy(_:_:clock:)`` runs
 /// between them. The tap of the client reads `c2s` and writes `s2c`; the tap of the target the
-/// other way round. Each read chunk is reported as `data` (with its offset in the direction),
-/// then passes the direction's ``Gate`` before it is returned; end-of-file is reported once as
-/// `eof`; read and write failures are reported with their reason and rethrown unchanged;
-/// ``shutdownWrite()`` is reported as `shutdown` of the direction written (the FIN passed on),
-/// unless that direction already failed.
+/// other way round.
+/// - Reading: each chunk read passes the direction's ``Gate`` before it is returned; a paused
+///   gate holds it (reported as `held`), and the user's verdict may replace it (it returns the
+///   edited bytes) or drop it (it reads the next chunk). End-of-file is reported once as `eof`;
+///   a read failure is reported as `read_error` and rethrown unchanged.
+/// - Writing: each chunk is reported as `data` (preceded by `edit` when it replaces a held
+///   chunk) just before it is written, holding the direction's send lock, so injected bytes
+///   (``inject(_:)``) land between whole chunks and the events follow the wire's order. A write
+///   failure is reported as `write_error` and rethrown. ``shutdownWrite()`` is reported as
+///   `shutdown` of the direction written (the FIN passed on), unless that direction failed.
 public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     /// The real endpoint.
     public let base: Base
@@ -29,28 +34,62 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
 
     private var writeDirection: Direction { readDirection.reversed }
 
-    /// Reads from the endpoint, reports the chunk, waits at the gate, returns it.
+    /// Reads from the endpoint, waits at the gate, returns the chunk (or its replacement).
     /// After ``endInput()`` it returns end-of-file (bytes read after that are discarded).
     public func read() async throws(FlowError) -> ReadResult {
-        if recorder.inputEnded(readDirection) { return recorder.reportEOF(readDirection) }
-        let result: ReadResult
-        do {
-            result = try await base.read()
-        } catch {
+        while true {
             if recorder.inputEnded(readDirection) { return recorder.reportEOF(readDirection) }
-            recorder.report(.readError(readDirection, error.description), failing: readDirection)
-            throw error
+            let result: ReadResult
+            do {
+                result = try await base.read()
+            } catch {
+                if recorder.inputEnded(readDirection) { return recorder.reportEOF(readDirection) }
+                recorder.report(.readError(readDirection, error.description), failing: readDirection)
+                throw error
+            }
+            guard case .data(let buffer) = result, !recorder.inputEnded(readDirection) else {
+                return recorder.reportEOF(readDirection)
+            }
+            switch await gate.pass(buffer) {
+            case .deliver:
+                return result
+            case .replace(let edited):
+                recorder.noteEdit(readDirection, original: buffer)
+                return .data(edited)
+            case .drop:
+                recorder.reportDrop(readDirection, buffer)
+            }
         }
-        guard case .data(let buffer) = result, !recorder.inputEnded(readDirection) else {
-            return recorder.reportEOF(readDirection)
-        }
-        recorder.reportData(readDirection, buffer)
-        await gate.pass(bytes: buffer.readableBytes)
-        return result
     }
 
-    /// Writes to the endpoint; a failure is reported as `write_error` and rethrown.
+    /// Reports the chunk and writes it to the endpoint; a failure is reported as `write_error`
+    /// and rethrown.
     public func write(_ buffer: ByteBuffer) async throws(WriteError) {
+        let lock = recorder.sendLock(writeDirection)
+        await lock.lock()
+        defer { lock.unlock() }
+        recorder.reportSent(writeDirection, buffer)
+        try await send(buffer)
+    }
+
+    /// Writes bytes the user typed to the endpoint, between two chunks of the proxy, reported as
+    /// `inject` and `data`. Returns why it cannot (the direction is shut or failed) without
+    /// writing, else `nil`; a write failure is reported as `write_error` (and returned).
+    func inject(_ buffer: ByteBuffer) async -> String? {
+        let lock = recorder.sendLock(writeDirection)
+        await lock.lock()
+        defer { lock.unlock() }
+        if let blocker = recorder.sendBlocker(writeDirection) { return blocker }
+        recorder.reportInjected(writeDirection, buffer)
+        do {
+            try await send(buffer)
+        } catch {
+            return error.description
+        }
+        return nil
+    }
+
+    private func send(_ buffer: ByteBuffer) async throws(WriteError) {
         do {
             try await base.write(buffer)
         } catch {
@@ -61,6 +100,9 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
 
     /// Sends FIN to the endpoint and reports `shutdown` of the direction written.
     public func shutdownWrite() async {
+        let lock = recorder.sendLock(writeDirection)
+        await lock.lock()
+        defer { lock.unlock() }
         await base.shutdownWrite()
         recorder.reportShutdown(writeDirection)
     }

@@ -1,5 +1,6 @@
 import FlowCore
 import FlowTapKit
+import NIOCore
 
 /// What a key asks of the world outside the view: a ``SessionControl`` call, saving a capture,
 /// or quitting. Produced by ``KeyHandler``, carried out by ``TerminalUI``.
@@ -18,15 +19,26 @@ public enum Command: Sendable, Equatable {
     case passFIN(session: Int, direction: Direction)
     /// ``SessionControl/setFaults(session:direction:_:)``: the direction's faults become `faults`.
     case setFaults(session: Int, direction: Direction, faults: [Fault])
+    /// ``SessionControl/replaceHeld(session:direction:hold:with:)``: send `bytes` in place of
+    /// held chunk number `hold`.
+    case replaceHeld(session: Int, direction: Direction, hold: Int, bytes: [UInt8])
+    /// ``SessionControl/dropHeld(session:direction:hold:)``.
+    case dropHeld(session: Int, direction: Direction, hold: Int)
+    /// ``SessionControl/inject(session:direction:_:onRefusal:)``: write `bytes` to the
+    /// direction's destination.
+    case inject(session: Int, direction: Direction, bytes: [UInt8])
     /// Write every session seen so far to a pcapng capture at `path`.
     case save(path: String)
     /// Leave the UI.
     case quit
 
     /// Sends a session command to `control`; returns false for `save` and `quit`, which are
-    /// not session commands.
+    /// not session commands. `onRefusal` hears why an `inject` could not be written (later,
+    /// from another thread).
     @discardableResult
-    public func send(to control: any SessionControl) -> Bool {
+    public func send(
+        to control: any SessionControl, onRefusal: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> Bool {
         switch self {
         case .pause(let session, let direction): control.pause(session: session, direction: direction)
         case .resume(let session, let direction): control.resume(session: session, direction: direction)
@@ -36,6 +48,14 @@ public enum Command: Sendable, Equatable {
         case .passFIN(let session, let direction): control.passFIN(session: session, direction: direction)
         case .setFaults(let session, let direction, let faults):
             control.setFaults(session: session, direction: direction, faults)
+        case .replaceHeld(let session, let direction, let hold, let bytes):
+            control.replaceHeld(
+                session: session, direction: direction, hold: hold, with: ByteBuffer(bytes: bytes))
+        case .dropHeld(let session, let direction, let hold):
+            control.dropHeld(session: session, direction: direction, hold: hold)
+        case .inject(let session, let direction, let bytes):
+            control.inject(
+                session: session, direction: direction, ByteBuffer(bytes: bytes), onRefusal: onRefusal)
         case .save, .quit: return false
         }
         return true

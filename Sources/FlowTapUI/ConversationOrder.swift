@@ -9,10 +9,11 @@ enum ConversationOrder {
         var chunk: HistoryChunk
     }
 
-    /// Both directions' kept chunks, merged by timestamp.
+    /// Both directions' kept chunks, merged by timestamp; a held chunk comes last in its
+    /// direction (it goes after whatever was injected while it was held).
     static func chunks(of session: SessionSnapshot) -> [Item] {
-        let a = session.c2s.history
-        let b = session.s2c.history
+        let a = session.c2s.history + (session.c2s.heldChunk.map { [$0] } ?? [])
+        let b = session.s2c.history + (session.s2c.heldChunk.map { [$0] } ?? [])
         var out: [Item] = []
         out.reserveCapacity(a.count + b.count)
         var i = 0

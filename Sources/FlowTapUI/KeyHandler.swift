@@ -26,6 +26,9 @@ import FlowTapKit
 /// | `w` | save a capture: prompts for a name, proposing `flowtap-YYYYmmdd-HHMMSS.pcapng` |
 /// | `K` | kill the session (resets both sides) |
 /// | `h` | pass a FIN on in the focused direction |
+/// | `e` | edit the focused direction's held chunk (``ChunkEditor``; Enter sends the edit in its place) |
+/// | `d` | drop the focused direction's held chunk (never sent; the next chunk is held) |
+/// | `i` | inject bytes typed in the editor into the focused direction (before a held chunk) |
 /// | `t` | faults of the focused direction: `+KIND=VALUE`, `-N`, `N=KIND=VALUE`, `clear` (``FaultMenu``) |
 /// | `?` | help overlay (`?` or Esc closes it) |
 /// | `q` | quit |
@@ -44,6 +47,7 @@ public enum KeyHandler {
         var next = view
         next.message = nil
         next.messageIsError = false
+        if let editor = view.editor { return editorKey(next, editor, key, snapshot) }
         if let prompt = view.prompt { return promptKey(next, prompt, key, snapshot) }
         let session = view.session(in: snapshot)
         switch key {
@@ -120,6 +124,38 @@ public enum KeyHandler {
             }
         case .char("t"):
             return faultMenu(next, session)
+        case .char("e"):
+            return openEditor(next, session) { id, direction, s in
+                guard let held = s[direction].held else {
+                    return .failure(
+                        .init("nothing held in \(direction.title(ascii: view.ascii)) (p pauses it)"))
+                }
+                let bytes = Array(held.bytes.readableBytesView)
+                let title = "edit the held chunk  \(direction.title(ascii: view.ascii)) #\(id)"
+                return .success(
+                    OpenEditor(
+                        .replace(session: id, direction: direction, hold: held.number),
+                        ChunkEditor(title: title, bytes: bytes, mode: OpenEditor.preferredMode(for: bytes))))
+            }
+        case .char("i"):
+            return openEditor(next, session) { id, direction, s in
+                if let reason = unsendable(s, direction, ascii: view.ascii) { return .failure(.init(reason)) }
+                let title = "inject into \(direction.title(ascii: view.ascii)) #\(id)"
+                return .success(
+                    OpenEditor(
+                        .inject(session: id, direction: direction), ChunkEditor(title: title, bytes: [])))
+            }
+        case .char("d"):
+            return control(next, session) { id, s in
+                guard let direction = view.pane.direction else {
+                    return .failure(.init("d: focus one direction first (tab)"))
+                }
+                guard let held = s[direction].held else {
+                    return .failure(
+                        .init("nothing held in \(direction.title(ascii: view.ascii)) (p pauses it)"))
+                }
+                return .success([.dropHeld(session: id, direction: direction, hold: held.number)])
+            }
         case .char("?"):
             next.help.toggle()
             return (next, [])
@@ -240,6 +276,98 @@ public enum KeyHandler {
             ? "no faults on \(place)"
             : "faults on \(place): " + faults.map(\.description).joined(separator: ", ")
         return (next, [.setFaults(session: session, direction: direction, faults: faults)])
+    }
+
+    /// Why nothing can be sent in `direction` now, or `nil` if it can.
+    private static func unsendable(_ session: SessionSnapshot, _ direction: Direction, ascii: Bool) -> String?
+    {
+        switch session[direction].phase {
+        case .open, .eof: return nil
+        case .shut, .closed: return "\(direction.title(ascii: ascii)) is shut: its FIN was passed on"
+        case .readError, .writeError: return "\(direction.title(ascii: ascii)) has failed"
+        }
+    }
+
+    private static func openEditor(
+        _ view: ViewState, _ session: SessionSnapshot?,
+        _ body: (Int, Direction, SessionSnapshot) -> Result<OpenEditor, SearchSyntaxError>
+    ) -> (ViewState, [Command]) {
+        var opened: OpenEditor?
+        var (next, _) = control(view, session) { id, s in
+            guard let direction = view.pane.direction else {
+                return .failure(.init("focus one direction first (tab)"))
+            }
+            switch body(id, direction, s) {
+            case .success(let editor):
+                opened = editor
+                return .success([])
+            case .failure(let error):
+                return .failure(error)
+            }
+        }
+        next.editor = opened
+        return (next, [])
+    }
+
+    private static func editorKey(
+        _ view: ViewState, _ open: OpenEditor, _ key: Key, _ snapshot: InspectorSnapshot
+    ) -> (ViewState, [Command]) {
+        var next = view
+        var editor = open.editor
+        let outcome = editor.handle(key)
+        next.editor?.editor = editor
+        switch outcome {
+        case .editing:
+            return (next, [])
+        case .cancelled:
+            next.editor = nil
+            next.message = "edit cancelled: nothing sent"
+            return (next, [])
+        case .submitted(let bytes):
+            return submit(next, open.purpose, bytes, snapshot)
+        }
+    }
+
+    private static func submit(
+        _ view: ViewState, _ purpose: OpenEditor.Purpose, _ bytes: [UInt8], _ snapshot: InspectorSnapshot
+    ) -> (ViewState, [Command]) {
+        var next = view
+        func fail(_ message: String, close: Bool) -> (ViewState, [Command]) {
+            if close { next.editor = nil }
+            next.message = message
+            next.messageIsError = true
+            return (next, [])
+        }
+        let (id, direction): (Int, Direction)
+        switch purpose {
+        case .replace(let session, let d, _), .inject(let session, let d): (id, direction) = (session, d)
+        }
+        let place = "\(direction.title(ascii: view.ascii)) #\(id)"
+        guard let session = snapshot.sessions.first(where: { $0.id == id }), session.closed == nil else {
+            return fail("session #\(id) has ended: nothing sent", close: true)
+        }
+        switch purpose {
+        case .replace(_, _, let hold):
+            guard !bytes.isEmpty else {
+                return fail("an edit needs at least one byte (d drops the chunk)", close: false)
+            }
+            guard let held = session[direction].held, held.number == hold else {
+                return fail("the held chunk of \(place) went on meanwhile: nothing edited", close: true)
+            }
+            next.editor = nil
+            next.message =
+                "sent \(ByteFormat.bytes(bytes.count)) in place of the held \(ByteFormat.bytes(held.bytes.readableBytes)) "
+                + "(\(place) stays paused)"
+            return (next, [.replaceHeld(session: id, direction: direction, hold: hold, bytes: bytes)])
+        case .inject:
+            guard !bytes.isEmpty else { return fail("nothing to inject", close: false) }
+            if let reason = unsendable(session, direction, ascii: view.ascii) {
+                return fail(reason, close: true)
+            }
+            next.editor = nil
+            next.message = "injected \(ByteFormat.bytes(bytes.count)) into \(place)"
+            return (next, [.inject(session: id, direction: direction, bytes: bytes)])
+        }
     }
 
     private static func offline(_ view: ViewState) -> (ViewState, [Command]) {

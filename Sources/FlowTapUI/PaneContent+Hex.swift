@@ -9,9 +9,9 @@ extension PaneContent {
     }
 
     /// The bytes per hex line for a chunk of `length` bytes: 16, else 8, else 4, whichever
-    /// fits (with the held mark if `held`).
-    func bytesPerLine(digits: Int, held: Bool, length: Int) -> Int {
-        let room = width - prefixWidth - (held ? Self.heldMark.count : 0)
+    /// fits (with a mark of `markWidth` columns after it).
+    func bytesPerLine(digits: Int, markWidth: Int, length: Int) -> Int {
+        let room = width - prefixWidth - markWidth
         return [16, 8].first { Self.hexWidth($0, digits: digits) - $0 + min($0, length) <= room } ?? 4
     }
 
@@ -20,8 +20,8 @@ extension PaneContent {
         let bytes = Array(chunk.bytes.readableBytesView)
         let end = chunk.offset + bytes.count
         let digits = max(8, String(max(0, end - 1), radix: 16).count)
-        let held = isHeld(chunk, direction)
-        let n = bytesPerLine(digits: digits, held: held, length: bytes.count)
+        let mark = Self.mark(chunk.kind)
+        let n = bytesPerLine(digits: digits, markWidth: mark?.text.count ?? 0, length: bytes.count)
         var out: [PaneLine] = []
         var start = 0
         repeat {
@@ -29,8 +29,8 @@ extension PaneContent {
             let offset = chunk.offset + start
             var line = PaneLine()
             line.firstByte = offset
-            let (mark, markStyle) = prefix(direction, first: start == 0)
-            line.append(mark, markStyle)
+            let (arrow, arrowStyle) = prefix(direction, first: start == 0)
+            line.append(arrow, arrowStyle)
             let hexOffset = String(offset, radix: 16)
             line.append(
                 String(repeating: "0", count: max(0, digits - hexOffset.count)) + hexOffset,
@@ -38,7 +38,7 @@ extension PaneContent {
             line.append("  ", .plain)
             for j in 0..<n {
                 if j < count {
-                    line.append(DisplayText.hex(bytes[start + j]), byteStyle(direction, offset + j))
+                    line.append(DisplayText.hex(bytes[start + j]), byteStyle(chunk, direction, offset + j))
                     line.append(" ", .plain)
                 } else {
                     line.append("   ", .plain)
@@ -49,21 +49,13 @@ extension PaneContent {
             for j in 0..<count {
                 let byte = bytes[start + j]
                 let shown = (0x20..<0x7f).contains(byte) ? String(UnicodeScalar(byte)) : "."
-                line.append(shown, byteStyle(direction, offset + j))
+                line.append(shown, byteStyle(chunk, direction, offset + j))
             }
             line.append("|", .plain)
-            if held && self.held(direction, overlaps: offset..<(offset + count)) {
-                line.append(Self.heldMark, CellStyle(bold: true, role: .held))
-            }
+            if let mark { line.append(mark.text, mark.style) }
             out.append(line)
             start += n
         } while start < bytes.count
         return out
-    }
-
-    /// True when some offset of `range` in `direction` is held.
-    func held(_ direction: Direction, overlaps range: Range<Int>) -> Bool {
-        guard let heldRange = self.held[direction] else { return false }
-        return range.isEmpty ? heldRange.contains(range.lowerBound) : heldRange.overlaps(range)
     }
 }

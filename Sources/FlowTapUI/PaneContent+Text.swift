@@ -16,21 +16,19 @@ extension PaneContent {
     /// characters) for the rest; a line ends after each `\n` and wraps at the pane's width.
     func textLines(_ chunk: HistoryChunk, _ direction: Direction) -> [PaneLine] {
         let bytes = Array(chunk.bytes.readableBytesView)
-        let held = isHeld(chunk, direction)
-        let room = max(12, width - prefixWidth - (held ? Self.heldMark.count : 0))
+        let mark = Self.mark(chunk.kind)
+        let room = max(12, width - prefixWidth - (mark?.text.count ?? 0))
         var out: [PaneLine] = []
         var line = PaneLine()
         var used = 0
-        var lineHeld = false
         func start(first: Bool) {
             line = PaneLine()
             let (mark, style) = prefix(direction, first: first)
             line.append(mark, style)
             used = 0
-            lineHeld = false
         }
         func finish() {
-            if lineHeld { line.append(Self.heldMark, CellStyle(bold: true, role: .held)) }
+            if let mark { line.append(mark.text, mark.style) }
             out.append(line)
         }
         start(first: true)
@@ -41,8 +39,7 @@ extension PaneContent {
             }
             let offset = chunk.offset + token.start
             if line.firstByte == nil { line.firstByte = offset }
-            line.append(token.text, byteStyle(direction, offset))
-            if self.held(direction, overlaps: offset..<(offset + token.count)) { lineHeld = true }
+            line.append(token.text, byteStyle(chunk, direction, offset))
             used += token.width
             if token.endsLine {
                 finish()

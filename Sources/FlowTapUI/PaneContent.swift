@@ -33,10 +33,6 @@ final class PaneContent {
     let ascii: Bool
     /// True for the conversation: lines start with a direction marker and are colored by direction.
     let conversation: Bool
-    /// Per direction, the offsets held by the gate (read, not delivered): the last `heldBytes`
-    /// of the direction's `bytes`. This relies on the engine reporting a chunk's `data` event
-    /// when it is read (before the gate delivers it), as the model's `held` event says.
-    let held: [Direction: Range<Int>]
     let match: SearchMatch?
     private var cache: [Int: [PaneLine]] = [:]
 
@@ -53,7 +49,7 @@ final class PaneContent {
                     note: "\(side)the first \(ByteFormat.bytes(dropped)) are no longer kept (history limit)"))
         }
         if let direction = pane.direction {
-            blocks += session[direction].history.map {
+            blocks += (session[direction].history + (session[direction].heldChunk.map { [$0] } ?? [])).map {
                 Block(direction: direction, key: $0.offset, chunk: $0)
             }
         } else {
@@ -61,19 +57,11 @@ final class PaneContent {
                 Block(direction: $0.direction, key: $0.chunk.offset, chunk: $0.chunk)
             }
         }
-        var held: [Direction: Range<Int>] = [:]
-        for direction in Direction.allCases {
-            let state = session[direction]
-            if let bytes = state.heldBytes, bytes > 0 {
-                held[direction] = max(0, state.bytes - bytes)..<state.bytes
-            }
-        }
         self.blocks = blocks
         self.width = width
         self.hex = hex
         self.ascii = ascii
         self.conversation = pane == .conversation
-        self.held = held
         self.match = match
     }
 
@@ -105,23 +93,32 @@ final class PaneContent {
     /// The columns taken by ``prefix(_:first:)``.
     var prefixWidth: Int { conversation ? 2 : 1 }
 
-    /// The style of a byte at `offset` of `direction`.
-    func byteStyle(_ direction: Direction, _ offset: Int) -> CellStyle {
-        if let match, match.direction == direction, match.range.contains(offset) {
+    /// The style of the byte at `offset` of `chunk`, in `direction`: a search match (not in a
+    /// replaced or dropped chunk), a held chunk, a chunk not sent (dim), else plain (colored by direction in
+    /// the conversation).
+    func byteStyle(_ chunk: HistoryChunk, _ direction: Direction, _ offset: Int) -> CellStyle {
+        if chunk.kind.searchable, let match, match.direction == direction, match.range.contains(offset) {
             return CellStyle(reverse: true, role: .match)
         }
-        if held[direction]?.contains(offset) == true { return CellStyle(bold: true, role: .held) }
-        return conversation ? CellStyle(role: role(direction)) : .plain
+        switch chunk.kind {
+        case .held: return CellStyle(bold: true, role: .held)
+        case .replaced, .dropped: return CellStyle(dim: true)
+        case .forwarded, .edited, .injected: return conversation ? CellStyle(role: role(direction)) : .plain
+        }
     }
 
-    /// True when some byte of `chunk` in `direction` is held.
-    func isHeld(_ chunk: HistoryChunk, _ direction: Direction) -> Bool {
-        guard let range = held[direction] else { return false }
-        return range.overlaps(chunk.offset..<(chunk.offset + chunk.bytes.readableBytes))
+    /// The suffix of every line of a chunk of `kind` (`nil` for a chunk forwarded as read), and
+    /// its style.
+    static func mark(_ kind: HistoryChunk.Kind) -> (text: String, style: CellStyle)? {
+        switch kind {
+        case .forwarded: nil
+        case .held: ("   (held)", CellStyle(bold: true, role: .held))
+        case .edited: ("   (edited)", CellStyle(bold: true, role: .held))
+        case .injected: ("   (injected)", CellStyle(bold: true, role: .held))
+        case .replaced: ("   (original, not sent)", CellStyle(dim: true))
+        case .dropped: ("   (dropped, not sent)", CellStyle(dim: true))
+        }
     }
-
-    /// The suffix marking held lines.
-    static let heldMark = "   (held)"
 
     private func role(_ direction: Direction) -> ColorRole { direction == .c2s ? .c2s : .s2c }
 
@@ -194,7 +191,9 @@ final class PaneContent {
     func position(of match: SearchMatch) -> Position? {
         guard
             let index = blocks.firstIndex(where: {
-                guard $0.direction == match.direction, let chunk = $0.chunk else { return false }
+                guard $0.direction == match.direction, let chunk = $0.chunk, chunk.kind.searchable else {
+                    return false
+                }
                 return chunk.offset <= match.offset
                     && match.offset < chunk.offset + max(1, chunk.bytes.readableBytes)
             })

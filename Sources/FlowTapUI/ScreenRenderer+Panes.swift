@@ -6,7 +6,7 @@ extension ScreenRenderer {
     /// chunk held (5 B)  faults: latency=200ms, slice=1`.
     static func directionSummary(_ d: DirectionSnapshot) -> String {
         var text =
-            "\(d.phase.word)  \(ByteFormat.bytes(d.bytes)) in \(d.chunks) chunk\(d.chunks == 1 ? "" : "s")"
+            "\(d.phase.word)  \(ByteFormat.bytes(d.seenBytes)) in \(d.seenChunks) chunk\(d.seenChunks == 1 ? "" : "s")"
         text += "  " + ByteFormat.rate(d.rate)
         if let held = d.heldBytes {
             text += "  paused: 1 chunk held (\(ByteFormat.bytes(held)))"
@@ -38,7 +38,7 @@ extension ScreenRenderer {
                     let d = session[direction]
                     let faults = d.faults.isEmpty ? "" : ", faults: " + d.faults.joined(separator: ", ")
                     return "\(direction.title(ascii: ascii)): \(d.phase.word), "
-                        + "\(ByteFormat.bytes(d.bytes))\(d.paused ? " paused" : "")\(faults)"
+                        + "\(ByteFormat.bytes(d.seenBytes))\(d.paused ? " paused" : "")\(faults)"
                 }
                 title = " conversation  #\(session.id)\(scrolled)  \(brief(.c2s))  \(brief(.s2c))"
             }

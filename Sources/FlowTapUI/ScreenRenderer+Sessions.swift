@@ -80,7 +80,7 @@ extension ScreenRenderer {
         let text = row(
             columns, marker: selected ? ">" : " ", id: String(session.id), client: session.client, c2s: c2s,
             s2c: s2c,
-            up: ByteFormat.bytes(session.c2s.bytes), down: ByteFormat.bytes(session.s2c.bytes),
+            up: ByteFormat.bytes(session.c2s.seenBytes), down: ByteFormat.bytes(session.s2c.seenBytes),
             age: formatAge(age), ascii: ascii, merge: session.connectError != nil)
         let style = selected ? CellStyle(bold: true) : CellStyle.plain
         grid.put(text, x: 0, y: y, style: style)

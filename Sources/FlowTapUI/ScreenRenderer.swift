@@ -6,8 +6,8 @@ import FlowTapKit
 ///
 /// Rows, top to bottom: the title line; the session list (a header, then as many sessions as
 /// fit, the selected one marked `>`); the client → server and server → client panes (or the
-/// conversation pane filling both), each a title line and a body; the footer (key help, or
-/// the prompt, or a message). `?` draws the help over the panes. Below
+/// conversation pane filling both), each a title line and a body — or the open editor over
+/// them; the footer (key help, or the prompt, or a message). `?` draws the help over the panes. Below
 /// ``minimumWidth``×``minimumHeight`` only "terminal too small (need 40x10)" is drawn.
 public enum ScreenRenderer {
     /// The narrowest terminal that gets the full screen.
@@ -48,6 +48,10 @@ public enum ScreenRenderer {
                 drawPane(&grid, session, .s2c, y: top + half, height: bottom - top - half, &next)
             }
         }
+        if let open = view.editor {
+            drawEditor(&grid, open.editor, y: top, height: bottom - top)
+            next.editor?.editor.setWidth(editorTextWidth(screenWidth: width))  // Up/Down move a shown line
+        }
         drawFooter(&grid, view, y: height - 1)
         if view.help { drawHelp(&grid, view) }
         return (grid, next)
@@ -73,9 +77,17 @@ public enum ScreenRenderer {
         parts.append(count == 1 ? "1 session" : "\(count) sessions")
         let help = "? help "
         let room = grid.width - help.count - 1
+        // A notice keeps its room: the rest gives way first, down to half the line.
+        let noticeRoom = snapshot.notice.map { min(room / 2, $0.count + 3) } ?? 0
         var x = grid.put(
-            " " + DisplayText.fit(parts.joined(separator: "  "), room - 1, ascii: view.ascii), x: 0, y: 0,
-            style: style)
+            " " + DisplayText.fit(parts.joined(separator: "  "), room - 1 - noticeRoom, ascii: view.ascii),
+            x: 0,
+            y: 0, style: style)
+        if let notice = snapshot.notice, x + 6 < room {
+            x = grid.put(
+                "   " + DisplayText.fit(notice, room - x - 3, ascii: view.ascii), x: x, y: 0,
+                style: CellStyle(bold: true, reverse: true, role: snapshot.noticeIsError ? .error : .title))
+        }
         if let error = snapshot.captureError, x + 6 < room {
             x = grid.put(
                 "   " + DisplayText.fit("capture failed: " + error, room - x - 3, ascii: view.ascii), x: x,
@@ -127,7 +139,8 @@ public enum ScreenRenderer {
         let items =
             view.live
             ? [
-                "p pause", "s step", "r resume", "tab pane", "x hex/text", "/ search", "w save", "K kill",
+                "p pause", "s step", "r resume", "tab pane", "x hex/text", "/ search", "w save", "e edit",
+                "d drop", "i inject", "K kill",
                 "h FIN", "t faults", "f follow",
             ]
             : ["tab pane", "x hex/text", "/ search", "n next", "f follow", "w save"]
@@ -152,6 +165,9 @@ public enum ScreenRenderer {
             "p / P          pause or resume this direction / both",
             "s, space       step one chunk of a paused direction",
             "r              resume every session",
+            "e              edit the held chunk (text or hex); Enter sends it in its place",
+            "d              drop the held chunk: it is never sent",
+            "i              inject typed bytes into this direction (before a held chunk)",
             "h              pass a FIN on in this direction",
             "K              kill the session (reset both sides)",
             "t              faults of this direction: +latency=200ms, -1, 1=slice=1, clear",

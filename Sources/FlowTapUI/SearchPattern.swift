@@ -60,17 +60,20 @@ public enum SearchPattern {
         var bytes: [UInt8]
     }
 
-    /// What a pane shows, as runs of bytes to search in its order: one run per direction pane
-    /// (its kept history joined), one per chunk in time order for the conversation.
+    /// What a pane shows of the bytes sent or held, as runs of bytes to search in its order:
+    /// one run per direction pane (its kept history and held chunk joined), one per chunk in time
+    /// order for the conversation. Chunks replaced or dropped are not searched: their offsets are
+    /// not the direction's.
     static func segments(of session: SessionSnapshot, pane: Pane) -> [Segment] {
         if let direction = pane.direction {
             let state = session[direction]
+            let sent = state.history.filter(\.kind.searchable) + (state.heldChunk.map { [$0] } ?? [])
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(state.history.reduce(0) { $0 + $1.bytes.readableBytes })
-            for chunk in state.history { bytes += chunk.bytes.readableBytesView }
-            return [Segment(direction: direction, offset: state.history.first?.offset ?? 0, bytes: bytes)]
+            bytes.reserveCapacity(sent.reduce(0) { $0 + $1.bytes.readableBytes })
+            for chunk in sent { bytes += chunk.bytes.readableBytesView }
+            return [Segment(direction: direction, offset: sent.first?.offset ?? 0, bytes: bytes)]
         }
-        return ConversationOrder.chunks(of: session).map {
+        return ConversationOrder.chunks(of: session).filter(\.chunk.kind.searchable).map {
             Segment(
                 direction: $0.direction, offset: $0.chunk.offset,
                 bytes: Array($0.chunk.bytes.readableBytesView))
@@ -124,4 +127,10 @@ public enum SearchPattern {
         }
         return nil
     }
+}
+
+extension HistoryChunk.Kind {
+    /// True for chunks whose offsets are the direction's own: sent, or held (last, where it
+    /// would go).
+    var searchable: Bool { sent || self == .held }
 }

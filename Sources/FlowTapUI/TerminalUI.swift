@@ -64,8 +64,15 @@ public enum TerminalUI {
         var drawn: (version: Int, view: ViewState, second: UInt64, width: Int, height: Int)?
         var lastDraw: UInt64 = 0
         let frame: UInt64 = 33_000_000
+        // Why an injection could not be written: heard later, from the engine's threads.
+        let refusals = Mutex<[String]>([])
+        let onRefusal: @Sendable (String) -> Void = { reason in refusals.withLock { $0.append(reason) } }
         while true {
             if stopRequested.load(ordering: .acquiring) { return .stopped }
+            if let refusal = refusals.withLock({ $0.popLast() }) {
+                view.message = "not injected: \(refusal)"
+                view.messageIsError = true
+            }
             var keys: [Key] = []
             var first = true
             while let key = screen.key(waitMilliseconds: first ? options.pollMilliseconds : 0) {
@@ -93,7 +100,7 @@ public enum TerminalUI {
                     case .quit: return .quit
                     case .save(let path): view = save(model, to: path, view)
                     default:
-                        if let control { command.send(to: control) }
+                        if let control { command.send(to: control, onRefusal: onRefusal) }
                     }
                 }
                 snapshot = model.snapshot(historyFor: wanted(view, model))

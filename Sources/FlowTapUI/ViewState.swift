@@ -24,6 +24,9 @@ public struct ViewState: Sendable, Equatable {
     public var help = false
     /// The line being typed in the footer, if any.
     public var prompt: Prompt?
+    /// The editor open over the panes (`e` on a held chunk, `i` to inject), if any: it takes
+    /// every key until Enter or Esc.
+    public var editor: OpenEditor?
     /// A message shown in the footer until the next key.
     public var message: String?
     /// True when the message reports a failure (drawn as an error).

@@ -50,7 +50,9 @@ import Testing
         #expect(one.records.last?.event == .close)
         let two = sessions[1].records
         #expect(bytes(two, .c2s) == Array("*1\r\n$4\r\nPING\r\nQUIT".utf8))
-        #expect(bytes(two, .s2c) == Array("+PONG\r\n".utf8))
+        // The held chunk was never delivered: the capture notes it and holds no byte of it.
+        #expect(bytes(two, .s2c).isEmpty)
+        #expect(two.contains { $0.event == .note("s2c: paused, 7 bytes read and held, not delivered yet") })
         let events = two.map(\.event).filter {
             if case .data = $0 { return false }
             return true

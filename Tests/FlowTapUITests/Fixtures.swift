@@ -41,8 +41,7 @@ enum Fixtures {
             (2, 9030, .eof(.c2s)),
             (2, 9031, .shutdown(.c2s)),
             (2, 9040, .pause(.s2c)),
-            (2, 9050, .data(.s2c, offset: 0, bytes: buffer("+PONG\r\n"))),
-            (2, 9051, .held(.s2c, bytes: 7)),
+            (2, 9051, .held(.s2c, HeldChunk(number: 1, bytes: buffer("+PONG\r\n")))),
             (2, 9060, .eof(.s2c)),
         ])
     }

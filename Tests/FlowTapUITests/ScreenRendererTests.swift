@@ -162,8 +162,7 @@ import Testing
         let model = Fixtures.model([
             (1, 0, .open(client: Fixtures.client1, target: Fixtures.target)),
             (1, 1, .pause(.c2s)),
-            (1, 2, .data(.c2s, offset: 0, bytes: Fixtures.buffer(bytes))),
-            (1, 3, .held(.c2s, bytes: 32)),
+            (1, 3, .held(.c2s, HeldChunk(number: 1, bytes: Fixtures.buffer(bytes)))),
         ])
         for width in [40, 80, 88, 120] {
             let (_, rows, _) = render(model, width: width, height: 24)

@@ -1,6 +1,7 @@
 import FlowCore
 import FlowTapKit
 import FlowTapUI
+import NIOCore
 import Synchronization
 import Testing
 
@@ -18,6 +19,19 @@ import Testing
         func setFaults(session: Int, direction: Direction, _ faults: [Fault]) {
             log("setFaults \(session) \(direction) \(faults)")
         }
+        func replaceHeld(session: Int, direction: Direction, hold: Int, with bytes: ByteBuffer) {
+            log("replaceHeld \(session) \(direction) \(hold) \(String(buffer: bytes))")
+        }
+        func dropHeld(session: Int, direction: Direction, hold: Int) {
+            log("dropHeld \(session) \(direction) \(hold)")
+        }
+        func inject(
+            session: Int, direction: Direction, _ bytes: ByteBuffer,
+            onRefusal: @escaping @Sendable (String) -> Void
+        ) {
+            log("inject \(session) \(direction) \(String(buffer: bytes))")
+            onRefusal("refused for the test")
+        }
     }
 
     @Test func commandsReachTheSessionControl() {
@@ -27,14 +41,22 @@ import Testing
             .step(session: 2, direction: .s2c), .resumeAll, .kill(session: 3),
             .passFIN(session: 4, direction: .c2s),
             .setFaults(session: 5, direction: .s2c, faults: [.latency(.milliseconds(200)), .blackhole]),
+            .replaceHeld(session: 6, direction: .c2s, hold: 2, bytes: Array("new".utf8)),
+            .dropHeld(session: 6, direction: .s2c, hold: 3),
+            .inject(session: 7, direction: .c2s, bytes: Array("hi".utf8)),
             .save(path: "x"), .quit,
         ]
-        let sent = commands.map { $0.send(to: recorder) }
-        #expect(sent == [true, true, true, true, true, true, true, false, false])
+        let refusals = Mutex<[String]>([])
+        let sent = commands.map {
+            $0.send(to: recorder) { reason in refusals.withLock { $0.append(reason) } }
+        }
+        #expect(sent == [true, true, true, true, true, true, true, true, true, true, false, false])
+        #expect(refusals.withLock { $0 } == ["refused for the test"])
         #expect(
             recorder.calls.withLock { $0 } == [
                 "pause 1 c2s", "resume 1 s2c", "step 2 s2c", "resumeAll", "kill 3", "passFIN 4 c2s",
-                "setFaults 5 s2c [latency=200ms, blackhole]",
+                "setFaults 5 s2c [latency=200ms, blackhole]", "replaceHeld 6 c2s 2 new", "dropHeld 6 s2c 3",
+                "inject 7 c2s hi",
             ])
     }
 

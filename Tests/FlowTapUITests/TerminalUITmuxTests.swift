@@ -3,6 +3,7 @@ import FlowCore
 import FlowTapKit
 import FlowTapUI
 import Foundation
+import NIOCore
 import Testing
 
 /// The real curses front end, end to end: this test bundle runs itself in tmux (the child test
@@ -20,11 +21,11 @@ import Testing
             model.record(InspectorEvent(session: session, .pause(direction)))
         }
         func resume(session: Int, direction: Direction) {
-            model.record(InspectorEvent(session: session, .held(direction, bytes: nil)))
+            model.record(InspectorEvent(session: session, .held(direction, nil)))
             model.record(InspectorEvent(session: session, .resume(direction)))
         }
         func step(session: Int, direction: Direction) {
-            model.record(InspectorEvent(session: session, .held(direction, bytes: nil)))
+            model.record(InspectorEvent(session: session, .held(direction, nil)))
             model.record(InspectorEvent(session: session, .step(direction)))
         }
         func resumeAll() {}
@@ -36,6 +37,24 @@ import Testing
             (model.snapshot().sessions.first { $0.id == session }?[direction].faults ?? []).compactMap {
                 try? FaultSpec.parse("\(direction.rawValue):\($0)").fault
             }
+        }
+        func replaceHeld(session: Int, direction: Direction, hold: Int, with bytes: ByteBuffer) {
+            model.record(InspectorEvent(session: session, .held(direction, nil)))
+            model.record(
+                InspectorEvent(
+                    session: session,
+                    .edit(
+                        direction, originalBytes: 0, originalSHA256: "", bytes: bytes.readableBytes,
+                        original: nil)))
+        }
+        func dropHeld(session: Int, direction: Direction, hold: Int) {
+            model.record(InspectorEvent(session: session, .held(direction, nil)))
+        }
+        func inject(
+            session: Int, direction: Direction, _ bytes: ByteBuffer,
+            onRefusal: @escaping @Sendable (String) -> Void
+        ) {
+            model.record(InspectorEvent(session: session, .inject(direction, bytes: bytes.readableBytes)))
         }
         func setFaults(session: Int, direction: Direction, _ faults: [Fault]) {
             for old in self.faults(session: session, direction: direction) {
