@@ -4,6 +4,12 @@ import FlowTapKit
 import FlowTransport
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `flowtap replay FILE TARGET`: plays a captured session again, against a live server or
 /// (`--as-server`) to live clients, and compares the answers.
 struct ReplayCommand: AsyncParsableCommand {
@@ -19,6 +25,10 @@ struct ReplayCommand: AsyncParsableCommand {
             --as-server: listens on TARGET (tcp-listen:… or unix-listen:…; the real address is printed
             first) and plays the captured server's side to each client; the exit status is 0 (the
             client's bytes are compared and the result printed, but a stub server is not judged).
+
+            In a terminal (unless --headless, --json or -x), the curses UI shows the captured session
+            as #1 and the replay as #2, live, in the same panes (Up/Down switches between them); the
+            title gives the result when the replay ends, and q prints it as above.
 
             Timing: wait-reply (default) sends each step once the peer has sent at least as many bytes
             as it had before that step in the capture (or ended), waiting at most --reply-timeout;
@@ -64,6 +74,9 @@ struct ReplayCommand: AsyncParsableCommand {
         name: [.customShort("x"), .customLong("hexdump")], help: "Hex dump of every chunk (socat -x style).")
     var hexdump = false
 
+    @Flag(help: "No curses UI: print the events and the result (default when stdout is not a terminal).")
+    var headless = false
+
     @Flag(help: "Listen on TARGET and play the server's side to each client (a stub server).")
     var asServer = false
 
@@ -102,25 +115,13 @@ struct ReplayCommand: AsyncParsableCommand {
         options.replyTimeout = .milliseconds(Int64(replyTimeout * 1000))
         options.quietPeriod = .milliseconds(Int64(quiet * 1000))
 
-        var observers: [any InspectorObserver] = [EventLog(format: json ? .json : .text, hexdump: hexdump)]
-        var captureObserver: CaptureObserver?
-        if let capture {
-            do {
-                let log = observers[0]
-                let observer = CaptureObserver(writer: try CaptureWriter(path: capture)) { error in
-                    log.record(InspectorEvent(session: nil, .captureError(error.description)))
-                }
-                captureObserver = observer
-                observers.append(observer)
-            } catch {
-                throw Failure.runtime(error.description)
-            }
-        }
-        let sinks = observers
-        let emit: @Sendable (InspectorEvent) -> Void = { event in
-            for observer in sinks { observer.record(event) }
-        }
         let script = ReplayScript(selected)
+        // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.
+        if !headless && !json && !hexdump && !asServer && isatty(1) == 1 && isatty(0) == 1 {
+            try await replayWithUI(script, selected, to: address, options: options)
+            return
+        }
+        let (emit, captureObserver) = try sinks(EventLog(format: json ? .json : .text, hexdump: hexdump))
         let json = self.json
         let print: @Sendable (Replayer.Result) -> Void = { result in
             FileHandleOutput.stdout(json ? result.json() + "\n" : result.text)
@@ -149,6 +150,75 @@ struct ReplayCommand: AsyncParsableCommand {
         print(result)
         if !result.comparison.matches {
             throw Failure(message: "replay: the answers differ from the capture", status: 1)
+        }
+    }
+
+    /// Where the replay's events go: `first` (the printed log, or the UI's model), and with `-w`
+    /// a capture whose failure is reported to `first` as `capture_error`.
+    private func sinks(
+        _ first: any InspectorObserver
+    ) throws -> (emit: @Sendable (InspectorEvent) -> Void, capture: CaptureObserver?) {
+        var observers = [first]
+        var captureObserver: CaptureObserver?
+        if let capture {
+            do {
+                let observer = CaptureObserver(writer: try CaptureWriter(path: capture)) { error in
+                    first.record(InspectorEvent(session: nil, .captureError(error.description)))
+                }
+                captureObserver = observer
+                observers.append(observer)
+            } catch {
+                throw Failure.runtime(error.description)
+            }
+        }
+        let all = observers
+        return ({ event in for observer in all { observer.record(event) } }, captureObserver)
+    }
+
+    /// The replay in the curses UI: session #1 is the captured one, #2 the replay, live, so the
+    /// two can be compared pane by pane (Up/Down switches); the title gives the result when the
+    /// replay ends. After `q` the result is printed as headless and sets the exit status.
+    private func replayWithUI(
+        _ script: ReplayScript, _ selected: CapturedSession, to address: Address, options: Replayer.Options
+    ) async throws {
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        let model = InspectorModel(
+            target: "\(name) #\(selected.id) replayed to \(target)", capturePath: capture)
+        for event in CaptureReplay.events([selected]) {
+            model.record(InspectorEvent(session: 1, event.kind, timestamp: event.timestamp))
+        }
+        let (emit, captureObserver) = try sinks(model)
+        model.setNotice("replaying (#1 the capture, #2 the replay)")
+        let outcome = Mutex<Result<Replayer.Result, TransportError>?>(nil)
+        let ui = await UserInterface.run(model: model, control: nil) {
+            do throws(TransportError) {
+                let result = try await Replayer.replayClient(
+                    script, to: address, conn: 2, options: options, emit: emit)
+                outcome.withLock { $0 = .success(result) }
+                let comparison = result.comparison
+                model.setNotice(
+                    comparison.firstDifference.map { "answers differ at byte \($0)" } ?? "answers match",
+                    isError: !comparison.matches)
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+                model.setNotice("replay failed: \(error.description)", isError: true)
+            }
+        } stop: {
+        }
+        captureObserver?.close()
+        if case .failed(let message) = ui {
+            throw Failure.runtime("cannot open the terminal UI: \(message) (try --headless)")
+        }
+        switch outcome.withLock({ $0 }) {
+        case .success(let result):
+            FileHandleOutput.stdout(result.text)
+            if !result.comparison.matches {
+                throw Failure(message: "replay: the answers differ from the capture", status: 1)
+            }
+        case .failure(let error):
+            throw Failure.runtime(error.description)
+        case nil:
+            throw Failure.runtime("replay: no result")
         }
     }
 }

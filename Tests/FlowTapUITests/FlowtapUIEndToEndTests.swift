@@ -1,3 +1,4 @@
+import FlowCapture
 import FlowCore
 import FlowTransport
 import Foundation
@@ -215,6 +216,157 @@ struct FlowtapUIEndToEndTests {
         await client.close(waitingAtMost: .seconds(1))
         await server.listener.close()
     }
+
+    @Test(
+        "e edits a held chunk (text and hex), d drops one, i injects: the server gets exactly that; so does -w"
+    )
+    func editDropInject() async throws {
+        let server = try await EchoServer()
+        let path =
+            NSTemporaryDirectory() + "flowtap-edit-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (tmux, port) = try await Self.start(in: server, "-w", path)
+        defer { tmux.kill() }
+        let client = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
+        try await tmux.waitFor("client → server  #1")
+        try tmux.sendKeys("p")  // client → server is focused at start
+        try await tmux.waitFor("paused: nothing held")
+
+        // e opens the editor on the held chunk, in text with escapes; the edit goes in its place.
+        try await client.write(ByteBuffer(string: "SET color red\r\n"))
+        try await tmux.waitFor("(held)")
+        try tmux.sendKeys("e")
+        try await tmux.waitFor("SET color red\\r\\n")
+        for _ in 0..<"red\\r\\n".count { try tmux.sendKeys("BSpace") }
+        try tmux.type("blue\\r\\n")
+        try await tmux.waitFor("15 B → 16 B")
+        try tmux.sendKeys("Enter")
+        try await eventually { server.text == "SET color blue\r\n" }
+        #expect(String(buffer: try await nextChunk(client)) == "SET color blue\r\n")
+        var screen = try await tmux.waitFor("(edited)")
+        #expect(screen.contains("(original, not sent)"))
+        #expect(screen.contains("paused"), "an edit keeps the direction paused")
+
+        // d drops the next held chunk: the server never gets it.
+        try await client.write(ByteBuffer(string: "DEBUG secret\r\n"))
+        try await tmux.waitFor("(held)")
+        try tmux.sendKeys("d")
+        try await tmux.waitFor("(dropped, not sent)")
+
+        // i injects while a chunk is held: the injected bytes arrive first, the held chunk after.
+        try await client.write(ByteBuffer(string: "AFTER\r\n"))
+        try await tmux.waitFor("(held)")
+        try tmux.sendKeys("i")
+        try await tmux.waitFor("inject into client → server #1")
+        try tmux.type("INJ\\x21\\r\\n")
+        try tmux.sendKeys("Enter")
+        try await eventually { server.text == "SET color blue\r\nINJ!\r\n" }
+        try await tmux.waitFor("(injected)")
+
+        // e, Tab to hex, one more byte at the end: the held chunk goes out as edited in hex.
+        try tmux.sendKeys("e")
+        try await tmux.waitFor("AFTER\\r\\n")
+        try tmux.sendKeys("Tab")
+        try await tmux.waitFor("41 46 54 45 52 0d 0a")
+        try tmux.sendKeys("End")
+        try tmux.type(" 3f")
+        try tmux.sendKeys("Enter")
+        try await eventually { server.text == "SET color blue\r\nINJ!\r\nAFTER\r\n?" }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(server.text == "SET color blue\r\nINJ!\r\nAFTER\r\n?", "a dropped chunk arrived")
+
+        // The session ends; the capture holds what was really sent, with notes on every change.
+        try tmux.sendKeys("r")
+        await client.shutdownWrite()
+        try await tmux.waitFor("closed")
+        try tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
+        let follow = try await tsharkFollow(path).split(separator: "\n").filter {
+            $0.allSatisfy { $0.isHexDigit || $0 == "\t" } && !$0.isEmpty
+        }
+        let sent = Array("SET color blue\r\nINJ!\r\nAFTER\r\n?".utf8)
+        #expect(
+            follow.filter { !$0.hasPrefix("\t") }.joined() == sent.map { String(format: "%02x", $0) }.joined()
+        )
+        let comments = try await tsharkComments(path)
+        let red = SHA256Hex.of("SET color red\r\n")
+        #expect(
+            comments.contains(
+                "flowtap #1: c2s edit: held chunk replaced; original 15 bytes, sha256 \(red); sent 16 bytes"))
+        #expect(
+            comments.contains(
+                "flowtap #1: c2s drop: held chunk of 14 bytes, sha256 \(SHA256Hex.of("DEBUG secret\r\n")), not sent"
+            ))
+        #expect(comments.contains("flowtap #1: c2s inject: 6 bytes typed by the user"))
+        #expect(
+            comments.contains(
+                "flowtap #1: c2s edit: held chunk replaced; original 7 bytes, sha256 \(SHA256Hex.of("AFTER\r\n")); sent 8 bytes"
+            ))
+        screen = try tmux.capture(history: true)
+        #expect(screen.contains("flowtap: 1 session"))
+        await client.close(waitingAtMost: .seconds(1))
+        await server.listener.close()
+    }
+
+    /// Writes a capture of one session: the client sends `request` then FIN; the server answers
+    /// each of `answers` (the last after the client's FIN), then FIN.
+    static func writeCapture(_ path: String, request: String, answers: [String]) throws {
+        let writer = try CaptureWriter(path: path)
+        var t: UInt64 = 1_764_000_000_000_000_000
+        func add(_ event: CaptureEvent) throws {
+            t += 1_000_000
+            try writer.write(CaptureRecord(session: 1, timestamp: t, event: event))
+        }
+        try add(
+            .open(client: .ip(host: "127.0.0.1", port: 40000), server: .ip(host: "127.0.0.1", port: 7000)))
+        try add(.data(.c2s, ByteBuffer(string: request)))
+        for answer in answers.dropLast() { try add(.data(.s2c, ByteBuffer(string: answer))) }
+        try add(.eof(.c2s))
+        try add(.shutdown(.c2s))
+        if let last = answers.last { try add(.data(.s2c, ByteBuffer(string: last))) }
+        try add(.eof(.s2c))
+        try add(.shutdown(.s2c))
+        try add(.close)
+        try writer.close()
+    }
+
+    @Test(
+        "replay in a terminal shows the capture as #1 and the replay as #2; the title and exit status give the result"
+    )
+    func replayUI() async throws {
+        let server = try await EchoServer()
+        let directory =
+            NSTemporaryDirectory() + "flowtap-replay-ui-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let base = directory + "/r"
+        // What the echo server answers, and what it does not.
+        try Self.writeCapture("\(base)-same.pcapng", request: "hello\r\n", answers: ["hello\r\n", "BYE\r\n"])
+        try Self.writeCapture(
+            "\(base)-other.pcapng", request: "hello\r\n", answers: ["+PONG\r\n", "BYE\r\n"])
+        for (name, status) in [("same", Int32(0)), ("other", 1)] {
+            let tmux = try TmuxDriver(
+                command: [Self.binary, "replay", "\(base)-\(name).pcapng", "tcp:127.0.0.1:\(server.port)"],
+                width: 120, height: 40, environment: ["LANG": "C.UTF-8"])
+            defer { tmux.kill() }
+            let screen = try await tmux.waitFor(status == 0 ? "answers match" : "answers differ at byte 0")
+            let rows = screen.split(separator: "\n").map(String.init)
+            #expect(rows[0].contains(" r-\(name).pcapng #1 replayed to tcp:127.0.0.1:\(server.port)"))
+            #expect(rows.contains { $0.hasPrefix(" 1  127.0.0.1:40000") }, "the captured session is #1")
+            #expect(rows.contains { $0.hasPrefix(">2  127.0.0.1:") }, "the replay is #2, selected")
+            // The replay's own answers, live in its pane: the echo, then BYE after the FIN.
+            #expect(screen.contains("|hello..|") && screen.contains("|BYE..|"))
+            // Up shows the captured session in the same panes.
+            try tmux.sendKeys("Up")
+            let captured = try await tmux.waitFor("server → client  #1")
+            #expect(captured.contains(status == 0 ? "|hello..|" : "|+PONG..|"))
+            try tmux.sendKeys("q")
+            #expect(try await tmux.waitForExit() == status)
+            let after = try tmux.capture(history: true)
+            #expect(after.contains(status == 0 ? "answers match" : "first difference at byte 0"))
+        }
+        await server.listener.close()
+    }
 }
 
 /// The next chunk of a flow, failing the test after 10 s instead of hanging.
@@ -262,4 +414,36 @@ func tsharkFollow(_ path: String) async throws -> String {
     let data = out.fileHandleForReading.readDataToEndOfFile()
     while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// The comments of a capture, one per packet that has one (`tshark -Y frame.comment`).
+func tsharkComments(_ path: String) async throws -> [String] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
+    process.arguments = ["-r", path, "-Y", "frame.comment", "-T", "fields", "-e", "frame.comment"]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+}
+
+/// SHA-256 in hex, from the system's `sha256sum`, as an independent check of flowtap's own.
+enum SHA256Hex {
+    static func of(_ text: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe()
+        let out = Pipe()
+        process.standardInput = input
+        process.standardOutput = out
+        try? process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.close()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    }
 }
