@@ -40,12 +40,18 @@ public final class Gate: Sendable {
     }
     private let state: Mutex<State>
     private let onHold: @Sendable (HeldChunk?) -> Void
+    private let onDrop: @Sendable (HeldChunk) -> Void
 
     /// A gate, paused or open; `onHold` hears when a chunk starts being held and when it stops
-    /// being held (`nil`: it went on, replaced, or dropped).
-    public init(paused: Bool = false, onHold: @escaping @Sendable (HeldChunk?) -> Void = { _ in }) {
+    /// being held (`nil`: it went on, replaced, or dropped); `onDrop` hears of a dropped chunk
+    /// before the reader goes on (so nothing the reader does next is reported before the drop).
+    public init(
+        paused: Bool = false, onHold: @escaping @Sendable (HeldChunk?) -> Void = { _ in },
+        onDrop: @escaping @Sendable (HeldChunk) -> Void = { _ in }
+    ) {
         state = Mutex(State(paused: paused))
         self.onHold = onHold
+        self.onDrop = onDrop
     }
 
     /// True while paused.
@@ -151,8 +157,12 @@ public final class Gate: Sendable {
     }
 
     private func settle(hold: Int, _ verdict: Verdict) -> Bool {
-        let waiter = state.withLock { s in s.held?.number == hold ? s.take() : nil }
-        guard let waiter else { return false }
+        let taken = state.withLock { s -> (CheckedContinuation<Verdict, Never>, HeldChunk)? in
+            guard let held = s.held, held.number == hold, let waiter = s.take() else { return nil }
+            return (waiter, held)
+        }
+        guard let (waiter, held) = taken else { return false }
+        if verdict == .drop { onDrop(held) }
         settle(waiter, verdict)
         return true
     }

@@ -28,7 +28,11 @@ public final class Session: Sendable {
         self.recorder = recorder
         var gates: [Direction: Gate] = [:]
         for direction in Direction.allCases {
-            gates[direction] = Gate(paused: paused) { held in recorder.report(.held(direction, held)) }
+            gates[direction] = Gate(paused: paused) { held in
+                recorder.report(.held(direction, held))
+            } onDrop: { dropped in
+                recorder.reportDrop(direction, dropped.bytes)
+            }
         }
         self.gates = gates
         if paused {

@@ -57,7 +57,7 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
                 recorder.noteEdit(readDirection, original: buffer)
                 return .data(edited)
             case .drop:
-                recorder.reportDrop(readDirection, buffer)
+                continue  // reported by the gate's owner when the user dropped it
             }
         }
     }

@@ -95,6 +95,21 @@ struct InterceptTests {
         #expect(h.events.names.contains("drop c2s 4"))
     }
 
+    @Test("a drop is reported when the user drops: bytes injected right after are reported after it")
+    func dropThenInject() async throws {
+        for round in 0..<20 {
+            let h = Harness()
+            try await h.client.write(ByteBuffer(string: "junk"))
+            let hold = try await h.held("junk")
+            #expect(h.session.drop(.c2s, hold: hold))
+            #expect(await h.session.inject(.c2s, ByteBuffer(string: "INJ")) == nil)
+            #expect(String(buffer: try await nextChunk(h.server)) == "INJ")
+            await h.finish()
+            let names = h.events.names.filter { $0.hasPrefix("drop") || $0.hasPrefix("inject") }
+            #expect(names == ["drop c2s 4", "inject c2s 3"], "round \(round)")
+        }
+    }
+
     @Test("bytes injected while a chunk is held arrive before it; offsets follow the wire")
     func injectBeforeHeld() async throws {
         let h = Harness()
