@@ -1,5 +1,7 @@
+import FlowCapture
 import FlowCore
 import FlowTapKit
+import Foundation
 import NIOCore
 import Synchronization
 import Testing
@@ -214,5 +216,67 @@ struct InterceptTests {
             }
             #expect(originals == chunks.map { Array($0.readableBytesView) }, "seed \(seed)")
         }
+    }
+}
+
+@Suite("Intercept in captures: what was sent, with a note per change, read back by view")
+struct InterceptCaptureTests {
+    @Test("a live session with an edit, a drop and an inject writes exactly the bytes sent; view marks them")
+    func captureRoundTrip() async throws {
+        let path =
+            NSTemporaryDirectory()
+            + "flowtap-intercept-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let observer = CaptureObserver(writer: try CaptureWriter(path: path)) { error in
+            Issue.record("capture failed: \(error)")
+        }
+        let (client, clientSide) = Pipe.pair()
+        let (serverSide, server) = Pipe.pair()
+        observer.record(
+            InspectorEvent(
+                session: 1,
+                .open(client: .ip(host: "127.0.0.1", port: 1000), target: .ip(host: "127.0.0.1", port: 2000)))
+        )
+        let session = Session(id: 1, paused: true) { observer.record($0) }
+        let running = Task { await session.run(client: clientSide, server: serverSide) }
+        try await client.write(ByteBuffer(string: "old"))
+        try await waitUntil { session.held(.c2s) != nil }
+        session.replace(.c2s, hold: session.held(.c2s)!.number, with: ByteBuffer(string: "new!"))
+        try await client.write(ByteBuffer(string: "secret"))
+        try await waitUntil { session.held(.c2s).map { String(buffer: $0.bytes) } == "secret" }
+        session.drop(.c2s, hold: session.held(.c2s)!.number)
+        #expect(await session.inject(.c2s, ByteBuffer(string: "typed")) == nil)
+        session.resume(.c2s)
+        session.resume(.s2c)
+        await client.shutdownWrite()
+        var got: [UInt8] = []
+        while case .data(let chunk) = try await server.read() { got += chunk.readableBytesView }
+        #expect(String(decoding: got, as: UTF8.self) == "new!typed")
+        await server.shutdownWrite()
+        _ = await running.value
+        observer.close()
+
+        let sessions = try CaptureReader.read(path: path)
+        let records = try #require(sessions.first).records
+        let sent = records.compactMap { record -> String? in
+            guard case .data(.c2s, let bytes) = record.event else { return nil }
+            return String(buffer: bytes)
+        }
+        #expect(sent == ["new!", "typed"], "the capture holds what was sent, chunk by chunk")
+        let notes = records.compactMap { record -> String? in
+            guard case .note(let text) = record.event else { return nil }
+            return text
+        }
+        #expect(
+            notes == [
+                "c2s edit: held chunk replaced; original 3 bytes, sha256 \(SHA256.hex(Array("old".utf8))); sent 4 bytes",
+                "c2s drop: held chunk of 6 bytes, sha256 \(SHA256.hex(Array("secret".utf8))), not sent",
+                "c2s inject: 5 bytes typed by the user",
+            ])
+        // view: the notes become events again, and the chunks are marked.
+        let snapshot = InspectorSnapshot.from(sessions: sessions, name: path)
+        let history = try #require(snapshot.sessions.first).c2s.history
+        #expect(history.map(\.kind) == [.edited, .injected])
+        #expect(history.map { String(buffer: $0.bytes) } == ["new!", "typed"])
     }
 }
