@@ -41,7 +41,9 @@ public final class Session: Sendable {
     }
 
     /// Runs the proxy between the two endpoints until both directions have ended, reports
-    /// `close`, and returns the statistics (`c2s`, `s2c`). Errors are reported as events and end
+    /// `close` (with what really moved each way: every chunk read from the source, every chunk
+    /// written to the destination, edits, drops and injections included), and returns the core
+    /// proxy's statistics (`c2s`, `s2c`). Errors are reported as events and end
     /// only their direction; the endpoints are left for the caller to close.
     ///
     /// `kill` is what ``kill()`` does to the endpoints (a reset).
@@ -68,7 +70,12 @@ public final class Session: Sendable {
         }
         for gate in gates.values { gate.release() }
         controls.withLock { $0 = Controls() }
-        recorder.report(.close(c2s: stats.c2s, s2c: stats.s2c))
+        // The close event counts what really moved: with edits, drops and injections that is
+        // not what the core proxy copied (its stats count the chunks it got from the taps).
+        recorder.report(
+            .close(
+                c2s: recorder.moved(.c2s, duration: stats.c2s.duration),
+                s2c: recorder.moved(.s2c, duration: stats.s2c.duration)))
         return stats
     }
 

@@ -16,6 +16,9 @@ final class SessionRecorder: Sendable {
         var writeShut = false
         /// The original of the edited chunk the proxy writes next.
         var pendingEdit: ByteBuffer?
+        /// What really moved: chunks read from the source (dropped and replaced ones included),
+        /// chunks written to the destination (edits and injections included).
+        var moved = Stats()
     }
     private struct State {
         var directions: [PerDirection] = [PerDirection(), PerDirection()]
@@ -76,6 +79,30 @@ final class SessionRecorder: Sendable {
             .drop(
                 direction, bytes: original.readableBytes, sha256: SHA256.hex(original.readableBytesView),
                 original: original))
+    }
+
+    /// Counts a chunk of `count` bytes read from `direction`'s source.
+    func countRead(_ direction: Direction, _ count: Int) {
+        state.withLock { s in
+            s.directions[Self.index(direction)].moved.readBytes += count
+            s.directions[Self.index(direction)].moved.readOps += 1
+        }
+    }
+
+    /// Counts a chunk of `count` bytes written to `direction`'s destination.
+    func countWrite(_ direction: Direction, _ count: Int) {
+        state.withLock { s in
+            s.directions[Self.index(direction)].moved.writeBytes += count
+            s.directions[Self.index(direction)].moved.writeOps += 1
+        }
+    }
+
+    /// What really moved in `direction` (see ``countRead(_:_:)``, ``countWrite(_:_:)``), with
+    /// `duration`.
+    func moved(_ direction: Direction, duration: Duration) -> Stats {
+        var stats = state.withLock { $0.directions[Self.index(direction)].moved }
+        stats.duration = duration
+        return stats
     }
 
     private func advance(

@@ -50,6 +50,7 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
             guard case .data(let buffer) = result, !recorder.inputEnded(readDirection) else {
                 return recorder.reportEOF(readDirection)
             }
+            recorder.countRead(readDirection, buffer.readableBytes)
             switch await gate.pass(buffer) {
             case .deliver:
                 return result
@@ -92,6 +93,7 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     private func send(_ buffer: ByteBuffer) async throws(WriteError) {
         do {
             try await base.write(buffer)
+            recorder.countWrite(writeDirection, buffer.readableBytes)
         } catch {
             recorder.report(.writeError(writeDirection, error.description), failing: writeDirection)
             throw error
