@@ -15,47 +15,56 @@ extension PaneContent {
         return [16, 8].first { Self.hexWidth($0, digits: digits) - $0 + min($0, length) <= room } ?? 4
     }
 
+    /// How a chunk's hex lines are laid out: offset digits and bytes per line.
+    func hexLayout(_ chunk: HistoryChunk) -> (digits: Int, perLine: Int) {
+        let count = chunk.bytes.readableBytes
+        let digits = max(8, String(max(0, chunk.offset + count - 1), radix: 16).count)
+        let mark = Self.mark(chunk.kind)
+        return (digits, bytesPerLine(digits: digits, markWidth: mark?.text.count ?? 0, length: count))
+    }
+
     /// The hex dump of one chunk, `hexdump -C` style, with the direction's real offsets.
     func hexLines(_ chunk: HistoryChunk, _ direction: Direction) -> [PaneLine] {
-        let bytes = Array(chunk.bytes.readableBytesView)
-        let end = chunk.offset + bytes.count
-        let digits = max(8, String(max(0, end - 1), radix: 16).count)
+        let n = hexLayout(chunk).perLine
+        let count = max(1, (chunk.bytes.readableBytes + n - 1) / n)
+        return (0..<count).map { hexLine(chunk, direction, $0) }
+    }
+
+    /// Line `index` of the hex dump of `chunk` (the bytes from `index` × bytes-per-line on).
+    func hexLine(_ chunk: HistoryChunk, _ direction: Direction, _ index: Int) -> PaneLine {
+        let (digits, n) = hexLayout(chunk)
         let mark = Self.mark(chunk.kind)
-        let n = bytesPerLine(digits: digits, markWidth: mark?.text.count ?? 0, length: bytes.count)
-        var out: [PaneLine] = []
-        var start = 0
-        repeat {
-            let count = min(n, bytes.count - start)
-            let offset = chunk.offset + start
-            var line = PaneLine()
-            line.firstByte = offset
-            let (arrow, arrowStyle) = prefix(direction, first: start == 0)
-            line.append(arrow, arrowStyle)
-            let hexOffset = String(offset, radix: 16)
-            line.append(
-                String(repeating: "0", count: max(0, digits - hexOffset.count)) + hexOffset,
-                CellStyle(dim: true))
-            line.append("  ", .plain)
-            for j in 0..<n {
-                if j < count {
-                    line.append(DisplayText.hex(bytes[start + j]), byteStyle(chunk, direction, offset + j))
-                    line.append(" ", .plain)
-                } else {
-                    line.append("   ", .plain)
-                }
-                if j == 7 && n > 8 { line.append(" ", .plain) }
+        let view = chunk.bytes.readableBytesView
+        let start = index * n
+        let bytes = Array(view[(view.startIndex + start)..<(view.startIndex + min(view.count, start + n))])
+        let count = bytes.count
+        let offset = chunk.offset + start
+        var line = PaneLine()
+        line.firstByte = offset
+        let (arrow, arrowStyle) = prefix(direction, first: start == 0)
+        line.append(arrow, arrowStyle)
+        let hexOffset = String(offset, radix: 16)
+        line.append(
+            String(repeating: "0", count: max(0, digits - hexOffset.count)) + hexOffset,
+            CellStyle(dim: true))
+        line.append("  ", .plain)
+        for j in 0..<n {
+            if j < count {
+                line.append(DisplayText.hex(bytes[j]), byteStyle(chunk, direction, offset + j))
+                line.append(" ", .plain)
+            } else {
+                line.append("   ", .plain)
             }
-            line.append(" |", .plain)
-            for j in 0..<count {
-                let byte = bytes[start + j]
-                let shown = (0x20..<0x7f).contains(byte) ? String(UnicodeScalar(byte)) : "."
-                line.append(shown, byteStyle(chunk, direction, offset + j))
-            }
-            line.append("|", .plain)
-            if let mark { line.append(mark.text, mark.style) }
-            out.append(line)
-            start += n
-        } while start < bytes.count
-        return out
+            if j == 7 && n > 8 { line.append(" ", .plain) }
+        }
+        line.append(" |", .plain)
+        for j in 0..<count {
+            let byte = bytes[j]
+            let shown = (0x20..<0x7f).contains(byte) ? String(UnicodeScalar(byte)) : "."
+            line.append(shown, byteStyle(chunk, direction, offset + j))
+        }
+        line.append("|", .plain)
+        if let mark { line.append(mark.text, mark.style) }
+        return line
     }
 }

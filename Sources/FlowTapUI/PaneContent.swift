@@ -35,6 +35,7 @@ final class PaneContent {
     let conversation: Bool
     let match: SearchMatch?
     private var cache: [Int: [PaneLine]] = [:]
+    private var hexCache: [Int: [Int: PaneLine]] = [:]
 
     /// The content of `pane` for `session`, laid out for `width` columns.
     init(session: SessionSnapshot, pane: Pane, width: Int, hex: Bool, ascii: Bool, match: SearchMatch?) {
@@ -65,7 +66,34 @@ final class PaneContent {
         self.match = match
     }
 
-    /// The lines of block `index` (built once per frame).
+    /// The number of lines of block `index`. A hex chunk's lines are counted, not built: a
+    /// 256 KiB chunk is 16,384 lines, and a frame shows a few of them.
+    func lineCount(_ index: Int) -> Int {
+        if hex, let chunk = blocks[index].chunk {
+            return max(
+                1, (chunk.bytes.readableBytes + hexLayout(chunk).perLine - 1) / hexLayout(chunk).perLine)
+        }
+        return lines(index).count
+    }
+
+    /// Line `line` of block `index` (each built once per frame).
+    func line(_ index: Int, _ line: Int) -> PaneLine {
+        guard hex, let chunk = blocks[index].chunk else { return lines(index)[line] }
+        if let cached = hexCache[index]?[line] { return cached }
+        let built = hexLine(chunk, blocks[index].direction, line)
+        hexCache[index, default: [:]][line] = built
+        return built
+    }
+
+    /// The line of block `index` showing the byte at `offset` of the direction.
+    func lineIndex(_ index: Int, showing offset: Int) -> Int {
+        if hex, let chunk = blocks[index].chunk {
+            return min(lineCount(index) - 1, max(0, offset - chunk.offset) / hexLayout(chunk).perLine)
+        }
+        return lines(index).lastIndex(where: { ($0.firstByte ?? Int.max) <= offset }) ?? 0
+    }
+
+    /// The lines of block `index` (built once per frame); for a hex chunk, every line.
     func lines(_ index: Int) -> [PaneLine] {
         if let cached = cache[index] { return cached }
         let block = blocks[index]
@@ -129,7 +157,7 @@ final class PaneContent {
         var remaining = max(1, height)
         var index = blocks.count - 1
         while index >= 0 {
-            let count = lines(index).count
+            let count = lineCount(index)
             if count >= remaining { return Position(block: index, line: count - remaining) }
             remaining -= count
             index -= 1
@@ -143,7 +171,7 @@ final class PaneContent {
         var p = position
         var d = delta
         while d > 0 {
-            let count = lines(p.block).count
+            let count = lineCount(p.block)
             if p.line + d < count {
                 p.line += d
                 d = 0
@@ -161,7 +189,7 @@ final class PaneContent {
                 d = 0
             } else if p.block > 0 {
                 d += p.line + 1
-                p = Position(block: p.block - 1, line: lines(p.block - 1).count - 1)
+                p = Position(block: p.block - 1, line: lineCount(p.block - 1) - 1)
             } else {
                 p.line = 0
                 d = 0
@@ -177,7 +205,7 @@ final class PaneContent {
                 $0.direction == anchor.direction && $0.key == anchor.offset
             })
         else { return nil }
-        return Position(block: index, line: min(max(0, anchor.line), lines(index).count - 1))
+        return Position(block: index, line: min(max(0, anchor.line), lineCount(index) - 1))
     }
 
     /// The anchor naming `position`.
@@ -198,8 +226,7 @@ final class PaneContent {
                     && match.offset < chunk.offset + max(1, chunk.bytes.readableBytes)
             })
         else { return nil }
-        let line = lines(index).lastIndex(where: { ($0.firstByte ?? Int.max) <= match.offset }) ?? 0
-        return Position(block: index, line: line)
+        return Position(block: index, line: lineIndex(index, showing: match.offset))
     }
 
     /// Up to `height` lines from `position` on.
@@ -207,9 +234,8 @@ final class PaneContent {
         var out: [PaneLine] = []
         var p = position
         while out.count < height && p.block < blocks.count {
-            let lines = lines(p.block)
-            if p.line < lines.count {
-                out.append(lines[p.line])
+            if p.line < lineCount(p.block) {
+                out.append(line(p.block, p.line))
                 p.line += 1
             } else {
                 p = Position(block: p.block + 1, line: 0)
