@@ -46,13 +46,16 @@ public final class Session: Sendable {
     /// proxy's statistics (`c2s`, `s2c`). Errors are reported as events and end
     /// only their direction; the endpoints are left for the caller to close.
     ///
-    /// `kill` is what ``kill()`` does to the endpoints (a reset).
+    /// `kill` is what ``kill()`` does to the endpoints (a reset). It is also what a read or write
+    /// error does: the first failure of either connection resets both, so the other peer learns
+    /// of it as a reset (not a FIN), and what follows is not reported as news.
     @discardableResult
     public func run<Client: ShutdownableFlow, Server: ShutdownableFlow>(
         client: Client, server: Server, kill: @escaping @Sendable () async -> Void = {}
     ) async -> (c2s: Stats, s2c: Stats) {
         let clientTap = Tap(client, reads: .c2s, gate: gates[.c2s]!, recorder: recorder)
         let serverTap = Tap(server, reads: .s2c, gate: gates[.s2c]!, recorder: recorder)
+        recorder.setAbortAction(kill)
         controls.withLock {
             $0.endInput[.c2s] = { await clientTap.endInput() }
             $0.endInput[.s2c] = { await serverTap.endInput() }

@@ -22,6 +22,9 @@ final class SessionRecorder: Sendable {
     }
     private struct State {
         var directions: [PerDirection] = [PerDirection(), PerDirection()]
+        /// A connection failed and the session is being reset: what follows is its consequence.
+        var aborted = false
+        var onAbort: (@Sendable () async -> Void)?
     }
 
     let id: Int
@@ -41,9 +44,33 @@ final class SessionRecorder: Sendable {
 
     func report(_ kind: InspectorEvent.Kind) { emit(InspectorEvent(session: id, kind)) }
 
+    /// Reports an error of `direction` (and marks it failed), unless the session was aborted:
+    /// then the error is a consequence of the abort, not news.
     func report(_ kind: InspectorEvent.Kind, failing direction: Direction) {
-        state.withLock { $0.directions[Self.index(direction)].failed = true }
-        report(kind)
+        let aborted = state.withLock { s in
+            s.directions[Self.index(direction)].failed = true
+            return s.aborted
+        }
+        if !aborted { report(kind) }
+    }
+
+    /// What ``abort()`` does to the endpoints (the session's reset of both sockets).
+    func setAbortAction(_ action: @escaping @Sendable () async -> Void) {
+        state.withLock { $0.onAbort = action }
+    }
+
+    /// A connection of the session failed (a read or write error): the other side is told the
+    /// way a direct peer would be, by a reset, not by a FIN flowtap would invent. The first call
+    /// resets both endpoints; from then on `eof`, `shutdown` and errors are not reported (they
+    /// are the reset's doing). Later calls do nothing.
+    func abort() async {
+        let action = state.withLock { s -> (@Sendable () async -> Void)? in
+            guard !s.aborted else { return nil }
+            s.aborted = true
+            for i in s.directions.indices { s.directions[i].failed = true }
+            return s.onAbort ?? {}
+        }
+        await action?()
     }
 
     /// Notes that the next chunk the proxy writes to `direction` replaces `original`.

@@ -12,6 +12,9 @@ import Synchronization
 ///   gate holds it (reported as `held`), and the user's verdict may replace it (it returns the
 ///   edited bytes) or drop it (it reads the next chunk). End-of-file is reported once as `eof`;
 ///   a read failure is reported as `read_error` and rethrown unchanged.
+/// - A read failure, or a write failure of the transport (not ``WriteError/closed``), aborts the session (see ``SessionRecorder/abort()``): both
+///   endpoints are reset, so the healthy side learns of the failure as a reset, the way a
+///   direct peer would, never as a FIN flowtap made up.
 /// - Writing: each chunk is reported as `data` (preceded by `edit` when it replaces a held
 ///   chunk) just before it is written, holding the direction's send lock, so injected bytes
 ///   (``inject(_:)``) land between whole chunks and the events follow the wire's order. A write
@@ -45,6 +48,7 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
             } catch {
                 if recorder.inputEnded(readDirection) { return recorder.reportEOF(readDirection) }
                 recorder.report(.readError(readDirection, error.description), failing: readDirection)
+                await recorder.abort()
                 throw error
             }
             guard case .data(let buffer) = result, !recorder.inputEnded(readDirection) else {
@@ -96,6 +100,9 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
             recorder.countWrite(writeDirection, buffer.readableBytes)
         } catch {
             recorder.report(.writeError(writeDirection, error.description), failing: writeDirection)
+            // A transport failure aborts; `.closed` is a write side shut on purpose (a `limit`
+            // fault's FIN), after which the other direction goes on.
+            if case .failed = error { await recorder.abort() }
             throw error
         }
     }

@@ -61,6 +61,33 @@ struct ErrorTests {
         await server.close()
     }
 
+    @Test("a target that resets after a partial answer: the client gets the answer, then a reset, no FIN")
+    func resetIsPassedOnAsReset() async throws {
+        let server = try await LoopbackServer { connection in
+            _ = try? await connection.read()
+            try? await connection.write(ByteBuffer(string: "partial answer"))
+            try? await Task.sleep(for: .milliseconds(200))
+            await connection.reset()
+        }
+        let flowtap = try FlowtapProcess(["tcp-listen:0", server.target, "--json", "--once"])
+        let client = try await connect(try await flowtap.listeningPort())
+        try await client.write(ByteBuffer(string: "request"))
+        await client.shutdownWrite()  // the client has said everything: only the answer is awaited
+        let answer = await drain(client)
+        #expect(String(decoding: answer.bytes, as: UTF8.self) == "partial answer")
+        // Before, flowtap sent a FIN here: a truncated answer looked complete.
+        #expect(
+            answer.error?.description == "connection reset by peer", "got \(String(describing: answer.error))"
+        )
+        #expect(try await flowtap.waitExit() == 0)
+        let events = sequence(flowtap.events, conn: 1)
+        #expect(events.contains("read_error s2c"))
+        #expect(!events.contains("eof s2c") && !events.contains("shutdown s2c"), "\(events)")
+        #expect(events.last == "close")
+        await client.close(waitingAtMost: .seconds(1))
+        await server.close()
+    }
+
     @Test("the same listener serves the next session after a reset one")
     func listenerSurvivesReset() async throws {
         let resets = try await LoopbackServer { connection in
