@@ -1,0 +1,102 @@
+import FlowCore
+import FlowTapKit
+import FlowTapUI
+import NIOCore
+import Testing
+
+/// `e`, `d`, `i` and the editor's Enter/Esc, as pure key handling over the Redis fixture: session
+/// 2 has client → server shut and server → client paused, holding "+PONG\r\n" (hold 1).
+@Suite struct KeyHandlerEditTests {
+    let model = Fixtures.redis()
+
+    func press(
+        _ keys: [Key], _ view: ViewState = ViewState(now: Fixtures.t0), snapshot: InspectorSnapshot? = nil
+    ) -> (ViewState, [Command]) {
+        let snapshot = snapshot ?? model.snapshot()
+        var view = view
+        var all: [Command] = []
+        for key in keys {
+            let (next, commands) = KeyHandler.handle(view, key, snapshot)
+            view = next
+            all += commands
+        }
+        return (view, all)
+    }
+
+    func typing(_ text: String) -> [Key] { text.map { .char($0) } }
+    let erasePong = [Key](repeating: .backspace, count: "+PONG\\r\\n".count)
+
+    @Test func editSendsTheEditInPlaceOfTheHeldChunk() {
+        let (open, none) = press([.tab, .char("e")])
+        #expect(none.isEmpty)
+        #expect(open.editor?.purpose == .replace(session: 2, direction: .s2c, hold: 1))
+        #expect(String(open.editor?.editor.text ?? []) == "+PONG\\r\\n")
+        #expect(open.editor?.editor.mode == .text)
+        let (sent, commands) = press(erasePong + typing("-ERR no\\r\\n") + [.enter], open)
+        #expect(
+            commands == [.replaceHeld(session: 2, direction: .s2c, hold: 1, bytes: Array("-ERR no\r\n".utf8))]
+        )
+        #expect(sent.editor == nil)
+        #expect(sent.message == "sent 9 B in place of the held 7 B (server → client #2 stays paused)")
+    }
+
+    @Test func anEmptyEditStaysOpenAndSaysWhy() {
+        let (open, _) = press([.tab, .char("e")])
+        let (view, commands) = press(erasePong + [.enter], open)
+        #expect(commands.isEmpty)
+        #expect(view.editor != nil)
+        #expect(view.message == "an edit needs at least one byte (d drops the chunk)" && view.messageIsError)
+    }
+
+    @Test func anEditOfAChunkThatWentOnSendsNothing() {
+        let (open, _) = press([.tab, .char("e")])
+        // Meanwhile the held chunk went on and another is held (hold 2).
+        model.record(
+            InspectorEvent(
+                session: 2, .held(.s2c, HeldChunk(number: 2, bytes: ByteBuffer(string: "+OK\r\n")))))
+        let (view, commands) = press([.enter], open)
+        #expect(commands.isEmpty && view.editor == nil)
+        #expect(view.message == "the held chunk of server → client #2 went on meanwhile: nothing edited")
+    }
+
+    @Test func escCancelsAndSendsNothing() {
+        let (open, _) = press([.tab, .char("e")])
+        let (view, commands) = press(typing("xyz") + [.escape], open)
+        #expect(commands.isEmpty && view.editor == nil)
+        #expect(view.message == "edit cancelled: nothing sent")
+    }
+
+    @Test func dropNamesTheHold() {
+        #expect(press([.tab, .char("d")]).1 == [.dropHeld(session: 2, direction: .s2c, hold: 1)])
+        let (view, commands) = press([.char("d")])
+        #expect(commands.isEmpty)
+        #expect(view.message == "nothing held in client → server (p pauses it)")
+        #expect(press([.char("e")]).0.message == "nothing held in client → server (p pauses it)")
+        #expect(press([.tab, .tab, .char("d")]).0.message == "d: focus one direction first (tab)")
+    }
+
+    @Test func injectIntoAnOpenDirectionOnly() {
+        // client → server is shut: nothing more can go that way.
+        let (shut, none) = press([.char("i")])
+        #expect(none.isEmpty && shut.editor == nil)
+        #expect(shut.message == "client → server is shut: its FIN was passed on")
+        // server → client has seen EOF but is not shut yet: bytes can still go.
+        let (open, _) = press([.tab, .char("i")])
+        #expect(open.editor?.purpose == .inject(session: 2, direction: .s2c))
+        #expect(open.editor?.editor.text.isEmpty == true)
+        let (nothing, noCommand) = press([.enter], open)
+        #expect(noCommand.isEmpty && nothing.message == "nothing to inject")
+        let (sent, commands) = press(typing("hi\\x00\\n") + [.enter], open)
+        #expect(commands == [.inject(session: 2, direction: .s2c, bytes: [0x68, 0x69, 0x00, 0x0a])])
+        #expect(sent.message == "injected 4 B into server → client #2")
+    }
+
+    @Test func offlineTheKeysOnlySaySo() {
+        for key in ["e", "d", "i"] {
+            let (view, commands) = press(
+                [.tab, .char(Character(key))], ViewState(live: false, now: Fixtures.t0))
+            #expect(commands.isEmpty && view.editor == nil)
+            #expect(view.message == KeyHandler.offlineMessage)
+        }
+    }
+}
