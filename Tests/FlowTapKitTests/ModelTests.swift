@@ -82,6 +82,19 @@ struct ModelTests {
                 == #"{"t":1795617012.234301,"event":"close","conn":2,"c2s":{"read_bytes":14,"read_ops":1,"write_bytes":14,"write_ops":1,"duration_s":0.120000},"s2c":{"read_bytes":0,"read_ops":0,"write_bytes":0,"write_ops":0,"duration_s":0.000000}}"#
         )
         #expect(line(1, .held(.c2s, HeldChunk(number: 1, bytes: ByteBuffer(string: "abc")))) == nil)
+        let original = ByteBuffer(string: "ab")
+        #expect(
+            line(
+                1, .edit(.c2s, originalBytes: 2, originalSHA256: "fb8e", bytes: 3, original: original),
+                hex: true)
+                == #"{"t":1795617012.234301,"event":"edit","conn":1,"dir":"c2s","original_bytes":2,"original_sha256":"fb8e","bytes":3,"original_hex":"6162"}"#
+        )
+        #expect(
+            line(1, .drop(.s2c, bytes: 2, sha256: "fb8e", original: original))
+                == #"{"t":1795617012.234301,"event":"drop","conn":1,"dir":"s2c","bytes":2,"sha256":"fb8e"}"#)
+        #expect(
+            line(1, .inject(.c2s, bytes: 5))
+                == #"{"t":1795617012.234301,"event":"inject","conn":1,"dir":"c2s","bytes":5}"#)
     }
 
     @Test("-x blocks use socat's -v -x layout")
