@@ -154,6 +154,10 @@ struct FlowtapUIEndToEndTests {
         // The answers are held too (server → client is paused): r resumes everything.
         try await tmux.waitFor("server → client  #1  open  5 B in 1 chunk")
         try tmux.sendKeys("r")
+        // The client gets both answers, in order.
+        var answers: [UInt8] = []
+        while answers.count < 10 { answers += try await nextChunk(client).readableBytesView }
+        #expect(String(decoding: answers, as: UTF8.self) == "one\r\ntwo\r\n")
         // The resume shows before the second answer is read: wait for both.
         try await tmux.waitUntil("both resumed, every answer shown") {
             !$0.contains("paused") && $0.contains("10 B       10 B")
