@@ -87,7 +87,7 @@ struct VolumeTests {
         await server.close()
     }
 
-    @Test("500 concurrent sessions all byte-exact, and flowtap's descriptors return to the baseline")
+    @Test("1,000 sessions held at once, all byte-exact, and flowtap's descriptors return to the baseline")
     func concurrentSessions() async throws {
         raiseDescriptorLimit()
         let echo = try await LoopbackServer.echo()
@@ -103,11 +103,15 @@ struct VolumeTests {
         try await flowtap.waitForEvents { named($0, "close").count == 8 }
         try await Task.sleep(for: .milliseconds(200))
         let baseline = flowtap.openDescriptors
-        let sessions = 500
+        let sessions = 1000  // DESIGN.md §8
         let results = try await withThrowingTaskGroup(of: Bool.self) { group in
-            // Open all first, so that all 500 are held at once.
+            // Open all first, and wait until flowtap holds all of them (each connected on to
+            // the target) before any byte moves.
             var clients: [SocketFlow] = []
             for _ in 0..<sessions { clients.append(try await connect(port)) }
+            try await flowtap.waitForEvents(timeout: 60) { named($0, "open").count == sessions + 8 }
+            #expect(named(flowtap.events, "close").count == 8, "every session is still open")
+            #expect(flowtap.openDescriptors >= baseline + 2 * sessions, "two sockets a session")
             for (i, client) in clients.enumerated() {
                 group.addTask {
                     let payload = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) }
