@@ -25,6 +25,7 @@ public final class InspectorModel: InspectorObserver {
         var captureError: String?
         var notice: String?
         var noticeIsError = false
+        var mark: ByteMark?
         var order: [Int] = []
         var sessions: [Int: Live] = [:]
         var historyBytes = 0
@@ -67,6 +68,7 @@ public final class InspectorModel: InspectorObserver {
             snap.captureError = s.captureError
             snap.notice = s.notice
             snap.noticeIsError = s.noticeIsError
+            snap.mark = s.mark
             let now = WallClock.nanoseconds() / 1_000_000_000
             snap.sessions = s.order.compactMap { id in
                 guard let live = s.sessions[id] else { return nil }
@@ -86,12 +88,14 @@ public final class InspectorModel: InspectorObserver {
         }
     }
 
-    /// Sets the line shown in the UI's title (``InspectorSnapshot/notice``); `nil` removes it.
-    public func setNotice(_ text: String?, isError: Bool = false) {
+    /// Sets the line shown in the UI's title (``InspectorSnapshot/notice``) and the byte it is
+    /// about (``InspectorSnapshot/mark``); `nil` removes them.
+    public func setNotice(_ text: String?, isError: Bool = false, mark: ByteMark? = nil) {
         state.withLock { s in
             s.version += 1
             s.notice = text
             s.noticeIsError = isError
+            s.mark = mark
         }
     }
 

@@ -15,6 +15,8 @@ public struct InspectorSnapshot: Sendable {
     public var notice: String?
     /// True when ``notice`` reports a failure (drawn as an error).
     public var noticeIsError = false
+    /// The byte the notice is about, if any (the UI's `n` shows it when there is no search).
+    public var mark: ByteMark?
     /// Every session, oldest first.
     public var sessions: [SessionSnapshot] = []
 

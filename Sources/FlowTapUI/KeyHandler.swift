@@ -22,7 +22,7 @@ import FlowTapKit
 /// | `f` | follow the tail / stop following |
 /// | PgUp/PgDn, Home/End | scroll the focused pane by a page / to the start / to the tail |
 /// | `/` | search: `/text` (escapes `\r \n \t \\ \xNN`) or `/x 0d 0a` (hex bytes) |
-/// | `n` | next match (wraps around) |
+/// | `n` | next match (wraps around); with no search, the byte the title's notice is about (a replay's first difference) |
 /// | `w` | save a capture: prompts for a name, proposing `flowtap-YYYYmmdd-HHMMSS.pcapng` |
 /// | `K` | kill the session (resets both sides) |
 /// | `h` | pass a FIN on in the focused direction |
@@ -105,6 +105,9 @@ public enum KeyHandler {
             next.prompt = Prompt(.search)
             return (next, [])
         case .char("n"):
+            if let mark = snapshot.mark, view.search == nil || view.search?.pattern.isEmpty == true {
+                return (show(mark, next, snapshot), [])
+            }
             guard let search = view.search else {
                 next.message = "no search yet: press / first"
                 return (next, [])
@@ -415,6 +418,26 @@ public enum KeyHandler {
         default:
             return (next, [])
         }
+    }
+
+    /// Selects the mark's session, focuses its direction and scrolls to the byte, highlighted
+    /// as a match.
+    private static func show(_ mark: ByteMark, _ view: ViewState, _ snapshot: InspectorSnapshot) -> ViewState
+    {
+        var next = view
+        guard snapshot.sessions.contains(where: { $0.id == mark.session }) else {
+            next.message = "session #\(mark.session) is gone"
+            return next
+        }
+        next.followNewest = false
+        next.selected = mark.session
+        next.pane = mark.direction == .c2s ? .c2s : .s2c
+        next.anchor = nil
+        let match = SearchMatch(direction: mark.direction, offset: mark.offset, length: 1)
+        next.search = SearchState(query: "", pattern: [], match: match)
+        next.scrollRequest = .match
+        next.message = "the marked byte: \(mark.direction.rawValue) offset \(mark.offset) of #\(mark.session)"
+        return next
     }
 
     private static func find(

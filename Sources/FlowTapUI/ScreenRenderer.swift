@@ -175,7 +175,7 @@ public enum ScreenRenderer {
             "f              follow the tail on / off",
             "PgUp PgDn      scroll;  Home: start;  End: tail",
             "/text          search text; \\r \\n \\t \\\\ \\xNN escapes",
-            "/x 0d 0a       search hex bytes;  n: next match",
+            "/x 0d 0a       search hex bytes;  n: next match (no search: the marked byte)",
             "w              save everything as a pcapng capture",
             "q              quit;  ? or Esc: close this help",
         ]

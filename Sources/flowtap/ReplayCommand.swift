@@ -197,8 +197,12 @@ struct ReplayCommand: AsyncParsableCommand {
                 outcome.withLock { $0 = .success(result) }
                 let comparison = result.comparison
                 model.setNotice(
-                    comparison.firstDifference.map { "answers differ at byte \($0)" } ?? "answers match",
-                    isError: !comparison.matches)
+                    comparison.firstDifference.map { "answers differ at byte \($0) (n shows it)" }
+                        ?? "answers match",
+                    isError: !comparison.matches,
+                    mark: comparison.firstDifference.map {
+                        ByteMark(session: 2, direction: result.role.receives, offset: $0)
+                    })
             } catch {
                 outcome.withLock { $0 = .failure(error) }
                 model.setNotice("replay failed: \(error.description)", isError: true)

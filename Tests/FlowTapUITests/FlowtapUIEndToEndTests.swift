@@ -364,6 +364,12 @@ struct FlowtapUIEndToEndTests {
             try tmux.sendKeys("Up")
             let captured = try await tmux.waitFor("server → client  #1")
             #expect(captured.contains(status == 0 ? "|hello..|" : "|+PONG..|"))
+            if status == 1 {
+                // n shows the first difference: the replay's answer, focused, scrolled to it.
+                try tmux.sendKeys("n")
+                let marked = try await tmux.waitFor("the marked byte: s2c offset 0 of #2")
+                #expect(marked.contains(" server → client  #2") && marked.contains("|hello..|"))
+            }
             try tmux.sendKeys("q")
             #expect(try await tmux.waitForExit() == status)
             let after = try tmux.capture(history: true)

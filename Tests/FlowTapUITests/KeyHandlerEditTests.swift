@@ -99,4 +99,18 @@ import Testing
             #expect(view.message == KeyHandler.offlineMessage)
         }
     }
+
+    @Test func nShowsTheMarkedByteWhenThereIsNoSearch() {
+        model.setNotice(
+            "answers differ at byte 3", isError: true, mark: ByteMark(session: 1, direction: .s2c, offset: 3))
+        let (view, commands) = press([.char("n")])
+        #expect(commands.isEmpty)
+        #expect(view.selected == 1 && !view.followNewest && view.pane == .s2c)
+        #expect(view.search?.match == SearchMatch(direction: .s2c, offset: 3, length: 1))
+        #expect(view.scrollRequest == .match)
+        #expect(view.message == "the marked byte: s2c offset 3 of #1")
+        // A real search takes precedence.
+        let (searched, _) = press([.char("/")] + typing("PING") + [.enter, .char("n")])
+        #expect(searched.search?.query == "PING")
+    }
 }
