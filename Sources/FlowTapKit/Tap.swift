@@ -12,14 +12,15 @@ import Synchronization
 ///   gate holds it (reported as `held`), and the user's verdict may replace it (it returns the
 ///   edited bytes) or drop it (it reads the next chunk). End-of-file is reported once as `eof`;
 ///   a read failure is reported as `read_error` and rethrown unchanged.
-/// - A read failure, or a write failure of the transport (not ``WriteError/closed``), aborts the session (see ``SessionRecorder/abort()``): both
-///   endpoints are reset, so the healthy side learns of the failure as a reset, the way a
-///   direct peer would, never as a FIN flowtap made up.
 /// - Writing: each chunk is reported as `data` (preceded by `edit` when it replaces a held
 ///   chunk) just before it is written, holding the direction's send lock, so injected bytes
 ///   (``inject(_:)``) land between whole chunks and the events follow the wire's order. A write
 ///   failure is reported as `write_error` and rethrown. ``shutdownWrite()`` is reported as
 ///   `shutdown` of the direction written (the FIN passed on), unless that direction failed.
+/// - A read failure, or a write failure of the transport (not ``WriteError/closed``), aborts
+///   the session (see ``SessionRecorder/abort()``): both endpoints are reset, so the healthy
+///   side learns of the failure as a reset, the way a direct peer would, never as a FIN
+///   flowtap made up.
 public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     /// The real endpoint.
     public let base: Base
