@@ -136,6 +136,8 @@ public enum ScreenRenderer {
             grid.put(" " + DisplayText.fit(message, width - 2, ascii: view.ascii), x: 0, y: y, style: style)
             return
         }
+        // The open editor has its own key line; the main keys do not act while it is open.
+        if view.editor != nil { return }
         let items =
             view.live
             ? [

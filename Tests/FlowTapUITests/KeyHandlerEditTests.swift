@@ -1,6 +1,7 @@
 import FlowCore
 import FlowTapKit
 import FlowTapUI
+import Foundation
 import NIOCore
 import Testing
 
@@ -112,5 +113,13 @@ import Testing
         // A real search takes precedence.
         let (searched, _) = press([.char("/")] + typing("PING") + [.enter, .char("n")])
         #expect(searched.search?.query == "PING")
+    }
+
+    @Test func theFooterLeavesTheKeysToTheOpenEditor() {
+        let (open, _) = press([.tab, .char("e")])
+        let (grid, _) = ScreenRenderer.render(model.snapshot(), open, width: 100, height: 24)
+        #expect(grid.line(23).trimmingCharacters(in: .whitespaces).isEmpty, "footer: \(grid.line(23))")
+        #expect(grid.lines.contains { $0.contains("Enter send  Esc cancel") })
+        #expect(grid.lines.contains { $0.contains("edit the held chunk  server → client #2") })
     }
 }
