@@ -30,6 +30,7 @@ import FlowTapKit
 /// | `d` | drop the focused direction's held chunk (never sent; the next chunk is held) |
 /// | `i` | inject bytes typed in the editor into the focused direction (before a held chunk) |
 /// | `t` | faults of the focused direction: `+KIND=VALUE`, `-N`, `N=KIND=VALUE`, `clear` (``FaultMenu``) |
+/// | `c` | with two sessions to compare (a replay): show both one above the other, or not |
 /// | `?` | help overlay (`?` or Esc closes it) |
 /// | `q` | quit |
 ///
@@ -159,6 +160,15 @@ public enum KeyHandler {
                 }
                 return .success([.dropHeld(session: id, direction: direction, hold: held.number)])
             }
+        case .char("c"):
+            guard view.compare != nil else {
+                next.message = "c compares a capture with its replay (flowtap replay)"
+                return (next, [])
+            }
+            next.comparing.toggle()
+            next.anchor = nil
+            next.message = next.comparing ? "comparing the capture (above) with the replay" : "compare off"
+            return (next, [])
         case .char("?"):
             next.help.toggle()
             return (next, [])

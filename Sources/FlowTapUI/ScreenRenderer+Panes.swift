@@ -17,13 +17,18 @@ extension ScreenRenderer {
         return text
     }
 
+    /// Draws `pane` of `session` in rows `y..<y+height`: a title, then the body from the
+    /// scroll position (the focused pane settles `view`'s scrolling), or, with `alignedTo`,
+    /// from the line showing that byte (a compared pane follows the other's offsets). Returns
+    /// the offset of the first byte shown, if any.
+    @discardableResult
     static func drawPane(
         _ grid: inout CellGrid, _ session: SessionSnapshot, _ pane: Pane, y: Int, height: Int,
-        _ view: inout ViewState
-    ) {
-        guard height > 0 else { return }
+        _ view: inout ViewState, focused isFocused: Bool? = nil, alignedTo alignment: SearchMatch? = nil
+    ) -> Int? {
+        guard height > 0 else { return nil }
         let ascii = view.ascii
-        let focused = pane == view.pane
+        let focused = isFocused ?? (pane == view.pane)
         // Drawn last: the title says whether the pane follows, which the body settles.
         func drawTitle() {
             var title: String
@@ -51,7 +56,7 @@ extension ScreenRenderer {
         }
         defer { drawTitle() }
         let bodyHeight = height - 1
-        guard bodyHeight > 0 else { return }
+        guard bodyHeight > 0 else { return nil }
         let content = PaneContent(
             session: session, pane: pane, width: grid.width, hex: view.hex, ascii: ascii,
             match: view.search?.match)
@@ -63,9 +68,12 @@ extension ScreenRenderer {
                 view.pageLines = bodyHeight
                 view.scrollRequest = nil
             }
-            return
+            return nil
         }
         var top = content.tail(bodyHeight)
+        if let alignment, !focused {
+            top = min(content.position(of: alignment) ?? top, top)
+        }
         if focused {
             let tail = top
             if let anchor = view.anchor {
@@ -89,11 +97,13 @@ extension ScreenRenderer {
             view.scrollRequest = nil
             view.pageLines = bodyHeight
         }
-        for (row, line) in content.visible(from: top, bodyHeight).enumerated() {
+        let lines = content.visible(from: top, bodyHeight)
+        for (row, line) in lines.enumerated() {
             var x = 0
             for span in line.spans {
                 x = grid.put(span.text, x: x, y: y + 1 + row, style: span.style)
             }
         }
+        return lines.lazy.compactMap(\.firstByte).first
     }
 }

@@ -39,7 +39,17 @@ public enum ScreenRenderer {
         drawSessions(&grid, snapshot, view, selected: session?.id, y: 1, rows: listRows)
         let top = 2 + listRows
         let bottom = height - 1
-        if let session {
+        if let pair = comparedPair(snapshot, view) {
+            // The replay below scrolls; the capture above shows the same byte offsets.
+            let direction = view.pane.direction!
+            let half = (bottom - top) / 2
+            let first = drawPane(
+                &grid, pair.replay, view.pane, y: top + half, height: bottom - top - half, &next)
+            var shadow = next
+            drawPane(
+                &grid, pair.original, view.pane, y: top, height: half, &shadow, focused: false,
+                alignedTo: first.map { SearchMatch(direction: direction, offset: $0, length: 1) })
+        } else if let session {
             if view.pane == .conversation {
                 drawPane(&grid, session, .conversation, y: top, height: bottom - top, &next)
             } else {
@@ -58,6 +68,18 @@ public enum ScreenRenderer {
     }
 
     static func arrow(_ ascii: Bool) -> String { ascii ? "<->" : "⇄" }
+
+    /// The sessions to draw one above the other: when comparing, a direction focused, and both
+    /// sessions there.
+    static func comparedPair(
+        _ snapshot: InspectorSnapshot, _ view: ViewState
+    ) -> (original: SessionSnapshot, replay: SessionSnapshot)? {
+        guard let compare = view.compare, view.comparing, view.pane.direction != nil,
+            let original = snapshot.sessions.first(where: { $0.id == compare.original }),
+            let replay = snapshot.sessions.first(where: { $0.id == compare.replay })
+        else { return nil }
+        return (original, replay)
+    }
 
     private static func drawTitle(_ grid: inout CellGrid, _ snapshot: InspectorSnapshot, _ view: ViewState) {
         let style = CellStyle(bold: true, reverse: true, role: .title)
@@ -145,7 +167,8 @@ public enum ScreenRenderer {
                 "d drop", "i inject", "K kill",
                 "h FIN", "t faults", "f follow",
             ]
-            : ["tab pane", "x hex/text", "/ search", "n next", "f follow", "w save"]
+            : (view.compare == nil ? [] : ["c compare"])
+                + ["tab pane", "x hex/text", "/ search", "n next", "f follow", "w save"]
         let tail = "q quit"  // "? help" is on the title line
         var text = " "
         for item in items {
@@ -174,6 +197,7 @@ public enum ScreenRenderer {
             "K              kill the session (reset both sides)",
             "t              faults of this direction: +latency=200ms, -1, 1=slice=1, clear",
             "x              hex dump / text",
+            "c              replay: the capture above the replay, same offsets (on / off)",
             "f              follow the tail on / off",
             "PgUp PgDn      scroll;  Home: start;  End: tail",
             "/text          search text; \\r \\n \\t \\\\ \\xNN escapes",

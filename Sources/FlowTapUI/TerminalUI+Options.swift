@@ -8,12 +8,19 @@ extension TerminalUI {
         public var colors: Bool
         /// How long the UI thread waits for a key before looking at the model again (10…100 ms).
         public var pollMilliseconds: Int32
+        /// Two sessions to compare (see ``ViewState/compare``); the UI then starts on
+        /// server → client, comparing.
+        public var compare: ComparedSessions?
 
-        /// Options from their parts: detect ASCII, colors on, 30 ms polls.
-        public init(ascii: Bool? = nil, colors: Bool = true, pollMilliseconds: Int32 = 30) {
+        /// Options from their parts: detect ASCII, colors on, 30 ms polls, nothing compared.
+        public init(
+            ascii: Bool? = nil, colors: Bool = true, pollMilliseconds: Int32 = 30,
+            compare: ComparedSessions? = nil
+        ) {
             self.ascii = ascii
             self.colors = colors
             self.pollMilliseconds = min(100, max(10, pollMilliseconds))
+            self.compare = compare
         }
 
         /// The detection used when ``ascii`` is `nil`: ASCII when the locale's character set

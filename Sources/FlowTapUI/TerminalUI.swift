@@ -61,6 +61,10 @@ public enum TerminalUI {
         }
         defer { screen.close() }
         var view = ViewState(ascii: ascii, live: control != nil, now: WallClock.nanoseconds())
+        if let compare = options.compare {
+            view.compare = compare
+            view.pane = .s2c
+        }
         var drawn: (version: Int, view: ViewState, second: UInt64, width: Int, height: Int)?
         var lastDraw: UInt64 = 0
         let frame: UInt64 = 33_000_000
@@ -123,10 +127,12 @@ public enum TerminalUI {
         }
     }
 
-    /// The session whose history the frame needs.
+    /// The sessions whose histories the frame needs: the one shown, and the compared pair.
     private static func wanted(_ view: ViewState, _ model: InspectorModel) -> Set<Int> {
-        if !view.followNewest, let selected = view.selected { return [selected] }
-        return model.sessionIDs.last.map { [$0] } ?? []
+        var ids: Set<Int> = []
+        if let compare = view.compare, view.comparing { ids = [compare.original, compare.replay] }
+        if !view.followNewest, let selected = view.selected { return ids.union([selected]) }
+        return ids.union(model.sessionIDs.last.map { [$0] } ?? [])
     }
 
     private static func save(_ model: InspectorModel, to path: String, _ view: ViewState) -> ViewState {

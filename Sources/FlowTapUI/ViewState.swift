@@ -24,6 +24,13 @@ public struct ViewState: Sendable, Equatable {
     public var help = false
     /// The line being typed in the footer, if any.
     public var prompt: Prompt?
+    /// Two sessions that can be read one above the other (a capture and its replay); `nil` when
+    /// there are none.
+    public var compare: ComparedSessions?
+    /// True while ``compare`` is shown: a direction pane focused shows that direction of both
+    /// sessions, the replay's below (it scrolls) and the original's above, at the same byte
+    /// offsets. `c` toggles it.
+    public var comparing = true
     /// The editor open over the panes (`e` on a held chunk, `i` to inject), if any: it takes
     /// every key until Enter or Esc.
     public var editor: OpenEditor?

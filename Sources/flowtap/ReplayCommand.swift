@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowCapture
 import FlowTapKit
+import FlowTapUI
 import FlowTransport
 import Synchronization
 
@@ -190,7 +191,10 @@ struct ReplayCommand: AsyncParsableCommand {
         let (emit, captureObserver) = try sinks(model)
         model.setNotice("replaying (#1 the capture, #2 the replay)")
         let outcome = Mutex<Result<Replayer.Result, TransportError>?>(nil)
-        let ui = await UserInterface.run(model: model, control: nil) {
+        let ui = await UserInterface.run(
+            model: model, control: nil,
+            options: TerminalUI.Options(compare: ComparedSessions(original: 1, replay: 2))
+        ) {
             do throws(TransportError) {
                 let result = try await Replayer.replayClient(
                     script, to: address, conn: 2, options: options, emit: emit)

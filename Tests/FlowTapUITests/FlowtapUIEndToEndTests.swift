@@ -358,8 +358,14 @@ struct FlowtapUIEndToEndTests {
             #expect(rows[0].contains(" r-\(name).pcapng #1 replayed to tcp:127.0.0.1:\(server.port)"))
             #expect(rows.contains { $0.hasPrefix(" 1  127.0.0.1:40000") }, "the captured session is #1")
             #expect(rows.contains { $0.hasPrefix(">2  127.0.0.1:") }, "the replay is #2, selected")
-            // The replay's own answers, live in its pane: the echo, then BYE after the FIN.
-            #expect(screen.contains("|hello..|") && screen.contains("|BYE..|"))
+            // The capture's answers above the replay's, at the same offsets: the replay got the
+            // echo, then BYE after the FIN.
+            let rowsOf = { (title: String) in rows.firstIndex { $0.hasPrefix(title) } }
+            let above = try #require(rowsOf(" server → client  #1"))
+            let below = try #require(rowsOf(" server → client  #2"))
+            #expect(above < below)
+            #expect(rows[below...].contains { $0.contains("|hello..|") } && screen.contains("|BYE..|"))
+            #expect(rows[above..<below].contains { $0.contains(status == 0 ? "|hello..|" : "|+PONG..|") })
             // Up shows the captured session in the same panes.
             try tmux.sendKeys("Up")
             let captured = try await tmux.waitFor("server → client  #1")

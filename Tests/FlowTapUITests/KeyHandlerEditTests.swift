@@ -123,3 +123,48 @@ import Testing
         #expect(grid.lines.contains { $0.contains("edit the held chunk  server → client #2") })
     }
 }
+
+/// `flowtap replay`'s compare view: the capture above, the replay below, at the same offsets.
+@Suite struct CompareViewTests {
+    static func model() -> InspectorModel {
+        let answer = (0..<40).map { "line \($0)\r\n" }.joined()
+        let other = answer.replacingOccurrences(of: "line 30", with: "LINE 30")
+        var events: [(Int, UInt64, InspectorEvent.Kind)] = []
+        for (id, text) in [(1, answer), (2, other)] {
+            let base = UInt64(id) * 1000
+            events += [
+                (id, base, .open(client: Fixtures.client1, target: Fixtures.target)),
+                (id, base + 1, .data(.c2s, offset: 0, bytes: Fixtures.buffer("GET\r\n"))),
+                (id, base + 2, .data(.s2c, offset: 0, bytes: Fixtures.buffer(text))),
+            ]
+        }
+        return Fixtures.model(events)
+    }
+
+    @Test func theCaptureIsAboveTheReplayAtTheSameOffsets() {
+        let model = Self.model()
+        var view = ViewState(live: false, now: Fixtures.t0)
+        view.compare = ComparedSessions(original: 1, replay: 2)
+        view.pane = .s2c
+        view.hex = false
+        let (grid, _) = ScreenRenderer.render(model.snapshot(), view, width: 100, height: 30)
+        let rows = grid.lines
+        let top = rows.firstIndex { $0.hasPrefix(" server → client  #1") }
+        let bottom = rows.firstIndex { $0.hasPrefix(" server → client  #2") }
+        #expect(top != nil && bottom != nil && top! < bottom!, "\(rows.joined(separator: "\n"))")
+        // Both show the tail of the replay's offsets: the differing line in each.
+        #expect(rows[top!..<bottom!].contains { $0.contains("line 30\\r\\n") })
+        #expect(rows[bottom!...].contains { $0.contains("LINE 30\\r\\n") })
+        #expect(!rows.contains { $0.hasPrefix(" client → server") })
+
+        // c turns it off: the selected session's two directions again.
+        let (off, _) = KeyHandler.handle(view, .char("c"), model.snapshot())
+        #expect(!off.comparing && off.message == "compare off")
+        let (normal, _) = ScreenRenderer.render(model.snapshot(), off, width: 100, height: 30)
+        #expect(normal.lines.contains { $0.hasPrefix(" client → server  #2") })
+        #expect(!normal.lines.contains { $0.hasPrefix(" server → client  #1") })
+        // Without a pair, c says what it is for.
+        let (plain, _) = KeyHandler.handle(ViewState(), .char("c"), model.snapshot())
+        #expect(plain.message == "c compares a capture with its replay (flowtap replay)")
+    }
+}
