@@ -82,21 +82,11 @@ struct FaultTests {
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server"))
     )
     func sliceRedis() async throws {
-        let port = try freePort()
-        let redis = Process()
-        redis.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        redis.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"]
-        redis.standardOutput = FileHandle.nullDevice
-        redis.standardError = FileHandle.nullDevice
-        try redis.run()
-        defer { redis.terminate() }
-        for _ in 0..<100 {
-            if (try? await connect(port)) != nil { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let flowtap = try FlowtapProcess([
-            "tcp-listen:0", "tcp:127.0.0.1:\(port)", "--json", "--fault", "c2s:slice=1",
-        ])
+        // SIGKILLed at the end: a SIGTERM (Process.terminate) left redis-servers running after
+        // every test run, their SIGTERM blocked by the mask inherited from the test process.
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        let flowtap = try FlowtapProcess(["tcp-listen:0", redis.target, "--json", "--fault", "c2s:slice=1"])
         let proxyPort = try await flowtap.listeningPort()
         let cli = "/usr/bin/redis-cli"
         let ping = try await runCommand(cli, ["-p", "\(proxyPort)", "PING"])
