@@ -60,9 +60,6 @@ public final class Gate: Sendable {
     /// The chunk held now, if any.
     public var held: HeldChunk? { state.withLock { $0.held } }
 
-    /// The size of the chunk held now, if any.
-    public var heldBytes: Int? { held?.bytes.readableBytes }
-
     /// Returns what to do with `buffer`, just read: at once ``Verdict/deliver`` when open (or
     /// after ``release()``), else the verdict of the step, resume, replace or drop that ends
     /// its hold.

@@ -11,9 +11,8 @@ final class SessionRecorder: Sendable {
         var eofReported = false
         var inputEnded = false
         var failed = false
+        /// The destination's write side was shut (FIN sent), whether reported or not.
         var shutdownReported = false
-        /// The destination's write side was shut (FIN sent), reported or not.
-        var writeShut = false
         /// The original of the edited chunk the proxy writes next.
         var pendingEdit: ByteBuffer?
         /// What really moved: chunks read from the source (dropped and replaced ones included),
@@ -108,11 +107,16 @@ final class SessionRecorder: Sendable {
                 original: original))
     }
 
-    /// Counts a chunk of `count` bytes read from `direction`'s source.
-    func countRead(_ direction: Direction, _ count: Int) {
+    /// Counts a chunk of `count` bytes just read from `direction`'s source and returns true,
+    /// or returns false (counting nothing) when the input was ended (``endInput(_:)``): the
+    /// chunk is then discarded.
+    func acceptRead(_ direction: Direction, _ count: Int) -> Bool {
         state.withLock { s in
-            s.directions[Self.index(direction)].moved.readBytes += count
-            s.directions[Self.index(direction)].moved.readOps += 1
+            let i = Self.index(direction)
+            guard !s.directions[i].inputEnded else { return false }
+            s.directions[i].moved.readBytes += count
+            s.directions[i].moved.readOps += 1
+            return true
         }
     }
 
@@ -124,7 +128,7 @@ final class SessionRecorder: Sendable {
         }
     }
 
-    /// What really moved in `direction` (see ``countRead(_:_:)``, ``countWrite(_:_:)``), with
+    /// What really moved in `direction` (see ``acceptRead(_:_:)``, ``countWrite(_:_:)``), with
     /// `duration`.
     func moved(_ direction: Direction, duration: Duration) -> Stats {
         var stats = state.withLock { $0.directions[Self.index(direction)].moved }
@@ -161,10 +165,7 @@ final class SessionRecorder: Sendable {
     func reportShutdown(_ direction: Direction) {
         let report = state.withLock { s in
             let i = Self.index(direction)
-            defer {
-                s.directions[i].shutdownReported = true
-                s.directions[i].writeShut = true
-            }
+            defer { s.directions[i].shutdownReported = true }
             return !s.directions[i].failed && !s.directions[i].shutdownReported
         }
         if report { self.report(.shutdown(direction)) }
@@ -175,7 +176,7 @@ final class SessionRecorder: Sendable {
         state.withLock { s in
             let d = s.directions[Self.index(direction)]
             if d.failed { return "\(direction.rawValue) has failed" }
-            if d.writeShut { return "\(direction.rawValue) is shut (its FIN was passed on)" }
+            if d.shutdownReported { return "\(direction.rawValue) is shut (its FIN was passed on)" }
             return nil
         }
     }

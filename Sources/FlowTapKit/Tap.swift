@@ -52,10 +52,10 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
                 await recorder.abort()
                 throw error
             }
-            guard case .data(let buffer) = result, !recorder.inputEnded(readDirection) else {
+            guard case .data(let buffer) = result, recorder.acceptRead(readDirection, buffer.readableBytes)
+            else {
                 return recorder.reportEOF(readDirection)
             }
-            recorder.countRead(readDirection, buffer.readableBytes)
             switch await gate.pass(buffer) {
             case .deliver:
                 return result
