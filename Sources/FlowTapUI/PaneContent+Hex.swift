@@ -16,23 +16,22 @@ extension PaneContent {
     }
 
     /// How a chunk's hex lines are laid out: offset digits and bytes per line.
-    func hexLayout(_ chunk: HistoryChunk) -> (digits: Int, perLine: Int) {
+    typealias HexLayout = (digits: Int, perLine: Int)
+
+    /// The layout of `chunk`'s hex lines: as many offset digits as its last offset needs (at
+    /// least 8), and the bytes per line that fit.
+    func hexLayout(_ chunk: HistoryChunk) -> HexLayout {
         let count = chunk.bytes.readableBytes
         let digits = max(8, String(max(0, chunk.offset + count - 1), radix: 16).count)
         let mark = Self.mark(chunk.kind)
         return (digits, bytesPerLine(digits: digits, markWidth: mark?.text.count ?? 0, length: count))
     }
 
-    /// The hex dump of one chunk, `hexdump -C` style, with the direction's real offsets.
-    func hexLines(_ chunk: HistoryChunk, _ direction: Direction) -> [PaneLine] {
-        let n = hexLayout(chunk).perLine
-        let count = max(1, (chunk.bytes.readableBytes + n - 1) / n)
-        return (0..<count).map { hexLine(chunk, direction, $0) }
-    }
-
-    /// Line `index` of the hex dump of `chunk` (the bytes from `index` × bytes-per-line on).
-    func hexLine(_ chunk: HistoryChunk, _ direction: Direction, _ index: Int) -> PaneLine {
-        let (digits, n) = hexLayout(chunk)
+    /// Line `index` of the hex dump of `chunk`, `hexdump -C` style, with the direction's real
+    /// offsets: the bytes from `index` × bytes-per-line on.
+    func hexLine(_ chunk: HistoryChunk, _ direction: Direction, _ index: Int, _ layout: HexLayout) -> PaneLine
+    {
+        let (digits, n) = layout
         let mark = Self.mark(chunk.kind)
         let view = chunk.bytes.readableBytesView
         let start = index * n

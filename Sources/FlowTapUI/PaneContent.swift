@@ -36,6 +36,7 @@ final class PaneContent {
     let match: SearchMatch?
     private var cache: [Int: [PaneLine]] = [:]
     private var hexCache: [Int: [Int: PaneLine]] = [:]
+    private var hexLayouts: [Int: HexLayout] = [:]
 
     /// The content of `pane` for `session`, laid out for `width` columns.
     init(session: SessionSnapshot, pane: Pane, width: Int, hex: Bool, ascii: Bool, match: SearchMatch?) {
@@ -66,40 +67,49 @@ final class PaneContent {
         self.match = match
     }
 
+    /// The hex layout of block `index`'s chunk (computed once per frame), or `nil` when the
+    /// block's lines are built whole: text view, or the note.
+    private func hexLayout(_ index: Int) -> HexLayout? {
+        guard hex, let chunk = blocks[index].chunk else { return nil }
+        if let cached = hexLayouts[index] { return cached }
+        let layout = hexLayout(chunk)
+        hexLayouts[index] = layout
+        return layout
+    }
+
     /// The number of lines of block `index`. A hex chunk's lines are counted, not built: a
     /// 256 KiB chunk is 16,384 lines, and a frame shows a few of them.
     func lineCount(_ index: Int) -> Int {
-        if hex, let chunk = blocks[index].chunk {
-            return max(
-                1, (chunk.bytes.readableBytes + hexLayout(chunk).perLine - 1) / hexLayout(chunk).perLine)
-        }
-        return lines(index).count
+        guard let layout = hexLayout(index) else { return lines(index).count }
+        return max(1, (blocks[index].chunk!.bytes.readableBytes + layout.perLine - 1) / layout.perLine)
     }
 
     /// Line `line` of block `index` (each built once per frame).
     func line(_ index: Int, _ line: Int) -> PaneLine {
-        guard hex, let chunk = blocks[index].chunk else { return lines(index)[line] }
+        guard let layout = hexLayout(index) else { return lines(index)[line] }
         if let cached = hexCache[index]?[line] { return cached }
-        let built = hexLine(chunk, blocks[index].direction, line)
+        let built = hexLine(blocks[index].chunk!, blocks[index].direction, line, layout)
         hexCache[index, default: [:]][line] = built
         return built
     }
 
     /// The line of block `index` showing the byte at `offset` of the direction.
     func lineIndex(_ index: Int, showing offset: Int) -> Int {
-        if hex, let chunk = blocks[index].chunk {
-            return min(lineCount(index) - 1, max(0, offset - chunk.offset) / hexLayout(chunk).perLine)
+        if let layout = hexLayout(index) {
+            let start = blocks[index].chunk!.offset
+            return min(lineCount(index) - 1, max(0, offset - start) / layout.perLine)
         }
         return lines(index).lastIndex(where: { ($0.firstByte ?? Int.max) <= offset }) ?? 0
     }
 
-    /// The lines of block `index` (built once per frame); for a hex chunk, every line.
-    func lines(_ index: Int) -> [PaneLine] {
+    /// The lines of block `index` (built once per frame): a chunk in the text view, or the
+    /// note. Hex chunks are built line by line (``line(_:_:)``).
+    private func lines(_ index: Int) -> [PaneLine] {
         if let cached = cache[index] { return cached }
         let block = blocks[index]
         var built: [PaneLine]
         if let chunk = block.chunk {
-            built = hex ? hexLines(chunk, block.direction) : textLines(chunk, block.direction)
+            built = textLines(chunk, block.direction)
         } else {
             var line = PaneLine()
             line.append(" " + (ascii ? "..." : "…") + " " + block.note, CellStyle(dim: true))
