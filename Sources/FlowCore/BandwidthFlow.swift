@@ -93,8 +93,6 @@ where C.Duration == Duration {
     /// Closes the wrapped flow.
     public func close() async { await base.close() }
 
-    func flush() async {}
-    func abort(_ error: FlowError) {}
 }
 
 extension BandwidthFlow where C == ContinuousClock {

@@ -74,6 +74,5 @@ public final class BlackholeFlow<Base: ShutdownableFlow>: ShutdownableFlow, Faul
         if !woke { throw .failed(FlowError("cancelled")) }
     }
 
-    func flush() async {}
     func abort(_ error: FlowError) { fail(error) }
 }

@@ -6,3 +6,10 @@ protocol FaultLayer: ShutdownableFlow {
     /// Fails every waiting and later write with `error`, drops what is held, wakes every waiter.
     func abort(_ error: FlowError)
 }
+
+extension FaultLayer {
+    /// Nothing is held between writes: returns at once.
+    func flush() async {}
+    /// Nothing is held or waiting: nothing to fail.
+    func abort(_ error: FlowError) {}
+}

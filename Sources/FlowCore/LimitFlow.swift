@@ -80,6 +80,4 @@ public final class LimitFlow<Base: ShutdownableFlow>: ShutdownableFlow, FaultLay
     /// Closes the wrapped flow.
     public func close() async { await base.close() }
 
-    func flush() async {}
-    func abort(_ error: FlowError) {}
 }

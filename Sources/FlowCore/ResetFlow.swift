@@ -102,6 +102,4 @@ public final class ResetFlow<Base: ShutdownableFlow>: ShutdownableFlow, FaultLay
         if !isReset { await base.close() }
     }
 
-    func flush() async {}
-    func abort(_ error: FlowError) {}
 }

@@ -75,8 +75,6 @@ where C.Duration == Duration {
     /// Closes the wrapped flow.
     public func close() async { await base.close() }
 
-    func flush() async {}
-    func abort(_ error: FlowError) {}
 }
 
 extension SliceFlow where C == ContinuousClock {

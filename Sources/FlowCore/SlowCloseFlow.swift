@@ -67,8 +67,6 @@ where C.Duration == Duration {
         await base.close()
     }
 
-    func flush() async {}
-    func abort(_ error: FlowError) {}
 }
 
 extension SlowCloseFlow where C == ContinuousClock {
