@@ -126,25 +126,8 @@ public final class CaptureWriter: Sendable {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-        bytes.withUnsafeBytes { raw -> Int32? in
-            var offset = 0
-            while offset < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n > 0 {
-                    offset += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return n == 0 ? EIO : errno
-                }
-            }
-            return nil
-        }
+        bytes.withUnsafeBytes { DescriptorOutput.writeAll(fd, $0) }
     }
 }
 
 private func posixClose(_ fd: Int32) -> Int32 { close(fd) }
-
-private func posixWrite(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, pointer, count)
-}

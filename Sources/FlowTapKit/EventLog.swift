@@ -1,12 +1,7 @@
+import FlowCapture
 import FlowCore
 import NIOCore
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 /// The headless observer: one line per event on a file descriptor (stdout by default), as text,
 /// socat-style hex dumps (`-x`), or JSON Lines (`--json`, the schema of DESIGN.md §6).
@@ -50,19 +45,7 @@ public final class EventLog: InspectorObserver {
     private func write(_ text: String) {
         failed.withLock { failed in
             guard !failed else { return }
-            var text = text
-            text.withUTF8 { raw in
-                var done = 0
-                while done < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 {
-                        failed = true
-                        return
-                    }
-                    done += n
-                }
-            }
+            if DescriptorOutput.writeAll(fd, text) != nil { failed = true }
         }
     }
 }

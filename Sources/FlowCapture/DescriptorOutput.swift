@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writes to a file descriptor with `write(2)` until every byte is written, retrying on
+/// `EINTR`: the capture file, and the headless output on stdout and stderr.
+public enum DescriptorOutput {
+    /// Writes all of `bytes` to `fd`. Returns `nil` once everything is written, else the errno of
+    /// the failure (`EIO` when the descriptor took nothing); a failure may leave part written.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n > 0 {
+                done += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return n == 0 ? EIO : errno
+            }
+        }
+        return nil
+    }
+
+    /// Writes the UTF-8 of `text` to `fd`, as ``writeAll(_:_:)-(_,UnsafeRawBufferPointer)``.
+    public static func writeAll(_ fd: Int32, _ text: String) -> Int32? {
+        var text = text
+        return text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
+}
