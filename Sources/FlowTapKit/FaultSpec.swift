@@ -152,8 +152,10 @@ public struct FaultSpec: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    /// `1MiB`, `64KiB`, `1000`, `1.5MB` → bytes; `nil` when malformed.
-    static func parseSize(_ text: String) -> Int? {
+    /// A byte count as `--fault` and `--history` take it: `1MiB`, `64KiB`, `1000`, `1.5MB`
+    /// (K, M, G and KiB, MiB, GiB are powers of 1024; KB, MB, GB of 1000) → bytes, rounded;
+    /// `nil` when malformed, negative, or 10^15 bytes and more.
+    public static func parseSize(_ text: String) -> Int? {
         let units: [(String, Double)] = [
             ("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("KB", 1e3), ("MB", 1e6),
             ("GB", 1e9), ("K", 1024), ("M", 1_048_576), ("G", 1_073_741_824), ("B", 1),

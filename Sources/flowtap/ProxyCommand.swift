@@ -174,23 +174,13 @@ struct ProxyCommand: AsyncParsableCommand {
         return address
     }
 
-    /// Parses `16MiB`, `512KiB`, `1000`, `2GB` into bytes.
+    /// Parses `16MiB`, `512KiB`, `1000`, `2GB` into bytes (``FaultSpec/parseSize(_:)``); a
+    /// malformed count is a usage error naming the option.
     static func byteCount(_ text: String, option: String) throws -> Int {
-        let units: [(String, Int)] = [
-            ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000),
-            ("GB", 1_000_000_000), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1),
-        ]
-        var number = text
-        var scale = 1
-        for (suffix, value) in units where text.hasSuffix(suffix) {
-            number = String(text.dropLast(suffix.count))
-            scale = value
-            break
-        }
-        guard let n = Int(number), n >= 0, n <= Int.max / scale else {
+        guard let bytes = FaultSpec.parseSize(text) else {
             throw Failure.usage("\(option): \"\(text)\" is not a byte count (e.g. 16MiB, 512KiB, 1000)")
         }
-        return n * scale
+        return bytes
     }
 }
 
