@@ -271,23 +271,8 @@ final class SocketFlowCore: Sendable {
     }
 
     private func waitForRoom() async throws(WriteError) {
-        let id = state.withLock { $0.makeWaiterID() }
-        await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                let ready = state.withLock { state in
-                    if Task.isCancelled || !state.outboundIsOpen
-                        || state.outstandingBytes <= TransportTuning.outboundLowWatermark
-                    {
-                        return true
-                    }
-                    state.writers.append(continuation, id: id)
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            let writer = state.withLock { $0.writers.remove(id: id) }
-            writer?.resume()
+        await suspend(in: \.writers) {
+            !$0.outboundIsOpen || $0.outstandingBytes <= TransportTuning.outboundLowWatermark
         }
         try state.withLock { (state: inout State) throws(WriteError) in
             if case .failed(let error) = state.outbound { throw .failed(error) }
@@ -340,18 +325,27 @@ final class SocketFlowCore: Sendable {
     }
 
     private func waitForInboundEnd() async {
+        await suspend(in: \.inboundEndWaiters) { !$0.active || $0.peerEnded }
+    }
+
+    /// Suspends until `ready` holds, checked under the lock now and by whoever resumes the
+    /// waiters of `list`, or until the task is cancelled.
+    private func suspend(
+        in list: WritableKeyPath<State, WaiterList<UnsafeContinuation<Void, Never>>> & Sendable,
+        until ready: (borrowing State) -> Bool
+    ) async {
         let id = state.withLock { $0.makeWaiterID() }
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                let ready = state.withLock { state in
-                    if Task.isCancelled || !state.active || state.peerEnded { return true }
-                    state.inboundEndWaiters.append(continuation, id: id)
+                let resumeNow = state.withLock { state in
+                    if Task.isCancelled || ready(state) { return true }
+                    state[keyPath: list].append(continuation, id: id)
                     return false
                 }
-                if ready { continuation.resume() }
+                if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { $0.inboundEndWaiters.remove(id: id) }
+            let waiter = state.withLock { $0[keyPath: list].remove(id: id) }
             waiter?.resume()
         }
     }
