@@ -16,4 +16,20 @@ public struct CapturedSession: Sendable, Equatable {
         self.server = server
         self.records = records
     }
+
+    /// Appends `record` (of this session), taking the client and server from an `open` or
+    /// `connectError` event as documented on ``client`` and ``server``.
+    mutating func append(_ record: CaptureRecord) {
+        switch record.event {
+        case .open(let client, let server):
+            self.client = client
+            self.server = server
+        case .connectError(let client, let server, _):
+            self.client = client ?? self.client
+            self.server = server
+        default:
+            break
+        }
+        records.append(record)
+    }
 }

@@ -45,17 +45,7 @@ struct FlowtapAssembler {
         // Taken out of the dictionary, so that appending does not copy the records.
         var session =
             sessions.removeValue(forKey: id) ?? CapturedSession(id: id, client: nil, server: nil, records: [])
-        switch event {
-        case .open(let client, let server):
-            session.client = client
-            session.server = server
-        case .connectError(let client, let server, _):
-            session.client = client ?? session.client
-            session.server = server
-        default:
-            break
-        }
-        session.records.append(CaptureRecord(session: id, timestamp: packet.timestamp, event: event))
+        session.append(CaptureRecord(session: id, timestamp: packet.timestamp, event: event))
         sessions[id] = session
     }
 

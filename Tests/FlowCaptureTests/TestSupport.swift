@@ -56,6 +56,8 @@ func writeCapture(_ records: [CaptureRecord], to path: String) throws -> [UInt8]
 }
 
 /// The sessions a reader should give back for `records`: grouped by session, ordered by id.
+/// Written out here rather than calling `CapturedSession.append`, so the client/server rule has
+/// an oracle of its own.
 func expectedSessions(_ records: [CaptureRecord]) -> [CapturedSession] {
     var sessions: [Int: CapturedSession] = [:]
     for record in records {
