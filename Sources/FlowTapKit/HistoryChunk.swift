@@ -27,6 +27,11 @@ public struct HistoryChunk: Sendable, Equatable {
             case .replaced, .dropped, .held: false
             }
         }
+
+        /// True when the chunk's offsets are where its bytes stand in the direction: sent, or
+        /// held (the last chunk, where it will go). A replaced or dropped chunk only borrows the
+        /// offset of what was sent after it, so searches and byte marks skip it.
+        public var searchable: Bool { sent || self == .held }
     }
 
     /// The direction's byte offset of the chunk's first byte. A chunk that was not sent has the

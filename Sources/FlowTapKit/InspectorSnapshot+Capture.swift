@@ -67,32 +67,32 @@ extension InspectorSnapshot {
         var pendingEdit: [Direction: (Int, String)] = [:]
         for (direction, chunk) in chunks {
             let count = chunk.bytes.readableBytes
-            let digest = { SHA256.hex(chunk.bytes.readableBytesView) }
             switch chunk.kind {
             case .held:
-                continue
-            case .forwarded, .edited:
+                break
+            case .forwarded:
+                add(.data(direction, chunk.bytes), at: chunk.timestamp)
+            case .edited:
+                if let (original, sha) = pendingEdit.removeValue(forKey: direction) {
+                    add(
+                        .note(
+                            CaptureObserver.editNote(
+                                direction, originalBytes: original, sha256: sha, bytes: count)),
+                        at: chunk.timestamp)
+                }
                 add(.data(direction, chunk.bytes), at: chunk.timestamp)
             case .injected:
                 add(.note(CaptureObserver.injectNote(direction, bytes: count)), at: chunk.timestamp)
                 add(.data(direction, chunk.bytes), at: chunk.timestamp)
             case .replaced:
-                // The edited chunk follows this one and takes the note's "sent" count.
-                pendingEdit[direction] = (count, digest())
-                continue
+                // The edited chunk follows this one: its note gives both sizes.
+                pendingEdit[direction] = (count, SHA256.hex(chunk.bytes.readableBytesView))
             case .dropped:
                 add(
-                    .note(CaptureObserver.dropNote(direction, bytes: count, sha256: digest())),
+                    .note(
+                        CaptureObserver.dropNote(
+                            direction, bytes: count, sha256: SHA256.hex(chunk.bytes.readableBytesView))),
                     at: chunk.timestamp)
-            }
-            if chunk.kind == .edited, let (original, sha) = pendingEdit.removeValue(forKey: direction) {
-                out.insert(
-                    CaptureRecord(
-                        session: id, timestamp: out[out.count - 1].timestamp,
-                        event: .note(
-                            CaptureObserver.editNote(
-                                direction, originalBytes: original, sha256: sha, bytes: count))),
-                    at: out.count - 1)
             }
         }
         for direction in Direction.allCases {

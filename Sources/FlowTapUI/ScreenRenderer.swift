@@ -41,7 +41,7 @@ public enum ScreenRenderer {
         let bottom = height - 1
         if let pair = comparedPair(snapshot, view) {
             // The replay below scrolls; the capture above shows the same byte offsets.
-            let direction = view.pane.direction!
+            let direction = pair.direction
             let half = (bottom - top) / 2
             let first = drawPane(
                 &grid, pair.replay, view.pane, y: top + half, height: bottom - top - half, &next)
@@ -73,12 +73,12 @@ public enum ScreenRenderer {
     /// sessions there.
     static func comparedPair(
         _ snapshot: InspectorSnapshot, _ view: ViewState
-    ) -> (original: SessionSnapshot, replay: SessionSnapshot)? {
-        guard let compare = view.compare, view.comparing, view.pane.direction != nil,
+    ) -> (original: SessionSnapshot, replay: SessionSnapshot, direction: Direction)? {
+        guard let compare = view.compare, view.comparing, let direction = view.pane.direction,
             let original = snapshot.sessions.first(where: { $0.id == compare.original }),
             let replay = snapshot.sessions.first(where: { $0.id == compare.replay })
         else { return nil }
-        return (original, replay)
+        return (original, replay, direction)
     }
 
     private static func drawTitle(_ grid: inout CellGrid, _ snapshot: InspectorSnapshot, _ view: ViewState) {

@@ -128,9 +128,3 @@ public enum SearchPattern {
         return nil
     }
 }
-
-extension HistoryChunk.Kind {
-    /// True for chunks whose offsets are the direction's own: sent, or held (last, where it
-    /// would go).
-    var searchable: Bool { sent || self == .held }
-}

@@ -185,19 +185,21 @@ struct ReplayCommand: AsyncParsableCommand {
         let name = file.split(separator: "/").last.map(String.init) ?? file
         let model = InspectorModel(
             target: "\(name) #\(selected.id) replayed to \(target)", capturePath: capture)
+        // The captured session is #1, the replay #2.
+        let pair = ComparedSessions(original: 1, replay: 2)
         for event in CaptureReplay.events([selected]) {
-            model.record(InspectorEvent(session: 1, event.kind, timestamp: event.timestamp))
+            model.record(InspectorEvent(session: pair.original, event.kind, timestamp: event.timestamp))
         }
         let (emit, captureObserver) = try sinks(model)
         model.setNotice("replaying (#1 the capture, #2 the replay)")
         let outcome = Mutex<Result<Replayer.Result, TransportError>?>(nil)
         let ui = await UserInterface.run(
             model: model, control: nil,
-            options: TerminalUI.Options(compare: ComparedSessions(original: 1, replay: 2))
+            options: TerminalUI.Options(compare: pair)
         ) {
             do throws(TransportError) {
                 let result = try await Replayer.replayClient(
-                    script, to: address, conn: 2, options: options, emit: emit)
+                    script, to: address, conn: pair.replay, options: options, emit: emit)
                 outcome.withLock { $0 = .success(result) }
                 let comparison = result.comparison
                 model.setNotice(
@@ -205,7 +207,7 @@ struct ReplayCommand: AsyncParsableCommand {
                         ?? "answers match",
                     isError: !comparison.matches,
                     mark: comparison.firstDifference.map {
-                        ByteMark(session: 2, direction: result.role.receives, offset: $0)
+                        ByteMark(session: pair.replay, direction: result.role.receives, offset: $0)
                     })
             } catch {
                 outcome.withLock { $0 = .failure(error) }

@@ -280,3 +280,50 @@ struct InterceptCaptureTests {
         #expect(history.map { String(buffer: $0.bytes) } == ["new!", "typed"])
     }
 }
+
+@Suite("Intercept in a capture saved from the model (the UI's w)")
+struct InterceptSnapshotCaptureTests {
+    @Test(
+        "what was sent becomes data, each change a note in place; replaced and dropped bytes are not written")
+    func savedFromTheModel() throws {
+        let path =
+            NSTemporaryDirectory() + "flowtap-w-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let model = InspectorModel(target: "127.0.0.1:2000")
+        var t: UInt64 = 1_764_000_000_000_000_000
+        func record(_ kind: InspectorEvent.Kind) {
+            t += 1_000_000
+            model.record(InspectorEvent(session: 1, kind, timestamp: t))
+        }
+        let old = ByteBuffer(string: "old")
+        let secret = ByteBuffer(string: "secret")
+        record(.open(client: .ip(host: "127.0.0.1", port: 1000), target: .ip(host: "127.0.0.1", port: 2000)))
+        record(.data(.c2s, offset: 0, bytes: ByteBuffer(string: "first")))
+        record(
+            .edit(
+                .c2s, originalBytes: 3, originalSHA256: SHA256.hex(Array("old".utf8)), bytes: 4, original: old
+            ))
+        record(.data(.c2s, offset: 5, bytes: ByteBuffer(string: "new!")))
+        record(.drop(.c2s, bytes: 6, sha256: SHA256.hex(Array("secret".utf8)), original: secret))
+        record(.inject(.c2s, bytes: 5))
+        record(.data(.c2s, offset: 9, bytes: ByteBuffer(string: "typed")))
+        try model.snapshot().writeCapture(to: path)
+        let records = try #require(try CaptureReader.read(path: path).first).records
+        let written = records.compactMap { record -> String? in
+            switch record.event {
+            case .data(.c2s, let bytes): "data " + String(buffer: bytes)
+            case .note(let text) where text.hasPrefix("c2s "): text
+            default: nil
+            }
+        }
+        #expect(
+            written == [
+                "data first",
+                "c2s edit: held chunk replaced; original 3 bytes, sha256 \(SHA256.hex(Array("old".utf8))); sent 4 bytes",
+                "data new!",
+                "c2s drop: held chunk of 6 bytes, sha256 \(SHA256.hex(Array("secret".utf8))), not sent",
+                "c2s inject: 5 bytes typed by the user",
+                "data typed",
+            ])
+    }
+}
