@@ -90,6 +90,8 @@ let package = Package(
             ],
             path: "Benchmarks/FlowCoreBenchmark"
         ),
+        // What several test targets share about the machine (not a test target itself).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "FlowCoreTests",
             dependencies: [
@@ -101,6 +103,7 @@ let package = Package(
         .testTarget(
             name: "FlowTransportTests",
             dependencies: [
+                "TestSupport",
                 "FlowCore",
                 "FlowTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -127,6 +130,7 @@ let package = Package(
         .testTarget(
             name: "FlowTapUITests",
             dependencies: [
+                "TestSupport",
                 "FlowCore",
                 "FlowTransport",
                 "FlowCapture",
@@ -138,6 +142,7 @@ let package = Package(
         .testTarget(
             name: "FlowtapCLITests",
             dependencies: [
+                "TestSupport",
                 "FlowCore",
                 "FlowTransport",
                 "FlowCapture",

@@ -15,14 +15,7 @@ import Testing
     let active: [Fault] = [.latency(.milliseconds(200)), .slice(bytes: 1)]
 
     func press(_ keys: [Key], _ view: ViewState = ViewState(now: Fixtures.t0)) -> (ViewState, [Command]) {
-        var view = view
-        var all: [Command] = []
-        for key in keys {
-            let (next, commands) = KeyHandler.handle(view, key, snapshot)
-            view = next
-            all += commands
-        }
-        return (view, all)
+        Fixtures.press(keys, view, snapshot)
     }
 
     /// Tab to server → client, `t`, `text`, then Enter unless `enter` is false.

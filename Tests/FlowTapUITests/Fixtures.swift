@@ -24,6 +24,20 @@ enum Fixtures {
         return model
     }
 
+    /// The view state and the commands after pressing `keys` in turn over `snapshot`.
+    static func press(_ keys: [Key], _ view: ViewState, _ snapshot: InspectorSnapshot) -> (
+        ViewState, [Command]
+    ) {
+        var view = view
+        var all: [Command] = []
+        for key in keys {
+            let (next, commands) = KeyHandler.handle(view, key, snapshot)
+            view = next
+            all += commands
+        }
+        return (view, all)
+    }
+
     static let client1 = CaptureAddress.ip(host: "127.0.0.1", port: 53422)
     static let client2 = CaptureAddress.ip(host: "127.0.0.1", port: 53430)
     static let target = CaptureAddress.ip(host: "127.0.0.1", port: 6379)

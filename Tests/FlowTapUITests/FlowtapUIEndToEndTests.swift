@@ -4,23 +4,15 @@ import FlowTransport
 import Foundation
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
 /// The real `flowtap` binary with its curses UI in tmux, against a real echo server on loopback:
 /// what the user sees, and what the peer really gets.
 @Suite("flowtap UI end to end (tmux)", .serialized)
 struct FlowtapUIEndToEndTests {
-    /// The built binary beside the test bundle (or `FLOWTAP_BIN`).
-    static var binary: String {
-        if let path = ProcessInfo.processInfo.environment["FLOWTAP_BIN"] { return path }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("flowtap").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return ".build/debug/flowtap"
-    }
+    /// The built binary (see ``Machine/flowtapBinary``).
+    static var binary: String { Machine.flowtapBinary }
 
     /// An echo server that records what it received, and answers "BYE" after the client's FIN.
     final class EchoServer: Sendable {

@@ -14,14 +14,7 @@ import Testing
         _ keys: [Key], _ view: ViewState = ViewState(now: Fixtures.t0), snapshot: InspectorSnapshot? = nil
     ) -> (ViewState, [Command]) {
         let snapshot = snapshot ?? model.snapshot()
-        var view = view
-        var all: [Command] = []
-        for key in keys {
-            let (next, commands) = KeyHandler.handle(view, key, snapshot)
-            view = next
-            all += commands
-        }
-        return (view, all)
+        return Fixtures.press(keys, view, snapshot)
     }
 
     func typing(_ text: String) -> [Key] { text.map { .char($0) } }

@@ -7,14 +7,7 @@ import Testing
     let snapshot = Fixtures.redis().snapshot()
 
     func press(_ keys: [Key], _ view: ViewState = ViewState(now: Fixtures.t0)) -> (ViewState, [Command]) {
-        var view = view
-        var all: [Command] = []
-        for key in keys {
-            let (next, commands) = KeyHandler.handle(view, key, snapshot)
-            view = next
-            all += commands
-        }
-        return (view, all)
+        Fixtures.press(keys, view, snapshot)
     }
 
     @Test func selectionFollowsTheNewestUntilTheUserMoves() {

@@ -1,6 +1,7 @@
 import FlowCore
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowTransport
@@ -153,7 +154,7 @@ extension SocketTests {
             #expect(FileManager.default.contents(atPath: regular) == Data("keep".utf8))
         }
 
-        @Test(.enabled(if: ipv6LoopbackAvailable(), "::1 is not configured on this machine"))
+        @Test(.enabled(if: Machine.ipv6LoopbackAvailable(), "::1 is not configured on this machine"))
         func ipv6Loopback() async throws {
             let connection = try await Connection.open(.tcpListen(host: "::1", port: 0))
             let (client, server) = (connection.client, connection.server)

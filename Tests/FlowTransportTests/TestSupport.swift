@@ -134,23 +134,6 @@ func temporaryDirectory() throws -> String {
     return path
 }
 
-/// Whether this machine has the IPv6 loopback address `::1` configured.
-func ipv6LoopbackAvailable() -> Bool {
-    let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var address = sockaddr_in6()
-    address.sin6_family = sa_family_t(AF_INET6)
-    address.sin6_addr = in6addr_loopback
-    address.sin6_port = 0
-    let result = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-        }
-    }
-    return result == 0
-}
-
 /// The number of open file descriptors of this process.
 func openFileDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1

@@ -2,6 +2,7 @@ import FlowCore
 import FlowTransport
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite("flowtap proxy: endpoints, addresses and exit status")
@@ -45,7 +46,7 @@ struct EndpointTests {
         await echo.close()
     }
 
-    @Test("IPv6 loopback", .enabled(if: ipv6LoopbackAvailable()))
+    @Test("IPv6 loopback", .enabled(if: Machine.ipv6LoopbackAvailable()))
     func ipv6() async throws {
         let echo = try await LoopbackServer.echo(.tcpListen(host: "::1", port: 0))
         let flowtap = try FlowtapProcess(["tcp-listen:[::1]:0", "tcp:[::1]:\(echo.port)", "--json", "--once"])
@@ -96,19 +97,5 @@ struct EndpointTests {
         #expect(try await runCommand(FlowtapProcess.binary, ["--version"]).out == "0.1.0\n")
         let help = try await runCommand(FlowtapProcess.binary, ["--help"])
         #expect(help.status == 0 && help.out.contains("tcp-listen"))
-    }
-}
-
-func ipv6LoopbackAvailable() -> Bool {
-    let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var address = sockaddr_in6()
-    address.sin6_family = sa_family_t(AF_INET6)
-    address.sin6_addr = in6addr_loopback
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// The real `flowtap` binary, run as a child process with its stdout read line by line.
@@ -9,17 +10,8 @@ final class FlowtapProcess: Sendable {
     private let errText = Mutex("")
     private let outDone = Mutex(false)
 
-    /// The built binary: `FLOWTAP_BIN`, else `flowtap` beside the test bundle.
-    static var binary: String {
-        if let path = ProcessInfo.processInfo.environment["FLOWTAP_BIN"] { return path }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("flowtap").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return ".build/debug/flowtap"
-    }
+    /// The built binary (see ``Machine/flowtapBinary``).
+    static var binary: String { Machine.flowtapBinary }
 
     init(_ arguments: [String], executable: String = FlowtapProcess.binary) throws {
         process = Process()
