@@ -2,13 +2,14 @@
 import PackageDescription
 
 // Layers (DESIGN.md §1), imports point down only:
-//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture → FlowCore
+//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture → FlowEvents → FlowCore
 let package = Package(
     name: "flowtap",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "FlowCore", targets: ["FlowCore"]),
         .library(name: "FlowTransport", targets: ["FlowTransport"]),
+        .library(name: "FlowEvents", targets: ["FlowEvents"]),
         .library(name: "FlowCapture", targets: ["FlowCapture"]),
         .library(name: "FlowTapKit", targets: ["FlowTapKit"]),
         .executable(name: "flowtap", targets: ["flowtap"]),
@@ -34,10 +35,20 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The one event model: what happened in a session, shared by the engine, the logs and
+        // the captures.
+        .target(
+            name: "FlowEvents",
+            dependencies: [
+                "FlowCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "FlowCapture",
             dependencies: [
-                .product(name: "NIOCore", package: "swift-nio")
+                "FlowEvents",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -46,6 +57,7 @@ let package = Package(
                 "FlowCore",
                 "FlowTransport",
                 "FlowCapture",
+                "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,6 +73,7 @@ let package = Package(
                 "CNcurses",
                 "FlowCore",
                 "FlowCapture",
+                "FlowEvents",
                 "FlowTapKit",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -71,6 +84,7 @@ let package = Package(
                 "FlowCore",
                 "FlowTransport",
                 "FlowCapture",
+                "FlowEvents",
                 "FlowTapKit",
                 "FlowTapUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -114,6 +128,7 @@ let package = Package(
             name: "FlowCaptureTests",
             dependencies: [
                 "FlowCapture",
+                "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -123,6 +138,7 @@ let package = Package(
                 "FlowCore",
                 "FlowTransport",
                 "FlowCapture",
+                "FlowEvents",
                 "FlowTapKit",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -134,6 +150,7 @@ let package = Package(
                 "FlowCore",
                 "FlowTransport",
                 "FlowCapture",
+                "FlowEvents",
                 "FlowTapKit",
                 "FlowTapUI",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -146,6 +163,7 @@ let package = Package(
                 "FlowCore",
                 "FlowTransport",
                 "FlowCapture",
+                "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

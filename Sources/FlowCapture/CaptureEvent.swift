@@ -1,3 +1,4 @@
+import FlowEvents
 import NIOCore
 
 /// What happened in a session, as recorded in a capture.
@@ -9,26 +10,26 @@ import NIOCore
 /// Wireshark can still open the capture.
 public enum CaptureEvent: Sendable, Equatable {
     /// The session started: the client connected and the connection to the server succeeded.
-    case open(client: CaptureAddress, server: CaptureAddress)
+    case open(client: PeerAddress, server: PeerAddress)
     /// The connection to the server failed; such a session has no TCP packets. `client` is the
     /// client that was accepted, when known.
-    case connectError(client: CaptureAddress?, server: CaptureAddress, error: String)
+    case connectError(client: PeerAddress?, server: PeerAddress, error: String)
     /// One chunk, exactly as read from the direction's source (may be empty).
-    case data(CaptureDirection, ByteBuffer)
+    case data(Direction, ByteBuffer)
     /// The direction's source sent FIN or ended.
-    case eof(CaptureDirection)
+    case eof(Direction)
     /// The FIN was passed on to the direction's destination (written as a TCP FIN).
-    case shutdown(CaptureDirection)
+    case shutdown(Direction)
     /// Reading from the direction's source failed (written as a TCP RST from the source).
-    case readError(CaptureDirection, String)
+    case readError(Direction, String)
     /// Writing to the direction's destination failed (written as a TCP RST from the destination).
-    case writeError(CaptureDirection, String)
+    case writeError(Direction, String)
     /// The user paused the direction.
-    case pause(CaptureDirection)
+    case pause(Direction)
     /// The user resumed the direction.
-    case resume(CaptureDirection)
+    case resume(Direction)
     /// The user let one held chunk through.
-    case step(CaptureDirection)
+    case step(Direction)
     /// Any other remark about the session.
     case note(String)
     /// The session ended.

@@ -1,3 +1,4 @@
+import FlowEvents
 import NIOCore
 
 extension CaptureWriter {
@@ -17,14 +18,14 @@ extension CaptureWriter {
             event(payload, direction: nil, comment: comment)
             return TCPConversation(session: id, client: wire.client, server: wire.server)
         }
-        func event(_ payload: EventPayload, direction: CaptureDirection?, comment: String) {
+        func event(_ payload: EventPayload, direction: Direction?, comment: String) {
             payload.encoded().withUnsafeBytes { bytes in
                 out.packet(
                     interface: 1, timestamp: time, header: EventPayload.exportedPDUHeader, payload: bytes,
                     flags: direction.map { $0 == .c2s ? 1 : 2 }, comment: comment)
             }
         }
-        func event(_ direction: CaptureDirection?, tcp: (client: WireEndpoint, server: WireEndpoint)? = nil) {
+        func event(_ direction: Direction?, tcp: (client: WireEndpoint, server: WireEndpoint)? = nil) {
             let payload = EventPayload(session: id, event: record.event, tcp: tcp)
             event(
                 payload, direction: direction,

@@ -1,3 +1,4 @@
+import FlowEvents
 import NIOCore
 import Synchronization
 
@@ -15,7 +16,7 @@ import Synchronization
 /// packet whose payload is one line of versioned JSON, tagged for Wireshark's JSON dissector (so
 /// it is shown as a JSON tree and can be filtered, e.g. `json.value.string == "write_error"`),
 /// decoded by ``CaptureReader``, and whose comment (`frame.comment`) says it in words.
-/// Each session is a TCP conversation between the client and the server (see ``CaptureAddress``):
+/// Each session is a TCP conversation between the client and the server (see ``PeerAddress``):
 /// handshake at `open`, data segments (at most 65495 bytes each, PSH on the last segment of
 /// every chunk), FIN at `shutdown`, RST at a read or write error.
 ///

@@ -1,3 +1,4 @@
+import FlowEvents
 import Foundation
 
 /// The machine-readable payload of a packet on the event interface: one line of JSON,
@@ -121,7 +122,7 @@ struct EventPayload: Codable, Equatable {
         }
     }
 
-    private mutating func set(_ name: String, _ direction: CaptureDirection) {
+    private mutating func set(_ name: String, _ direction: Direction) {
         event = name
         dir = direction.rawValue
     }
@@ -153,8 +154,8 @@ struct EventPayload: Codable, Equatable {
 
     /// The event this payload describes; `nil` for `bind`, which has none.
     func captureEvent() throws(PayloadError) -> CaptureEvent? {
-        func direction() throws(PayloadError) -> CaptureDirection {
-            guard let dir, let value = CaptureDirection(rawValue: dir) else {
+        func direction() throws(PayloadError) -> Direction {
+            guard let dir, let value = Direction(rawValue: dir) else {
                 throw PayloadError(text: "event \(event) without a valid dir")
             }
             return value
@@ -163,7 +164,7 @@ struct EventPayload: Codable, Equatable {
             guard let value else { throw PayloadError(text: "event \(event) without \(name)") }
             return value
         }
-        func address(_ value: Address?, _ name: String) throws(PayloadError) -> CaptureAddress {
+        func address(_ value: Address?, _ name: String) throws(PayloadError) -> PeerAddress {
             if let value, let path = value.unix, value.ip == nil { return .unix(path: path) }
             if let value, let host = value.ip, let port = value.port, value.unix == nil {
                 return .ip(host: host, port: port)
@@ -206,7 +207,7 @@ struct EventPayload: Codable, Equatable {
         -> String
     {
         let head = "flowtap #\(session)"
-        func label(_ address: CaptureAddress) -> String {
+        func label(_ address: PeerAddress) -> String {
             switch address {
             case .ip: address.description
             case .unix(let path): path.isEmpty ? "unix:(unnamed)" : "unix:\(path)"
@@ -236,7 +237,7 @@ struct EventPayload: Codable, Equatable {
 }
 
 extension EventPayload.Address {
-    init(_ address: CaptureAddress) {
+    init(_ address: PeerAddress) {
         switch address {
         case .ip(let host, let port):
             self.init(ip: EventPayload.clip(host, EventPayload.maxAddress), port: port, unix: nil)

@@ -1,3 +1,4 @@
+import FlowEvents
 import NIOCore
 
 /// Rebuilds the records of a capture written by ``CaptureWriter``: events from the event
@@ -15,7 +16,7 @@ struct FlowtapAssembler {
 
     private struct Stream: Hashable {
         var session: Int
-        var direction: CaptureDirection
+        var direction: Direction
     }
 
     private var sessions: [Int: CapturedSession] = [:]
@@ -55,7 +56,7 @@ struct FlowtapAssembler {
             !segment.payload.isEmpty || segment.has(TCPConversation.psh)
         else { return }
         let id: Int
-        let direction: CaptureDirection
+        let direction: Direction
         if let found = conversations[Key(client: segment.source, server: segment.destination)] {
             (id, direction) = (found, .c2s)
         } else if let found = conversations[Key(client: segment.destination, server: segment.source)] {
@@ -89,7 +90,7 @@ struct FlowtapAssembler {
 
     /// The sessions by id; a chunk cut short by the end of the file is kept as a last, shorter chunk.
     mutating func finish() -> [CapturedSession] {
-        let order = CaptureDirection.allCases
+        let order = Direction.allCases
         let cut = pending.sorted {
             ($0.key.session, order.firstIndex(of: $0.key.direction)!)
                 < ($1.key.session, order.firstIndex(of: $1.key.direction)!)

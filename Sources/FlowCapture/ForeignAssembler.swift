@@ -1,3 +1,4 @@
+import FlowEvents
 import NIOCore
 
 /// Turns the TCP packets of a foreign capture (tcpdump, Wireshark) into sessions, numbered from 1
@@ -25,9 +26,9 @@ struct ForeignAssembler {
     private struct Stream {
         var id: Int
         var client: WireEndpoint
-        var next: [CaptureDirection: UInt32] = [:]
-        var early: [CaptureDirection: [Early]] = [:]
-        var finished: Set<CaptureDirection> = []
+        var next: [Direction: UInt32] = [:]
+        var early: [Direction: [Early]] = [:]
+        var finished: Set<Direction> = []
         var reset = false
     }
 
@@ -48,7 +49,7 @@ struct ForeignAssembler {
             found = nil
         }
         var (stream, streamKey) = found ?? start(segment, at: timestamp)
-        let direction: CaptureDirection = segment.source == stream.client ? .c2s : .s2c
+        let direction: Direction = segment.source == stream.client ? .c2s : .s2c
         if syn {
             stream.next[direction] = segment.seq &+ 1
         }
@@ -88,7 +89,7 @@ struct ForeignAssembler {
     /// The sessions; segments still waiting for a missing one are delivered after a gap note.
     mutating func finish() -> [CapturedSession] {
         for (key, var stream) in streams where !stream.early.isEmpty {
-            for direction in CaptureDirection.allCases {
+            for direction in Direction.allCases {
                 drain(&stream, direction, force: true)
             }
             streams[key] = stream
@@ -120,7 +121,7 @@ struct ForeignAssembler {
 
     /// Delivers the bytes of `payload` (at `seq`) not delivered yet, after a note if some are missing.
     private mutating func deliver(
-        _ stream: inout Stream, _ direction: CaptureDirection, _ seq: UInt32, _ payload: ArraySlice<UInt8>,
+        _ stream: inout Stream, _ direction: Direction, _ seq: UInt32, _ payload: ArraySlice<UInt8>,
         at timestamp: UInt64
     ) {
         let next = stream.next[direction] ?? seq
@@ -138,7 +139,7 @@ struct ForeignAssembler {
     }
 
     /// Delivers the early segments that are now in order, or all of them, in order, if `force`.
-    private mutating func drain(_ stream: inout Stream, _ direction: CaptureDirection, force: Bool) {
+    private mutating func drain(_ stream: inout Stream, _ direction: Direction, force: Bool) {
         guard var early = stream.early.removeValue(forKey: direction) else { return }
         while !early.isEmpty {
             let next = stream.next[direction] ?? early[0].seq
@@ -152,7 +153,7 @@ struct ForeignAssembler {
         if !early.isEmpty { stream.early[direction] = early }
     }
 
-    private func address(_ endpoint: WireEndpoint) -> CaptureAddress {
+    private func address(_ endpoint: WireEndpoint) -> PeerAddress {
         .ip(host: endpoint.host, port: Int(endpoint.port))
     }
 }

@@ -1,3 +1,5 @@
+import FlowEvents
+
 /// The synthesized TCP conversation of one session: endpoints, sequence numbers, and the
 /// packets that say open, data, FIN and RST.
 ///
@@ -12,7 +14,7 @@ struct TCPConversation {
         var other: Side { self == .client ? .server : .client }
 
         /// The side that sends a direction's data (and its FIN).
-        init(sending direction: CaptureDirection) {
+        init(sending direction: Direction) {
             self = direction == .c2s ? .client : .server
         }
     }

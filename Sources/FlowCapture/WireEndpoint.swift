@@ -1,3 +1,5 @@
+import FlowEvents
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -72,7 +74,7 @@ struct WireEndpoint: Hashable, Sendable, CustomStringConvertible {
     /// IP literals are kept; a side that is not one (a Unix socket, a host name, unknown) gets
     /// `127.0.0.2` (client) or `127.0.0.3` (server) with a port derived from the session id. When
     /// the families differ, the IPv4 side is written as an IPv4-mapped IPv6 address.
-    static func conversation(session: Int, client: CaptureAddress?, server: CaptureAddress?)
+    static func conversation(session: Int, client: PeerAddress?, server: PeerAddress?)
         -> (client: WireEndpoint, server: WireEndpoint)
     {
         let port = UInt16(1024 + ((session % 64_000) + 64_000) % 64_000)
@@ -92,7 +94,7 @@ struct WireEndpoint: Hashable, Sendable, CustomStringConvertible {
         return (c, s)
     }
 
-    private static func endpoint(_ address: CaptureAddress) -> WireEndpoint? {
+    private static func endpoint(_ address: PeerAddress) -> WireEndpoint? {
         if case .ip(let host, let port) = address { return WireEndpoint(host: host, port: port) }
         return nil
     }

@@ -1,3 +1,4 @@
+import FlowEvents
 import Foundation
 
 /// Runs another observer on a thread of its own, so that formatting, printing and capture
@@ -13,7 +14,7 @@ import Foundation
 /// queued without waiting, so it cannot deadlock.
 public final class BackgroundObserver: InspectorObserver, @unchecked Sendable {
     // Guarded by `condition`.
-    private var queue: [InspectorEvent] = []
+    private var queue: [SessionEvent] = []
     private var head = 0
     private var queuedBytes = 0
     private var finishing = false
@@ -40,7 +41,7 @@ public final class BackgroundObserver: InspectorObserver, @unchecked Sendable {
     }
 
     /// Queues the event for the wrapped observer; waits while the queue is full.
-    public func record(_ event: InspectorEvent) {
+    public func record(_ event: SessionEvent) {
         let size = Self.size(event)
         condition.lock()
         if finishing {
@@ -115,7 +116,7 @@ public final class BackgroundObserver: InspectorObserver, @unchecked Sendable {
         }
     }
 
-    private static func size(_ event: InspectorEvent) -> Int {
+    private static func size(_ event: SessionEvent) -> Int {
         if case .data(_, _, let bytes) = event.kind { return bytes.readableBytes }
         return 0
     }

@@ -1,3 +1,5 @@
+import FlowEvents
+
 /// One byte the engine wants the user to look at, e.g. where a replay's answers first differ
 /// from the capture's.
 public struct ByteMark: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowEvents
 import Synchronization
 
 /// The observer that writes every session into a pcapng capture as it happens.
@@ -22,10 +23,10 @@ public final class CaptureObserver: InspectorObserver {
     public var path: String { writer.path }
 
     /// Writes the event's record, if it has one (listening, held and capture errors have none).
-    public func record(_ event: InspectorEvent) {
-        guard let session = event.session, let captured = Self.captureEvent(event.kind) else { return }
+    public func record(_ event: SessionEvent) {
+        guard let session = event.conn, let captured = Self.captureEvent(event.kind) else { return }
         do {
-            try writer.write(CaptureRecord(session: session, timestamp: event.timestamp, event: captured))
+            try writer.write(CaptureRecord(session: session, timestamp: event.time, event: captured))
         } catch {
             let first = failed.withLock { failed in
                 defer { failed = true }
@@ -77,7 +78,7 @@ public final class CaptureObserver: InspectorObserver {
     /// The event a comment written by ``editNote(_:originalBytes:sha256:bytes:)``,
     /// ``dropNote(_:bytes:sha256:)`` or ``injectNote(_:bytes:)`` stands for (without the
     /// original bytes, which a capture does not keep), else `nil`.
-    static func parseUserNote(_ note: String) -> InspectorEvent.Kind? {
+    static func parseUserNote(_ note: String) -> SessionEvent.Kind? {
         let words = note.split(separator: " ").map(String.init)
         guard words.count >= 4, let direction = Direction(rawValue: words[0]) else { return nil }
         func number(_ text: String) -> Int? { Int(text) }
@@ -98,7 +99,7 @@ public final class CaptureObserver: InspectorObserver {
         }
     }
 
-    static func captureEvent(_ kind: InspectorEvent.Kind) -> CaptureEvent? {
+    static func captureEvent(_ kind: SessionEvent.Kind) -> CaptureEvent? {
         switch kind {
         case .open(let client, let target): .open(client: client, server: target)
         case .connectError(let client, let target, let error):

@@ -1,7 +1,8 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 
-/// Turns the sessions read from a capture back into the ``InspectorEvent``s the live proxy
+/// Turns the sessions read from a capture back into the ``SessionEvent``s the live proxy
 /// reported, for `flowtap view`.
 ///
 /// Offsets are recomputed per direction. The `close` statistics are rebuilt from the data: every
@@ -10,8 +11,8 @@ import FlowCore
 /// addresses (`"?"` when unknown) before its first event.
 public enum CaptureReplay {
     /// The events of every session, each session in its own order, sessions by id.
-    public static func events(_ sessions: [CapturedSession]) -> [InspectorEvent] {
-        var events: [InspectorEvent] = []
+    public static func events(_ sessions: [CapturedSession]) -> [SessionEvent] {
+        var events: [SessionEvent] = []
         for session in sessions {
             var offsets: [Direction: Int] = [.c2s: 0, .s2c: 0]
             var stats: [Direction: Stats] = [.c2s: Stats(), .s2c: Stats()]
@@ -25,15 +26,15 @@ public enum CaptureReplay {
                     if !opened {
                         opened = true
                         events.append(
-                            InspectorEvent(
-                                session: session.id,
+                            SessionEvent(
+                                conn: session.id,
                                 .open(
                                     client: session.client ?? .unix(path: "?"),
                                     target: session.server ?? .unix(path: "?")),
-                                timestamp: record.timestamp))
+                                time: record.timestamp))
                     }
                 }
-                let kind: InspectorEvent.Kind
+                let kind: SessionEvent.Kind
                 switch record.event {
                 case .open(let client, let server): kind = .open(client: client, target: server)
                 case .connectError(let client, let server, let error):
@@ -73,7 +74,7 @@ public enum CaptureReplay {
                     stats[.s2c]!.duration = elapsed
                     kind = .close(c2s: stats[.c2s]!, s2c: stats[.s2c]!)
                 }
-                events.append(InspectorEvent(session: session.id, kind, timestamp: record.timestamp))
+                events.append(SessionEvent(conn: session.id, kind, time: record.timestamp))
             }
         }
         return events

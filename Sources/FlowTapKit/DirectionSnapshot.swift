@@ -1,3 +1,5 @@
+import FlowEvents
+
 /// What the user sees of one direction of a session at one moment.
 public struct DirectionSnapshot: Sendable {
     /// Open, EOF, shut, closed, or an error.

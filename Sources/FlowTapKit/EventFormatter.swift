@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import NIOCore
 
 #if canImport(Glibc)
@@ -7,7 +8,7 @@ import NIOCore
     import Darwin
 #endif
 
-/// Turns ``InspectorEvent``s into the headless output: JSON Lines (DESIGN.md §6), readable text,
+/// Turns ``SessionEvent``s into the headless output: JSON Lines (DESIGN.md §6), readable text,
 /// and socat's `-v -x` hex dump layout.
 public enum EventFormatter {
     /// The event as one JSON object (no newline), or `nil` for events not printed (`held`).
@@ -15,7 +16,7 @@ public enum EventFormatter {
     /// Every object has `"t"` (seconds since the epoch) and `"event"`; session events have
     /// `"conn"`; direction events `"dir"`. With `hex`, data and drop events carry `"hex"`, edit
     /// events `"original_hex"`.
-    public static func json(_ event: InspectorEvent, hex: Bool = false) -> String? {
+    public static func json(_ event: SessionEvent, hex: Bool = false) -> String? {
         var fields: [(String, String)] = []
         func str(_ key: String, _ value: String) { fields.append((key, quoted(value))) }
         func num(_ key: String, _ value: Int) { fields.append((key, String(value))) }
@@ -101,17 +102,17 @@ public enum EventFormatter {
             fields.append(("c2s", statsJSON(c2s)))
             fields.append(("s2c", statsJSON(s2c)))
         }
-        var out = "{\"t\":\(seconds(event.timestamp)),\"event\":\"\(name)\""
-        if let session = event.session { out += ",\"conn\":\(session)" }
+        var out = "{\"t\":\(seconds(event.time)),\"event\":\"\(name)\""
+        if let session = event.conn { out += ",\"conn\":\(session)" }
         for (key, value) in fields { out += ",\"\(key)\":\(value)" }
         return out + "}"
     }
 
     /// The event as readable text ending in a newline, or `nil` for events not printed. With
     /// `hexdump`, data events are socat `-v -x` blocks instead of one line.
-    public static func text(_ event: InspectorEvent, hexdump: Bool = false) -> String? {
-        let time = localTime(event.timestamp)
-        let who = event.session.map { "#\($0) " } ?? ""
+    public static func text(_ event: SessionEvent, hexdump: Bool = false) -> String? {
+        let time = localTime(event.time)
+        let who = event.conn.map { "#\($0) " } ?? ""
         let body: String
         switch event.kind {
         case .listening(let address): body = "listening on \(address)"
@@ -120,7 +121,7 @@ public enum EventFormatter {
             body = "connect error: \(client) -> \(target): \(error)"
         case .data(let d, let offset, let bytes):
             if hexdump {
-                return socatBlock(event.timestamp, d, offset: offset, bytes: bytes, session: event.session)
+                return socatBlock(event.time, d, offset: offset, bytes: bytes, session: event.conn)
             }
             body = "\(d) data \(bytes.readableBytes) B at \(offset)"
         case .eof(let d): body = "\(d) EOF (source sent FIN)"

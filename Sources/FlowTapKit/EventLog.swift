@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import NIOCore
 import Synchronization
 
@@ -32,7 +33,7 @@ public final class EventLog: InspectorObserver {
     }
 
     /// Prints one event (the internal `held` event prints nothing).
-    public func record(_ event: InspectorEvent) {
+    public func record(_ event: SessionEvent) {
         let line: String?
         switch format {
         case .json: line = EventFormatter.json(event, hex: hexdump).map { $0 + "\n" }

@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTransport
 import NIOCore
 import Synchronization
@@ -59,12 +60,12 @@ public final class Inspector: SessionControl {
     ) async throws(TransportError) -> Inspector {
         let listener = try await Listener.bind(listen)
         let inspector = Inspector(listener: listener, target: target, options: options, observers: observers)
-        inspector.emit(InspectorEvent(session: nil, .listening(address: listener.localAddress)))
+        inspector.emit(SessionEvent(conn: nil, .listening(address: listener.localAddress)))
         return inspector
     }
 
     /// Sends an event to every observer, in order.
-    public func emit(_ event: InspectorEvent) {
+    public func emit(_ event: SessionEvent) {
         for observer in observers { observer.record(event) }
     }
 
@@ -106,26 +107,26 @@ public final class Inspector: SessionControl {
     }
 
     private func serve(_ client: SocketFlow, id: Int) async {
-        let clientAddress = CaptureAddress(client.remoteSocketAddress, text: client.remoteAddress)
+        let clientAddress = PeerAddress(client.remoteSocketAddress, text: client.remoteAddress)
         let server: SocketFlow
         do {
             server = try await Connector.connect(target, on: client.eventLoop)
         } catch {
             emit(
-                InspectorEvent(
-                    session: id,
-                    .connectError(client: clientAddress, target: CaptureAddress(target), error: error.reason))
+                SessionEvent(
+                    conn: id,
+                    .connectError(client: clientAddress, target: PeerAddress(target), error: error.reason))
             )
             await client.shutdownWrite()
             await client.close(waitingAtMost: .seconds(1))
             return
         }
         emit(
-            InspectorEvent(
-                session: id,
+            SessionEvent(
+                conn: id,
                 .open(
                     client: clientAddress,
-                    target: CaptureAddress(server.remoteSocketAddress, text: server.remoteAddress))))
+                    target: PeerAddress(server.remoteSocketAddress, text: server.remoteAddress))))
         let session = Session(id: id, paused: options.pauseNewSessions) { self.emit($0) }
         // Faults act on what is written: c2s on the server's endpoint, s2c on the client's. A
         // reset fault resets both sockets.

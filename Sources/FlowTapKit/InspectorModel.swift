@@ -1,7 +1,8 @@
+import FlowEvents
 import NIOCore
 import Synchronization
 
-/// The inspector's state as the user sees it, kept up to date from ``InspectorEvent``s; the UI
+/// The inspector's state as the user sees it, kept up to date from ``SessionEvent``s; the UI
 /// and `view` draw from its ``snapshot(historyFor:)``.
 ///
 /// Recording an event only updates memory under a lock (never waits on the UI). The history of
@@ -100,10 +101,10 @@ public final class InspectorModel: InspectorObserver {
     }
 
     /// Updates the model with one event.
-    public func record(_ event: InspectorEvent) {
+    public func record(_ event: SessionEvent) {
         state.withLock { s in
             s.version += 1
-            guard let id = event.session else {
+            guard let id = event.conn else {
                 switch event.kind {
                 case .listening(let address): s.listenAddress = address
                 case .captureError(let error): s.captureError = s.captureError ?? error
@@ -113,11 +114,11 @@ public final class InspectorModel: InspectorObserver {
             }
             switch event.kind {
             case .open(let client, let target):
-                add(&s, id: id, client: client.description, target: target.description, at: event.timestamp)
+                add(&s, id: id, client: client.description, target: target.description, at: event.time)
             case .connectError(let client, let target, let error):
-                add(&s, id: id, client: client.description, target: target.description, at: event.timestamp)
+                add(&s, id: id, client: client.description, target: target.description, at: event.time)
                 s.sessions[id]?.snapshot.connectError = error
-                s.sessions[id]?.snapshot.closed = event.timestamp
+                s.sessions[id]?.snapshot.closed = event.time
                 s.sessions[id]?.snapshot.c2s.phase = .closed
                 s.sessions[id]?.snapshot.s2c.phase = .closed
             case .captureError(let error):
@@ -162,7 +163,7 @@ public final class InspectorModel: InspectorObserver {
             history: [.c2s: History(limit: historyLimit), .s2c: History(limit: historyLimit)])
     }
 
-    private func apply(_ event: InspectorEvent, to live: inout Live) {
+    private func apply(_ event: SessionEvent, to live: inout Live) {
         switch event.kind {
         case .data(let direction, let offset, let bytes):
             let count = bytes.readableBytes
@@ -170,9 +171,9 @@ public final class InspectorModel: InspectorObserver {
             live.snapshot[direction].chunks += 1
             live.history[direction]?.append(
                 HistoryChunk(
-                    offset: offset, timestamp: event.timestamp, bytes: bytes,
+                    offset: offset, timestamp: event.time, bytes: bytes,
                     kind: live.nextKind.removeValue(forKey: direction) ?? .forwarded))
-            let second = event.timestamp / 1_000_000_000
+            let second = event.time / 1_000_000_000
             var bucket = live.rateBucket[direction] ?? (second, 0)
             if bucket.second != second {
                 live.snapshot[direction].rate = bucket.second + 1 == second ? Double(bucket.bytes) : 0
@@ -205,16 +206,16 @@ public final class InspectorModel: InspectorObserver {
             }
         case .held(let direction, let chunk):
             live.snapshot[direction].held = chunk
-            live.snapshot[direction].heldSince = event.timestamp
+            live.snapshot[direction].heldSince = event.time
         case .edit(let direction, _, _, _, let original):
             live.nextKind[direction] = .edited
-            if let original { keepUnsent(original, .replaced, direction, event.timestamp, &live) }
+            if let original { keepUnsent(original, .replaced, direction, event.time, &live) }
         case .drop(let direction, _, _, let original):
-            if let original { keepUnsent(original, .dropped, direction, event.timestamp, &live) }
+            if let original { keepUnsent(original, .dropped, direction, event.time, &live) }
         case .inject(let direction, _):
             live.nextKind[direction] = .injected
         case .close:
-            live.snapshot.closed = event.timestamp
+            live.snapshot.closed = event.time
             for direction in Direction.allCases {
                 live.snapshot[direction].held = nil
                 live.snapshot[direction].paused = false

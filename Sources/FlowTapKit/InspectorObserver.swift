@@ -1,4 +1,6 @@
-/// A reader of ``InspectorEvent``s: the UI model, the event log, the capture writer.
+import FlowEvents
+
+/// A reader of ``SessionEvent``s: the UI model, the event log, the capture writer.
 ///
 /// ``record(_:)`` is called on the data path, synchronously, in the order the events happened
 /// within a direction. It must not wait on anything slow other than its own output: the UI model
@@ -6,5 +8,5 @@
 /// and nothing is dropped from the capture).
 public protocol InspectorObserver: Sendable {
     /// Takes one event. Must not throw; failures are the observer's to report.
-    func record(_ event: InspectorEvent)
+    func record(_ event: SessionEvent)
 }

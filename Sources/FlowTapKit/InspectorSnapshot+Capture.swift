@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import NIOCore
 
 extension InspectorSnapshot {
@@ -45,12 +46,12 @@ extension InspectorSnapshot {
             time = max(time, timestamp ?? time)
             out.append(CaptureRecord(session: id, timestamp: time, event: event))
         }
-        let server = CaptureAddress(text: session.target)
+        let server = PeerAddress(text: session.target)
         if let error = session.connectError {
-            add(.connectError(client: CaptureAddress(text: session.client), server: server, error: error))
+            add(.connectError(client: PeerAddress(text: session.client), server: server, error: error))
             return out
         }
-        add(.open(client: CaptureAddress(text: session.client), server: server))
+        add(.open(client: PeerAddress(text: session.client), server: server))
         for direction in Direction.allCases where session[direction].droppedBytes > 0 {
             let dropped = session[direction].droppedBytes
             add(
@@ -133,7 +134,7 @@ extension InspectorSnapshot {
     }
 }
 
-extension CaptureAddress {
+extension PeerAddress {
     /// Parses the text of ``description`` back: `"[v6]:port"` and `"host:port"` (a numeric port)
     /// are IP endpoints, anything else is a Unix socket path.
     fileprivate init(text: String) {

@@ -1,3 +1,5 @@
+import FlowEvents
+
 /// Which side of a captured session a replay plays.
 public enum ReplayRole: String, Sendable, Equatable {
     /// Connect to a live server and send the client's side (`c2s`); the server's answers (`s2c`)

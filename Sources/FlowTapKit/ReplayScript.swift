@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowEvents
 import NIOCore
 
 /// What a replay sends and expects, taken from one captured session.

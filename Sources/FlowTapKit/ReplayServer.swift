@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTransport
 import Synchronization
 
@@ -18,13 +19,13 @@ public final class ReplayServer: Sendable {
     private let script: ReplayScript
     private let options: Replayer.Options
     private let once: Bool
-    private let emit: @Sendable (InspectorEvent) -> Void
+    private let emit: @Sendable (SessionEvent) -> Void
     private let onResult: @Sendable (Replayer.Result) -> Void
     private let nextID = Mutex(1)
 
     private init(
         listener: Listener, script: ReplayScript, options: Replayer.Options, once: Bool,
-        emit: @escaping @Sendable (InspectorEvent) -> Void,
+        emit: @escaping @Sendable (SessionEvent) -> Void,
         onResult: @escaping @Sendable (Replayer.Result) -> Void
     ) {
         self.listener = listener
@@ -41,13 +42,13 @@ public final class ReplayServer: Sendable {
     /// - Throws: ``TransportError`` when the address cannot be listened on.
     public static func bind(
         listen: Address, script: ReplayScript, options: Replayer.Options = Replayer.Options(),
-        once: Bool = false, emit: @escaping @Sendable (InspectorEvent) -> Void,
+        once: Bool = false, emit: @escaping @Sendable (SessionEvent) -> Void,
         onResult: @escaping @Sendable (Replayer.Result) -> Void
     ) async throws(TransportError) -> ReplayServer {
         let listener = try await Listener.bind(listen)
         let server = ReplayServer(
             listener: listener, script: script, options: options, once: once, emit: emit, onResult: onResult)
-        emit(InspectorEvent(session: nil, .listening(address: listener.localAddress)))
+        emit(SessionEvent(conn: nil, .listening(address: listener.localAddress)))
         return server
     }
 
@@ -73,11 +74,11 @@ public final class ReplayServer: Sendable {
 
     private func serve(_ client: SocketFlow, id: Int) async {
         emit(
-            InspectorEvent(
-                session: id,
+            SessionEvent(
+                conn: id,
                 .open(
-                    client: CaptureAddress(client.remoteSocketAddress, text: client.remoteAddress),
-                    target: CaptureAddress(client.localSocketAddress, text: client.localAddress))))
+                    client: PeerAddress(client.remoteSocketAddress, text: client.remoteAddress),
+                    target: PeerAddress(client.localSocketAddress, text: client.localAddress))))
         let result = await withTaskExecutorPreference(client.taskExecutor) {
             await Replayer.play(script, role: .server, over: client, conn: id, options: options, emit: emit)
         }

@@ -1,10 +1,11 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTransport
 import NIOCore
 
 /// Plays one side of a captured session over a live connection, records the new session as
-/// ``InspectorEvent``s (the same events the proxy reports, so the event log and
+/// ``SessionEvent``s (the same events the proxy reports, so the event log and
 /// ``CaptureObserver`` work unchanged), and compares what the peer sent with the capture.
 ///
 /// The played side's steps (see ``ReplayScript``) are sent in order, one write per captured
@@ -100,15 +101,15 @@ public enum Replayer {
     /// - Throws: ``TransportError`` when the connection fails (nothing is reported then).
     public static func replayClient(
         _ script: ReplayScript, to target: Address, conn: Int = 1, options: Options = Options(),
-        emit: @escaping @Sendable (InspectorEvent) -> Void
+        emit: @escaping @Sendable (SessionEvent) -> Void
     ) async throws(TransportError) -> Result {
         let flow = try await Connector.connect(target)
         emit(
-            InspectorEvent(
-                session: conn,
+            SessionEvent(
+                conn: conn,
                 .open(
-                    client: CaptureAddress(flow.localSocketAddress, text: flow.localAddress),
-                    target: CaptureAddress(flow.remoteSocketAddress, text: flow.remoteAddress))))
+                    client: PeerAddress(flow.localSocketAddress, text: flow.localAddress),
+                    target: PeerAddress(flow.remoteSocketAddress, text: flow.remoteAddress))))
         return await withTaskExecutorPreference(flow.taskExecutor) {
             await play(script, role: .client, over: flow, conn: conn, options: options, emit: emit)
         }
@@ -118,7 +119,7 @@ public enum Replayer {
     /// caller), then closes it and reports `close`.
     public static func play(
         _ script: ReplayScript, role: ReplayRole, over flow: SocketFlow, conn: Int, options: Options,
-        emit: @escaping @Sendable (InspectorEvent) -> Void
+        emit: @escaping @Sendable (SessionEvent) -> Void
     ) async -> Result {
         let recorder = SessionRecorder(id: conn, emit: emit)
         let progress = ReplayProgress()

@@ -1,3 +1,5 @@
+import FlowEvents
+
 /// One byte-pattern substitution of `flowtap proxy --rewrite DIR:FROM=TO`.
 ///
 /// Applied to every chunk of its direction(s) as the chunk is read, before it is reported,

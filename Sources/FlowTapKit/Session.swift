@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import NIOCore
 import Synchronization
 
@@ -22,7 +23,7 @@ public final class Session: Sendable {
     }
 
     /// A session numbered `id` reporting to `emit`; with `paused`, both directions start paused.
-    public init(id: Int, paused: Bool = false, emit: @escaping @Sendable (InspectorEvent) -> Void) {
+    public init(id: Int, paused: Bool = false, emit: @escaping @Sendable (SessionEvent) -> Void) {
         self.id = id
         let recorder = SessionRecorder(id: id, emit: emit)
         self.recorder = recorder

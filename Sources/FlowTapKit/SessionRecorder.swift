@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import NIOCore
 import Synchronization
 
@@ -28,10 +29,10 @@ final class SessionRecorder: Sendable {
 
     let id: Int
     private let state = Mutex(State())
-    private let emit: @Sendable (InspectorEvent) -> Void
+    private let emit: @Sendable (SessionEvent) -> Void
     private let sendLocks = [SendLock(), SendLock()]
 
-    init(id: Int, emit: @escaping @Sendable (InspectorEvent) -> Void) {
+    init(id: Int, emit: @escaping @Sendable (SessionEvent) -> Void) {
         self.id = id
         self.emit = emit
     }
@@ -41,11 +42,11 @@ final class SessionRecorder: Sendable {
     /// The lock ordering what is written to `direction`'s destination.
     func sendLock(_ direction: Direction) -> SendLock { sendLocks[Self.index(direction)] }
 
-    func report(_ kind: InspectorEvent.Kind) { emit(InspectorEvent(session: id, kind)) }
+    func report(_ kind: SessionEvent.Kind) { emit(SessionEvent(conn: id, kind)) }
 
     /// Reports an error of `direction` (and marks it failed), unless the session was aborted:
     /// then the error is a consequence of the abort, not news.
-    func report(_ kind: InspectorEvent.Kind, failing direction: Direction) {
+    func report(_ kind: SessionEvent.Kind, failing direction: Direction) {
         let aborted = state.withLock { s in
             s.directions[Self.index(direction)].failed = true
             return s.aborted

@@ -1,3 +1,5 @@
+import FlowEvents
+
 /// What the user sees of one session at one moment.
 public struct SessionSnapshot: Sendable, Identifiable {
     /// The session number, from 1.

@@ -1,3 +1,4 @@
+import FlowEvents
 import FlowTapKit
 
 /// The editor of a held chunk, or of new bytes to inject: a pure value (no curses, no I/O)

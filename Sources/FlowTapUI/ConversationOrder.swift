@@ -1,3 +1,4 @@
+import FlowEvents
 import FlowTapKit
 
 /// The chunks of both directions of a session in the order they were read (by timestamp;

@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import FlowTapKit
 
 /// The ``ChunkEditor`` open over the panes, and what saving it does.

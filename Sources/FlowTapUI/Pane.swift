@@ -1,3 +1,4 @@
+import FlowEvents
 import FlowTapKit
 
 /// The focused pane: one direction of the selected session, or both interleaved in time.

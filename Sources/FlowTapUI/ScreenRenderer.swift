@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import FlowTapKit
 
 /// Draws the screen of DESIGN.md §7 into a ``CellGrid``: a pure function of the model's

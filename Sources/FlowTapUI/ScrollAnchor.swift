@@ -1,3 +1,4 @@
+import FlowEvents
 import FlowTapKit
 
 /// Where a pane that does not follow the tail is scrolled to: the chunk at the top (named by

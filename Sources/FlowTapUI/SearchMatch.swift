@@ -1,3 +1,4 @@
+import FlowEvents
 import FlowTapKit
 
 /// Where a search matched: a byte range of one direction.

@@ -1,4 +1,5 @@
 import CNcurses
+import FlowEvents
 import FlowTapKit
 import Foundation
 import Synchronization

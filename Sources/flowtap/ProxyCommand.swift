@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import FlowTransport
@@ -190,6 +191,6 @@ final class ErrorSink: @unchecked Sendable {
     var inspector: Inspector?
 
     func report(_ message: String) {
-        inspector?.emit(InspectorEvent(session: nil, .captureError(message)))
+        inspector?.emit(SessionEvent(conn: nil, .captureError(message)))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowCapture
+import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import FlowTransport
@@ -158,13 +159,13 @@ struct ReplayCommand: AsyncParsableCommand {
     /// a capture whose failure is reported to `first` as `capture_error`.
     private func sinks(
         _ first: any InspectorObserver
-    ) throws -> (emit: @Sendable (InspectorEvent) -> Void, capture: CaptureObserver?) {
+    ) throws -> (emit: @Sendable (SessionEvent) -> Void, capture: CaptureObserver?) {
         var observers = [first]
         var captureObserver: CaptureObserver?
         if let capture {
             do {
                 let observer = CaptureObserver(writer: try CaptureWriter(path: capture)) { error in
-                    first.record(InspectorEvent(session: nil, .captureError(error.description)))
+                    first.record(SessionEvent(conn: nil, .captureError(error.description)))
                 }
                 captureObserver = observer
                 observers.append(observer)
@@ -188,7 +189,7 @@ struct ReplayCommand: AsyncParsableCommand {
         // The captured session is #1, the replay #2.
         let pair = ComparedSessions(original: 1, replay: 2)
         for event in CaptureReplay.events([selected]) {
-            model.record(InspectorEvent(session: pair.original, event.kind, timestamp: event.timestamp))
+            model.record(SessionEvent(conn: pair.original, event.kind, time: event.time))
         }
         let (emit, captureObserver) = try sinks(model)
         model.setNotice("replaying (#1 the capture, #2 the replay)")

@@ -1,3 +1,4 @@
+import FlowEvents
 import Foundation
 import NIOCore
 import Testing
@@ -21,11 +22,11 @@ struct CaptureTsharkTests {
         ]
         for _ in 0..<40 {
             let session = 1 + Int(random.next() % 3)
-            let direction: CaptureDirection = random.next() % 2 == 0 ? .c2s : .s2c
+            let direction: Direction = random.next() % 2 == 0 ? .c2s : .s2c
             events.append((session, .data(direction, Scenario.chunk(&random))))
         }
         for session in 1...3 {
-            let first: CaptureDirection = session == 2 ? .s2c : .c2s
+            let first: Direction = session == 2 ? .s2c : .c2s
             events += [(session, .eof(first)), (session, .shutdown(first))]
             events.append((session, .data(first.reversed, ByteBuffer(string: "after half-close \(session)"))))
             events += [
@@ -73,8 +74,8 @@ struct CaptureTsharkTests {
     func finRstAndComments() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let client = CaptureAddress.ip(host: "10.0.0.1", port: 40_001)
-        let server = CaptureAddress.ip(host: "10.0.0.2", port: 80)
+        let client = PeerAddress.ip(host: "10.0.0.1", port: 40_001)
+        let server = PeerAddress.ip(host: "10.0.0.2", port: 80)
         let records = timed([
             (1, .open(client: client, server: server)),
             (1, .data(.c2s, ByteBuffer(string: "ping"))),
@@ -219,8 +220,8 @@ struct CaptureTsharkTests {
         let sessions = try CaptureReader.read(path: exported)
         #expect(sessions.count == 3)
         for session in sessions {
-            var bytes: [CaptureDirection: [UInt8]] = [.c2s: [], .s2c: []]
-            var shutdowns: [CaptureDirection] = []
+            var bytes: [Direction: [UInt8]] = [.c2s: [], .s2c: []]
+            var shutdowns: [Direction] = []
             for record in session.records {
                 if case .data(let direction, let buffer) = record.event {
                     bytes[direction]! += buffer.readableBytesView

@@ -1,3 +1,4 @@
+import FlowEvents
 import Foundation
 import NIOCore
 import Testing
@@ -111,7 +112,7 @@ struct CaptureWriterTests {
                                 client: .ip(host: "127.0.0.1", port: 30_000 + id), server: .unix(path: "/s")))
                     ]
                     for step in 1...30 {
-                        let direction: CaptureDirection = step % 3 == 0 ? .s2c : .c2s
+                        let direction: Direction = step % 3 == 0 ? .s2c : .c2s
                         let chunk = ByteBuffer(bytes: random.bytes(1 + Int(random.next() % 5000)))
                         records.append(
                             CaptureRecord(

@@ -1,3 +1,4 @@
+import FlowEvents
 import Foundation
 import NIOCore
 import Testing
@@ -51,7 +52,7 @@ struct ForeignCaptureTests {
         #expect(sessions.first?.client == .ip(host: "192.168.1.10", port: 50_000))
         #expect(sessions.last?.server == .ip(host: "fd00::1", port: 443))
         for session in sessions {
-            var bytes: [CaptureDirection: [UInt8]] = [.c2s: [], .s2c: []]
+            var bytes: [Direction: [UInt8]] = [.c2s: [], .s2c: []]
             var others: [CaptureEvent] = []
             for record in session.records {
                 if case .data(let direction, let buffer) = record.event {

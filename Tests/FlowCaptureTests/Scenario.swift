@@ -1,3 +1,4 @@
+import FlowEvents
 import NIOCore
 
 @testable import FlowCapture
@@ -42,8 +43,8 @@ enum Scenario {
 
     private static func script(id: Int, random: inout SeededRandom) -> [CaptureEvent] {
         let port = 40_000 + id
-        let client: CaptureAddress
-        let server: CaptureAddress
+        let client: PeerAddress
+        let server: PeerAddress
         switch id % 5 {
         case 0: (client, server) = (.ip(host: "127.0.0.1", port: port), .ip(host: "127.0.0.1", port: 6379))
         case 1: (client, server) = (.ip(host: "::1", port: port), .ip(host: "::1", port: 8080))
@@ -56,14 +57,14 @@ enum Scenario {
         }
         var events: [CaptureEvent] = id == 9 ? [] : [.open(client: client, server: server)]
         for _ in 0..<(4 + Int(random.next() % 16)) {
-            let direction: CaptureDirection = random.next() % 2 == 0 ? .c2s : .s2c
+            let direction: Direction = random.next() % 2 == 0 ? .c2s : .s2c
             switch random.next() % 10 {
             case 0: events += [.pause(direction), .step(direction), .resume(direction)]
             case 1: events.append(.note("held \(random.next() % 100) bytes — \"quoted\"\nline 2"))
             default: events.append(.data(direction, chunk(&random)))
             }
         }
-        let first: CaptureDirection = random.next() % 2 == 0 ? .c2s : .s2c
+        let first: Direction = random.next() % 2 == 0 ? .c2s : .s2c
         switch random.next() % 5 {
         case 0:
             events += [

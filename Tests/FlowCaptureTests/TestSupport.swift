@@ -1,3 +1,4 @@
+import FlowEvents
 import Foundation
 import NIOCore
 import Testing
@@ -81,8 +82,8 @@ func expectedSessions(_ records: [CaptureRecord]) -> [CapturedSession] {
 }
 
 /// The bytes of each direction of `records` for one session.
-func streamBytes(_ records: [CaptureRecord], session: Int) -> [CaptureDirection: [UInt8]] {
-    var out: [CaptureDirection: [UInt8]] = [.c2s: [], .s2c: []]
+func streamBytes(_ records: [CaptureRecord], session: Int) -> [Direction: [UInt8]] {
+    var out: [Direction: [UInt8]] = [.c2s: [], .s2c: []]
     for record in records where record.session == session {
         if case .data(let direction, let buffer) = record.event {
             out[direction]! += Array(buffer.readableBytesView)
@@ -148,8 +149,8 @@ func wiresharkTool(_ tool: String, _ arguments: [String], sourceLocation: Source
 }
 
 /// Parses `tshark -q -z follow,tcp,raw,N`: client chunks flush left, the server's after a tab.
-func parseFollow(_ text: String) -> [CaptureDirection: [UInt8]] {
-    var out: [CaptureDirection: [UInt8]] = [.c2s: [], .s2c: []]
+func parseFollow(_ text: String) -> [Direction: [UInt8]] {
+    var out: [Direction: [UInt8]] = [.c2s: [], .s2c: []]
     var inData = false
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         if line.hasPrefix("Node 1:") {
@@ -158,7 +159,7 @@ func parseFollow(_ text: String) -> [CaptureDirection: [UInt8]] {
         }
         guard inData else { continue }
         if line.hasPrefix("=====") { break }
-        let direction: CaptureDirection = line.hasPrefix("\t") ? .s2c : .c2s
+        let direction: Direction = line.hasPrefix("\t") ? .s2c : .c2s
         let hex = Array(line.trimmingCharacters(in: .whitespaces).utf8)
         var index = 0
         while index + 1 < hex.count {

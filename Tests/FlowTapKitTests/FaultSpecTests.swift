@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import NIOCore
 import Testing
@@ -111,18 +112,18 @@ struct FaultSpecTests {
 
     @Test("a fault event in JSON, text, the capture and the model")
     func events() throws {
-        let event = InspectorEvent(session: 3, .fault(.s2c, "latency=200ms"), timestamp: 1_000_000_000)
+        let event = SessionEvent(conn: 3, .fault(.s2c, "latency=200ms"), time: 1_000_000_000)
         #expect(
             EventFormatter.json(event)
                 == #"{"t":1.000000,"event":"fault","conn":3,"dir":"s2c","fault":"latency=200ms"}"#)
         #expect(EventFormatter.text(event)?.hasSuffix("#3 s2c fault: latency=200ms\n") == true)
         let model = InspectorModel(target: "t")
-        let open = InspectorEvent.Kind.open(client: .unix(path: "/c"), target: .unix(path: "/s"))
-        model.record(InspectorEvent(session: 3, open))
+        let open = SessionEvent.Kind.open(client: .unix(path: "/c"), target: .unix(path: "/s"))
+        model.record(SessionEvent(conn: 3, open))
         model.record(event)
-        model.record(InspectorEvent(session: 3, .fault(.s2c, "slice=1")))
+        model.record(SessionEvent(conn: 3, .fault(.s2c, "slice=1")))
         #expect(model.snapshot().sessions[0].s2c.faults == ["latency=200ms", "slice=1"])
-        model.record(InspectorEvent(session: 3, .fault(.s2c, "-latency=200ms")))
+        model.record(SessionEvent(conn: 3, .fault(.s2c, "-latency=200ms")))
         #expect(model.snapshot().sessions[0].s2c.faults == ["slice=1"])
         #expect(model.snapshot().sessions[0].c2s.faults == [])
     }

@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import NIOCore
 import Synchronization
@@ -7,9 +8,9 @@ import Testing
 
 /// Collects events for assertions.
 final class EventCollector: InspectorObserver {
-    private let events = Mutex<[InspectorEvent]>([])
-    func record(_ event: InspectorEvent) { events.withLock { $0.append(event) } }
-    var all: [InspectorEvent] { events.withLock { $0 } }
+    private let events = Mutex<[SessionEvent]>([])
+    func record(_ event: SessionEvent) { events.withLock { $0.append(event) } }
+    var all: [SessionEvent] { events.withLock { $0 } }
 
     var names: [String] {
         all.compactMap { event in

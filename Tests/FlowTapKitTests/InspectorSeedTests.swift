@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import Testing
 
 @testable import FlowTapKit

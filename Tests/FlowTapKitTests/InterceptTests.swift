@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import Foundation
 import NIOCore
@@ -233,8 +234,8 @@ struct InterceptCaptureTests {
         let (client, clientSide) = Pipe.pair()
         let (serverSide, server) = Pipe.pair()
         observer.record(
-            InspectorEvent(
-                session: 1,
+            SessionEvent(
+                conn: 1,
                 .open(client: .ip(host: "127.0.0.1", port: 1000), target: .ip(host: "127.0.0.1", port: 2000)))
         )
         let session = Session(id: 1, paused: true) { observer.record($0) }
@@ -291,9 +292,9 @@ struct InterceptSnapshotCaptureTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let model = InspectorModel(target: "127.0.0.1:2000")
         var t: UInt64 = 1_764_000_000_000_000_000
-        func record(_ kind: InspectorEvent.Kind) {
+        func record(_ kind: SessionEvent.Kind) {
             t += 1_000_000
-            model.record(InspectorEvent(session: 1, kind, timestamp: t))
+            model.record(SessionEvent(conn: 1, kind, time: t))
         }
         let old = ByteBuffer(string: "old")
         let secret = ByteBuffer(string: "secret")

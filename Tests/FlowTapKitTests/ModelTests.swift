@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import NIOCore
 import Testing
@@ -28,25 +29,25 @@ struct ModelTests {
     @Test("the model walks each direction through open, EOF, shut, closed; errors stay")
     func phases() {
         let model = InspectorModel(target: "127.0.0.1:6379")
-        let client = CaptureAddress.ip(host: "127.0.0.1", port: 5000)
-        let target = CaptureAddress.ip(host: "127.0.0.1", port: 6379)
-        model.record(InspectorEvent(session: 1, .open(client: client, target: target)))
+        let client = PeerAddress.ip(host: "127.0.0.1", port: 5000)
+        let target = PeerAddress.ip(host: "127.0.0.1", port: 6379)
+        model.record(SessionEvent(conn: 1, .open(client: client, target: target)))
         model.record(
-            InspectorEvent(session: 1, .data(.c2s, offset: 0, bytes: ByteBuffer(string: "PING\r\n"))))
+            SessionEvent(conn: 1, .data(.c2s, offset: 0, bytes: ByteBuffer(string: "PING\r\n"))))
         var s = model.snapshot().sessions[0]
         #expect(s.c2s.phase == .open && s.c2s.bytes == 6 && s.c2s.chunks == 1)
-        model.record(InspectorEvent(session: 1, .eof(.c2s)))
+        model.record(SessionEvent(conn: 1, .eof(.c2s)))
         #expect(model.snapshot().sessions[0].c2s.phase.word == "EOF")
-        model.record(InspectorEvent(session: 1, .shutdown(.c2s)))
+        model.record(SessionEvent(conn: 1, .shutdown(.c2s)))
         #expect(model.snapshot().sessions[0].c2s.phase.word == "shut")
-        model.record(InspectorEvent(session: 1, .readError(.s2c, "connection reset by peer")))
-        model.record(InspectorEvent(session: 1, .pause(.s2c)))
+        model.record(SessionEvent(conn: 1, .readError(.s2c, "connection reset by peer")))
+        model.record(SessionEvent(conn: 1, .pause(.s2c)))
         model.record(
-            InspectorEvent(
-                session: 1, .held(.s2c, HeldChunk(number: 1, bytes: ByteBuffer(string: "+OK\r\n")))))
+            SessionEvent(
+                conn: 1, .held(.s2c, HeldChunk(number: 1, bytes: ByteBuffer(string: "+OK\r\n")))))
         s = model.snapshot().sessions[0]
         #expect(s.s2c.paused && s.s2c.heldBytes == 5)
-        model.record(InspectorEvent(session: 1, .close(c2s: Stats(), s2c: Stats())))
+        model.record(SessionEvent(conn: 1, .close(c2s: Stats(), s2c: Stats())))
         s = model.snapshot().sessions[0]
         #expect(s.c2s.phase.word == "closed")
         #expect(s.s2c.phase.word == "read error: connection reset by peer")
@@ -58,8 +59,8 @@ struct ModelTests {
     @Test("JSON lines follow DESIGN.md §6 exactly")
     func json() {
         let t: UInt64 = 1_795_617_012_234_301_000
-        func line(_ session: Int?, _ kind: InspectorEvent.Kind, hex: Bool = false) -> String? {
-            EventFormatter.json(InspectorEvent(session: session, kind, timestamp: t), hex: hex)
+        func line(_ session: Int?, _ kind: SessionEvent.Kind, hex: Bool = false) -> String? {
+            EventFormatter.json(SessionEvent(conn: session, kind, time: t), hex: hex)
         }
         #expect(
             line(nil, .listening(address: "127.0.0.1:43117"))

@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import NIOCore
 import Testing
@@ -63,7 +64,7 @@ struct RewriteAndReplayTests {
         func record(_ t: UInt64, _ event: CaptureEvent) -> CaptureRecord {
             CaptureRecord(session: 4, timestamp: t, event: event)
         }
-        let client = CaptureAddress.ip(host: "127.0.0.1", port: 1)
+        let client = PeerAddress.ip(host: "127.0.0.1", port: 1)
         let session = CapturedSession(
             id: 4, client: client, server: client,
             records: [

@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import NIOCore
 import Synchronization
@@ -8,8 +9,8 @@ import Testing
 @Suite("Session: faults changed live")
 struct SessionFaultTests {
     final class Events: Sendable {
-        private let list = Mutex<[InspectorEvent]>([])
-        func record(_ event: InspectorEvent) { list.withLock { $0.append(event) } }
+        private let list = Mutex<[SessionEvent]>([])
+        func record(_ event: SessionEvent) { list.withLock { $0.append(event) } }
         var faults: [String] {
             list.withLock { $0 }.compactMap { event in
                 if case .fault(let d, let text) = event.kind { return "\(d) \(text)" }

@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import Foundation
 import NIOCore
@@ -23,17 +24,17 @@ import Testing
     @Test func writeCaptureRoundTrip() throws {
         let model = Fixtures.redis()
         model.record(
-            InspectorEvent(
-                session: 3,
+            SessionEvent(
+                conn: 3,
                 .connectError(client: Fixtures.client1, target: Fixtures.target, error: "connection refused"),
-                timestamp: Fixtures.t0 + 10 * Fixtures.second))
+                time: Fixtures.t0 + 10 * Fixtures.second))
         model.record(
-            InspectorEvent(
-                session: 1, .readError(.c2s, "connection reset by peer"),
-                timestamp: Fixtures.t0 + 11 * Fixtures.second))
+            SessionEvent(
+                conn: 1, .readError(.c2s, "connection reset by peer"),
+                time: Fixtures.t0 + 11 * Fixtures.second))
         model.record(
-            InspectorEvent(
-                session: 1, .close(c2s: Stats(), s2c: Stats()), timestamp: Fixtures.t0 + 12 * Fixtures.second)
+            SessionEvent(
+                conn: 1, .close(c2s: Stats(), s2c: Stats()), time: Fixtures.t0 + 12 * Fixtures.second)
         )
         let snapshot = model.snapshot()
         let path = temporaryPath("round.pcapng")

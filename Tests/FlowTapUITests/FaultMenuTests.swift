@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import Testing
@@ -8,8 +9,8 @@ import Testing
     /// The §7 fixture with server → client of session 2 under `latency=200ms` then `slice=1`.
     let snapshot: InspectorSnapshot = {
         let model = Fixtures.redis()
-        model.record(InspectorEvent(session: 2, .fault(.s2c, "latency=200ms")))
-        model.record(InspectorEvent(session: 2, .fault(.s2c, "slice=1")))
+        model.record(SessionEvent(conn: 2, .fault(.s2c, "latency=200ms")))
+        model.record(SessionEvent(conn: 2, .fault(.s2c, "slice=1")))
         return model.snapshot()
     }()
     let active: [Fault] = [.latency(.milliseconds(200)), .slice(bytes: 1)]
@@ -114,7 +115,7 @@ import Testing
         let (conversation, _) = press([.tab, .tab, .char("t")])
         #expect(conversation.prompt == nil && conversation.message == "t: focus one direction first (tab)")
         let model = Fixtures.redis()
-        model.record(InspectorEvent(session: 2, .close(c2s: Stats(), s2c: Stats())))
+        model.record(SessionEvent(conn: 2, .close(c2s: Stats(), s2c: Stats())))
         let (ended, _) = KeyHandler.handle(ViewState(), .char("t"), model.snapshot())
         #expect(ended.prompt == nil && ended.message == "session #2 has ended")
     }

@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import NIOCore
@@ -14,12 +15,12 @@ enum Fixtures {
 
     /// A model fed with `events` (session, offset in ms from t0, kind).
     static func model(
-        _ events: [(Int?, UInt64, InspectorEvent.Kind)], target: String = "127.0.0.1:6379"
+        _ events: [(Int?, UInt64, SessionEvent.Kind)], target: String = "127.0.0.1:6379"
     ) -> InspectorModel {
         let model = InspectorModel(target: target, capturePath: "s.pcapng")
-        model.record(InspectorEvent(session: nil, .listening(address: "127.0.0.1:8080"), timestamp: t0))
+        model.record(SessionEvent(conn: nil, .listening(address: "127.0.0.1:8080"), time: t0))
         for (session, ms, kind) in events {
-            model.record(InspectorEvent(session: session, kind, timestamp: t0 + ms * 1_000_000))
+            model.record(SessionEvent(conn: session, kind, time: t0 + ms * 1_000_000))
         }
         return model
     }
@@ -38,9 +39,9 @@ enum Fixtures {
         return (view, all)
     }
 
-    static let client1 = CaptureAddress.ip(host: "127.0.0.1", port: 53422)
-    static let client2 = CaptureAddress.ip(host: "127.0.0.1", port: 53430)
-    static let target = CaptureAddress.ip(host: "127.0.0.1", port: 6379)
+    static let client1 = PeerAddress.ip(host: "127.0.0.1", port: 53422)
+    static let client2 = PeerAddress.ip(host: "127.0.0.1", port: 53430)
+    static let target = PeerAddress.ip(host: "127.0.0.1", port: 6379)
 
     /// DESIGN.md §7's screen: session 1 open both ways; session 2 with c2s shut after a Redis
     /// PING (14 B) and 4 more bytes, s2c EOF and paused holding "+PONG\r\n".

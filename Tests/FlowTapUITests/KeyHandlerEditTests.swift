@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import Foundation
@@ -46,8 +47,8 @@ import Testing
         let (open, _) = press([.tab, .char("e")])
         // Meanwhile the held chunk went on and another is held (hold 2).
         model.record(
-            InspectorEvent(
-                session: 2, .held(.s2c, HeldChunk(number: 2, bytes: ByteBuffer(string: "+OK\r\n")))))
+            SessionEvent(
+                conn: 2, .held(.s2c, HeldChunk(number: 2, bytes: ByteBuffer(string: "+OK\r\n")))))
         let (view, commands) = press([.enter], open)
         #expect(commands.isEmpty && view.editor == nil)
         #expect(view.message == "the held chunk of server → client #2 went on meanwhile: nothing edited")
@@ -122,7 +123,7 @@ import Testing
     static func model() -> InspectorModel {
         let answer = (0..<40).map { "line \($0)\r\n" }.joined()
         let other = answer.replacingOccurrences(of: "line 30", with: "LINE 30")
-        var events: [(Int, UInt64, InspectorEvent.Kind)] = []
+        var events: [(Int, UInt64, SessionEvent.Kind)] = []
         for (id, text) in [(1, answer), (2, other)] {
             let base = UInt64(id) * 1000
             events += [

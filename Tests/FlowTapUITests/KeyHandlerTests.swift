@@ -1,4 +1,5 @@
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import Testing
@@ -63,7 +64,7 @@ import Testing
 
     @Test func endedSessionsAndOfflineRefuseSessionKeys() {
         let model = Fixtures.redis()
-        model.record(InspectorEvent(session: 2, .close(c2s: Stats(), s2c: Stats())))
+        model.record(SessionEvent(conn: 2, .close(c2s: Stats(), s2c: Stats())))
         let (ended, none) = KeyHandler.handle(ViewState(), .char("p"), model.snapshot())
         #expect(none.isEmpty && ended.message == "session #2 has ended")
         for key in ["p", "P", "s", " ", "r", "K", "h"].map({ Key.char(Character($0)) }) {

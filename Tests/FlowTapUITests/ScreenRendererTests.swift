@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import NIOCore
@@ -46,11 +47,11 @@ import Testing
 
     @Test func hexOffsetsAreTheDirectionsOwnEvenAfterHistoryDropped() {
         let model = InspectorModel(target: "t", historyLimit: 40)
-        model.record(InspectorEvent(session: 1, .open(client: Fixtures.client1, target: Fixtures.target)))
+        model.record(SessionEvent(conn: 1, .open(client: Fixtures.client1, target: Fixtures.target)))
         for i in 0..<4 {
             let bytes = (0..<20).map { UInt8(i * 20 + $0) }
             model.record(
-                InspectorEvent(session: 1, .data(.c2s, offset: i * 20, bytes: Fixtures.buffer(bytes))))
+                SessionEvent(conn: 1, .data(.c2s, offset: i * 20, bytes: Fixtures.buffer(bytes))))
         }
         let (_, rows, _) = render(model)
         let body = rows.drop { !$0.hasPrefix(" client → server") }.dropFirst()
@@ -78,7 +79,7 @@ import Testing
         .writeError("broken pipe"),
     ])
     func everyStateWordShows(_ phase: DirectionPhase) {
-        var events: [(Int?, UInt64, InspectorEvent.Kind)] = [
+        var events: [(Int?, UInt64, SessionEvent.Kind)] = [
             (1, 0, .open(client: Fixtures.client1, target: Fixtures.target)),
             (1, 1, .data(.s2c, offset: 0, bytes: Fixtures.buffer("hi"))),
         ]
@@ -122,9 +123,9 @@ import Testing
 
     @Test func paneTitlesShowTheActiveFaults() {
         let model = Fixtures.redis()
-        model.record(InspectorEvent(session: 2, .fault(.s2c, "latency=200ms")))
-        model.record(InspectorEvent(session: 2, .fault(.s2c, "slice=1")))
-        model.record(InspectorEvent(session: 2, .fault(.c2s, "blackhole")))
+        model.record(SessionEvent(conn: 2, .fault(.s2c, "latency=200ms")))
+        model.record(SessionEvent(conn: 2, .fault(.s2c, "slice=1")))
+        model.record(SessionEvent(conn: 2, .fault(.c2s, "blackhole")))
         let (_, rows, _) = render(model, width: 120)
         let c2s = rows.first { $0.hasPrefix(" client → server") }
         #expect(
@@ -141,8 +142,8 @@ import Testing
                 " conversation  #2  client → server: shut, 18 B, faults: blackhole  "
                     + "server → client: EOF, 7 B paused, faults: latency=200ms, slice=1 ─"))
         // Removed faults leave the title.
-        model.record(InspectorEvent(session: 2, .fault(.s2c, "-latency=200ms")))
-        model.record(InspectorEvent(session: 2, .fault(.c2s, "-blackhole")))
+        model.record(SessionEvent(conn: 2, .fault(.s2c, "-latency=200ms")))
+        model.record(SessionEvent(conn: 2, .fault(.c2s, "-blackhole")))
         let (_, after, _) = render(model, width: 120)
         #expect(after.first { $0.hasPrefix(" server → client") }?.contains("faults: slice=1 ─") == true)
         #expect(after.first { $0.hasPrefix(" client → server") }?.contains("faults") == false)
@@ -199,10 +200,10 @@ import Testing
     @Test func everyWidthFromFortyToTwoHundredLaysOut() {
         let model = Fixtures.redis()
         model.record(
-            InspectorEvent(
-                session: 2,
+            SessionEvent(
+                conn: 2,
                 .data(.c2s, offset: 18, bytes: Fixtures.buffer(Array(0...255) + Array("中文 é".utf8))),
-                timestamp: Fixtures.t0 + 9_100_000_000))
+                time: Fixtures.t0 + 9_100_000_000))
         for width in 40...200 {
             for pane in Pane.allCases {
                 for hex in [true, false] {
@@ -339,7 +340,7 @@ import Testing
     }
 
     @Test func scrollingAnchorsAndFollows() {
-        var events: [(Int?, UInt64, InspectorEvent.Kind)] = [
+        var events: [(Int?, UInt64, SessionEvent.Kind)] = [
             (1, 0, .open(client: Fixtures.client1, target: Fixtures.target))
         ]
         for i in 0..<100 {
@@ -367,7 +368,7 @@ import Testing
         #expect(firstOffset(grid) == " " + hex8((100 - pane - (pane - 1)) * 16))
         #expect(!view.following)
         #expect(GridAssertions.rows(grid).contains { $0.contains("[scrolled]") })
-        model.record(InspectorEvent(session: 1, .data(.c2s, offset: 1600, bytes: Fixtures.buffer("new"))))
+        model.record(SessionEvent(conn: 1, .data(.c2s, offset: 1600, bytes: Fixtures.buffer("new"))))
         (grid, view) = ScreenRenderer.render(model.snapshot(), view, width: 80, height: height)
         #expect(firstOffset(grid) == " " + hex8((100 - pane - (pane - 1)) * 16))
         (view, _) = KeyHandler.handle(view, .home, model.snapshot())
@@ -389,7 +390,7 @@ import Testing
     }
 
     @Test func searchMatchIsShownAndHighlighted() {
-        var events: [(Int?, UInt64, InspectorEvent.Kind)] = [
+        var events: [(Int?, UInt64, SessionEvent.Kind)] = [
             (1, 0, .open(client: Fixtures.client1, target: Fixtures.target))
         ]
         for i in 0..<60 {

@@ -1,5 +1,6 @@
 import Dispatch
 import FlowCore
+import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import Foundation
@@ -18,20 +19,20 @@ import Testing
         let model: InspectorModel
         init(_ model: InspectorModel) { self.model = model }
         func pause(session: Int, direction: Direction) {
-            model.record(InspectorEvent(session: session, .pause(direction)))
+            model.record(SessionEvent(conn: session, .pause(direction)))
         }
         func resume(session: Int, direction: Direction) {
-            model.record(InspectorEvent(session: session, .held(direction, nil)))
-            model.record(InspectorEvent(session: session, .resume(direction)))
+            model.record(SessionEvent(conn: session, .held(direction, nil)))
+            model.record(SessionEvent(conn: session, .resume(direction)))
         }
         func step(session: Int, direction: Direction) {
-            model.record(InspectorEvent(session: session, .held(direction, nil)))
-            model.record(InspectorEvent(session: session, .step(direction)))
+            model.record(SessionEvent(conn: session, .held(direction, nil)))
+            model.record(SessionEvent(conn: session, .step(direction)))
         }
         func resumeAll() {}
-        func kill(session: Int) { model.record(InspectorEvent(session: session, .readError(.c2s, "killed"))) }
+        func kill(session: Int) { model.record(SessionEvent(conn: session, .readError(.c2s, "killed"))) }
         func passFIN(session: Int, direction: Direction) {
-            model.record(InspectorEvent(session: session, .shutdown(direction)))
+            model.record(SessionEvent(conn: session, .shutdown(direction)))
         }
         func faults(session: Int, direction: Direction) -> [Fault] {
             (model.snapshot().sessions.first { $0.id == session }?[direction].faults ?? []).compactMap {
@@ -39,29 +40,29 @@ import Testing
             }
         }
         func replaceHeld(session: Int, direction: Direction, hold: Int, with bytes: ByteBuffer) {
-            model.record(InspectorEvent(session: session, .held(direction, nil)))
+            model.record(SessionEvent(conn: session, .held(direction, nil)))
             model.record(
-                InspectorEvent(
-                    session: session,
+                SessionEvent(
+                    conn: session,
                     .edit(
                         direction, originalBytes: 0, originalSHA256: "", bytes: bytes.readableBytes,
                         original: nil)))
         }
         func dropHeld(session: Int, direction: Direction, hold: Int) {
-            model.record(InspectorEvent(session: session, .held(direction, nil)))
+            model.record(SessionEvent(conn: session, .held(direction, nil)))
         }
         func inject(
             session: Int, direction: Direction, _ bytes: ByteBuffer,
             onRefusal: @escaping @Sendable (String) -> Void
         ) {
-            model.record(InspectorEvent(session: session, .inject(direction, bytes: bytes.readableBytes)))
+            model.record(SessionEvent(conn: session, .inject(direction, bytes: bytes.readableBytes)))
         }
         func setFaults(session: Int, direction: Direction, _ faults: [Fault]) {
             for old in self.faults(session: session, direction: direction) {
-                model.record(InspectorEvent(session: session, .fault(direction, "-\(old)")))
+                model.record(SessionEvent(conn: session, .fault(direction, "-\(old)")))
             }
             for fault in faults {
-                model.record(InspectorEvent(session: session, .fault(direction, "\(fault)")))
+                model.record(SessionEvent(conn: session, .fault(direction, "\(fault)")))
             }
         }
     }

@@ -1,14 +1,18 @@
-import FlowCapture
 import FlowCore
 import NIOCore
 
-/// Something that happened in the inspector, reported by the taps and the accept loop to every
-/// ``InspectorObserver`` (the UI model, the headless event log, the capture writer).
-public struct InspectorEvent: Sendable {
-    /// The session it belongs to (numbered from 1), or `nil` for the listener's own events.
-    public var session: Int?
-    /// When it happened: nanoseconds since the Unix epoch.
-    public var timestamp: UInt64
+/// Something that happened in a session or at the listener: the one event model of flowtap.
+///
+/// The taps, the gates and the accept loop report these; the UI model, the headless event log
+/// (JSON Lines, text), the capture writer and `flowtap view` all read the same values, and the
+/// JSON Lines log and the capture's event records share one schema (see `SessionEvent+Codable`),
+/// so an event read back from a capture is the event that was written.
+public struct SessionEvent: Sendable {
+    /// The session it belongs to (`"conn"`, numbered from 1), or `nil` for the listener's own
+    /// events.
+    public var conn: Int?
+    /// When it happened: nanoseconds since the Unix epoch (`"t"`, printed in seconds).
+    public var time: UInt64
     /// What happened.
     public var kind: Kind
 
@@ -17,9 +21,9 @@ public struct InspectorEvent: Sendable {
         /// `listening`: the listener is bound; `address` has the real port.
         case listening(address: String)
         /// `open`: a client connected and the connection to the target succeeded.
-        case open(client: CaptureAddress, target: CaptureAddress)
+        case open(client: PeerAddress, target: PeerAddress)
         /// `connect_error`: the connection to the target failed; the client was closed.
-        case connectError(client: CaptureAddress, target: CaptureAddress, error: String)
+        case connectError(client: PeerAddress, target: PeerAddress, error: String)
         /// `data`: a chunk passed on to the direction's destination (as read, edited, or
         /// injected), at byte `offset` of what the destination was sent; reported just before it
         /// is written, in the order written.
@@ -67,10 +71,11 @@ public struct InspectorEvent: Sendable {
         case close(c2s: Stats, s2c: Stats)
     }
 
-    /// An event stamped with the current wall-clock time.
-    public init(session: Int?, _ kind: Kind, timestamp: UInt64 = WallClock.nanoseconds()) {
-        self.session = session
-        self.timestamp = timestamp
+    /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current
+    /// wall-clock time unless given).
+    public init(conn: Int?, _ kind: Kind, time: UInt64 = WallClock.nanoseconds()) {
+        self.conn = conn
+        self.time = time
         self.kind = kind
     }
 }

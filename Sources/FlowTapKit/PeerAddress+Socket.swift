@@ -1,8 +1,9 @@
 import FlowCapture
+import FlowEvents
 import FlowTransport
 import NIOCore
 
-extension CaptureAddress {
+extension PeerAddress {
     /// The address of a socket: IP and port, or a Unix path; `text` when there is neither
     /// (an unnamed Unix peer).
     init(_ socket: SocketAddress?, text: String) {
