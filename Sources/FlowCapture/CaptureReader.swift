@@ -6,19 +6,19 @@
 
 /// Loads a capture back into sessions.
 ///
-/// A flowtap capture (one with the `flowtap-events` interface) gives back exactly the records
-/// that were written: events from the event interface, data chunks rebuilt from the TCP
-/// segments, with their nanosecond timestamps. A file cut at a block boundary (a crash) reads
+/// A flowtap capture (one with the `flowtap-events` interface) gives back exactly the events
+/// that were written: events from the event records, `data` rebuilt from the TCP segments (a
+/// chunk ends at PSH; offsets counted per direction), with their nanosecond timestamps. A file cut at a block boundary (a crash) reads
 /// as far as it goes (a data chunk cut short comes back shorter).
 ///
 /// Other captures — pcapng or classic pcap from tcpdump or Wireshark, with Ethernet (VLAN tags
 /// skipped), raw IP, Linux cooked or loopback link types, IPv4 or IPv6 — are read as TCP
 /// conversations, numbered from 1 in order of appearance: the SYN's sender is the client (else
 /// the receiver of the SYN/ACK, else the side with the higher port); a session starts with
-/// `open`; each segment's new bytes are a `data` record (retransmitted bytes are dropped, a gap
+/// `open`; each segment's new bytes are a `data` event (retransmitted bytes are dropped, a gap
 /// is a `note`); a FIN is `shutdown` of the sender's direction; an RST is
-/// `readError(…, "connection reset by peer")` of the sender's direction. Foreign sessions have
-/// no `close` record. Sessions come back ordered by id.
+/// `read_error` "connection reset by peer" of the sender's direction. Foreign sessions have
+/// no `close`. Sessions come back ordered by id.
 public enum CaptureReader {
     /// Reads the capture at `path`.
     ///
@@ -78,8 +78,10 @@ public enum CaptureReader {
             + b.map { session in
                 var session = session
                 session.id = session.id &+ offset
-                session.records = session.records.map {
-                    CaptureRecord(session: session.id, timestamp: $0.timestamp, event: $0.event)
+                session.events = session.events.map {
+                    var event = $0
+                    event.conn = session.id
+                    return event
                 }
                 return session
             }

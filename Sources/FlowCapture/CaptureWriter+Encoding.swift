@@ -2,48 +2,47 @@ import FlowEvents
 import NIOCore
 
 extension CaptureWriter {
-    /// Appends the packets of `record` to `out`, updating the sessions' TCP state.
+    /// Appends the packets of `event` of session `id` to `out`, updating the sessions' TCP
+    /// state: `data` becomes TCP segments, `open` a handshake, `shutdown` a FIN, a read or write
+    /// error an RST; every event but `data` also becomes a record on the event interface.
     static func encode(
-        _ record: CaptureRecord, sessions: inout [Int: TCPConversation], into out: inout PcapngBuilder
+        _ event: SessionEvent, session id: Int, sessions: inout [Int: TCPConversation],
+        into out: inout PcapngBuilder
     ) {
-        let id = record.session
-        let time = record.timestamp
-        /// The session's conversation; one opened before this capture gets a `bind` event first.
+        let time = event.time
+        /// The session's conversation; one opened before this capture gets a `bind` record first.
         func conversation() -> TCPConversation {
             if let existing = sessions[id] { return existing }
             let wire = WireEndpoint.conversation(session: id, client: nil, server: nil)
-            var payload = EventPayload(session: id, event: "bind")
-            payload.tcp = .init(client: wire.client.description, server: wire.server.description)
             let comment = "flowtap #\(id): opened before this capture (TCP \(wire.client) → \(wire.server))"
-            event(payload, direction: nil, comment: comment)
+            write(EventRecord(event: nil, conn: id, tcp: wire), direction: nil, comment: comment)
             return TCPConversation(session: id, client: wire.client, server: wire.server)
         }
-        func event(_ payload: EventPayload, direction: Direction?, comment: String) {
-            payload.encoded().withUnsafeBytes { bytes in
+        func write(_ record: EventRecord, direction: Direction?, comment: String) {
+            record.encoded(time: time).withUnsafeBytes { bytes in
                 out.packet(
-                    interface: 1, timestamp: time, header: EventPayload.exportedPDUHeader, payload: bytes,
+                    interface: 1, timestamp: time, header: EventRecord.exportedPDUHeader, payload: bytes,
                     flags: direction.map { $0 == .c2s ? 1 : 2 }, comment: comment)
             }
         }
-        func event(_ direction: Direction?, tcp: (client: WireEndpoint, server: WireEndpoint)? = nil) {
-            let payload = EventPayload(session: id, event: record.event, tcp: tcp)
-            event(
-                payload, direction: direction,
-                comment: EventPayload.comment(session: id, event: record.event, tcp: tcp))
+        func record(tcp: (client: WireEndpoint, server: WireEndpoint)? = nil) {
+            let clipped = EventRecord.clipped(event)
+            write(
+                EventRecord(event: clipped, conn: id, tcp: tcp), direction: event.kind.direction,
+                comment: CaptureComment.text(clipped, conn: id, tcp: tcp))
         }
 
-        switch record.event {
+        switch event.kind {
         case .open(let client, let server):
             let wire = WireEndpoint.conversation(session: id, client: client, server: server)
             var tcp = TCPConversation(session: id, client: wire.client, server: wire.server)
-            let comment = EventPayload.comment(session: id, event: record.event, tcp: wire)
-            tcp.handshake(at: time, comment: comment, into: &out)
+            tcp.handshake(at: time, comment: CaptureComment.text(event, conn: id, tcp: wire), into: &out)
             sessions[id] = tcp
-            event(nil, tcp: wire)
+            record(tcp: wire)
         case .connectError:
             sessions[id] = nil
-            event(nil)
-        case .data(let direction, let buffer):
+            record()
+        case .data(let direction, _, let buffer):
             var tcp = conversation()
             out.bytes.reserveCapacity(
                 out.bytes.count + buffer.readableBytes + 128
@@ -56,24 +55,24 @@ extension CaptureWriter {
             var tcp = conversation()
             tcp.fin(from: .init(sending: direction), at: time, into: &out)
             sessions[id] = tcp
-            event(direction)
+            record()
         case .readError(let direction, _):
             var tcp = conversation()
             tcp.reset(from: .init(sending: direction), at: time, into: &out)
             sessions[id] = tcp
-            event(direction)
+            record()
         case .writeError(let direction, _):
             var tcp = conversation()
             tcp.reset(from: TCPConversation.Side(sending: direction).other, at: time, into: &out)
             sessions[id] = tcp
-            event(direction)
-        case .eof(let direction), .pause(let direction), .resume(let direction), .step(let direction):
-            event(direction)
-        case .note:
-            event(nil)
+            record()
         case .close:
             sessions[id] = nil
-            event(nil)
+            record()
+        case .held, .listening:
+            break
+        case .eof, .pause, .resume, .step, .fault, .edit, .drop, .inject, .rewrite, .captureError, .note:
+            record()
         }
     }
 }

@@ -69,16 +69,28 @@ public final class CaptureWriter: Sendable {
         state = Mutex(State(descriptor: fd))
     }
 
-    /// Writes the packets of one record before returning.
+    /// Writes the packets of one event of a session before returning: `data` as TCP segments,
+    /// every other event as a record on the event interface (with a TCP handshake, FIN or RST
+    /// where TCP can say it). Events of no session (`listening`) and `held` write nothing.
     ///
     /// - Throws: ``CaptureError`` `.cannotWrite` when `write(2)` fails (e.g. "no space left on
     ///   device"); the writer then stays failed and every later call throws the same error at
     ///   once, without touching the file. `.closed` after ``close()``.
-    public func write(_ record: CaptureRecord) throws(CaptureError) {
+    public func write(_ event: SessionEvent) throws(CaptureError) {
+        try write(CollectionOfOne(event))
+    }
+
+    /// Writes the packets of several events with one `write(2)`, in order (see ``write(_:)``).
+    /// The blocks of a batch are whole on disk or, when the write fails, the failure is thrown.
+    public func write(_ events: some Collection<SessionEvent>) throws(CaptureError) {
         try state.withLock { (state: inout State) throws(CaptureError) in
             try check(state)
             var out = PcapngBuilder()
-            Self.encode(record, sessions: &state.sessions, into: &out)
+            for event in events {
+                guard let id = event.conn else { continue }
+                Self.encode(event, session: id, sessions: &state.sessions, into: &out)
+            }
+            guard !out.bytes.isEmpty else { return }
             if let code = Self.writeAll(state.descriptor, out.bytes) {
                 let error = CaptureError.system(.cannotWrite, path: path, errno: code)
                 state.failure = error

@@ -1,7 +1,7 @@
 import FlowEvents
 import NIOCore
 
-/// Rebuilds the records of a capture written by ``CaptureWriter``: events from the event
+/// Rebuilds the events of a capture written by ``CaptureWriter``: events from the event
 /// interface, data chunks from the TCP segments (a chunk ends at PSH), in file order.
 struct FlowtapAssembler {
     private struct Key: Hashable {
@@ -25,28 +25,29 @@ struct FlowtapAssembler {
 
     /// Takes one event packet.
     mutating func event(_ packet: PcapngParser.Packet, name: String) throws(CaptureError) {
-        let payload: EventPayload
-        let event: CaptureEvent?
-        let conversation: (client: WireEndpoint, server: WireEndpoint)?
+        let record: EventRecord
         do {
-            payload = try EventPayload.decode(
-                try EventPayload.json(in: packet.data, linkType: packet.interface.linkType))
-            event = try payload.captureEvent()
-            conversation = try payload.conversation()
+            record = try EventRecord.decode(
+                try EventRecord.json(in: packet.data, linkType: packet.interface.linkType),
+                time: packet.timestamp)
         } catch {
             throw .malformed(
                 name,
                 "corrupt event payload in packet \(packet.number) at offset \(packet.offset): \(error.text)")
         }
-        let id = payload.session
-        if let conversation {
+        let id = record.conn
+        if let conversation = record.tcp {
             conversations[Key(client: conversation.client, server: conversation.server)] = id
         }
-        guard let event else { return }
-        // Taken out of the dictionary, so that appending does not copy the records.
-        var session =
-            sessions.removeValue(forKey: id) ?? CapturedSession(id: id, client: nil, server: nil, records: [])
-        session.append(CaptureRecord(session: id, timestamp: packet.timestamp, event: event))
+        guard var event = record.event else { return }
+        event.conn = id
+        // Taken out of the dictionary, so that appending does not copy the events.
+        var session = sessions.removeValue(forKey: id) ?? CapturedSession(id: id, client: nil, server: nil)
+        if record.rebuildStats {
+            let stats = session.statsFromData(until: event.time)
+            event.kind = .close(c2s: stats.c2s, s2c: stats.s2c)
+        }
+        session.append(event)
         sessions[id] = session
     }
 
@@ -82,10 +83,8 @@ struct FlowtapAssembler {
 
     private mutating func append(_ stream: Stream, _ chunk: Pending) {
         let id = stream.session
-        let record = CaptureRecord(
-            session: id, timestamp: chunk.timestamp, event: .data(stream.direction, chunk.buffer))
-        sessions[id, default: CapturedSession(id: id, client: nil, server: nil, records: [])].records.append(
-            record)
+        sessions[id, default: CapturedSession(id: id, client: nil, server: nil)].appendData(
+            stream.direction, chunk.buffer, at: chunk.timestamp)
     }
 
     /// The sessions by id; a chunk cut short by the end of the file is kept as a last, shorter chunk.

@@ -105,18 +105,16 @@ struct ForeignAssembler {
         let client = clientIsSource ? segment.source : segment.destination
         let server = clientIsSource ? segment.destination : segment.source
         let id = sessions.count + 1
-        let open = CaptureEvent.open(client: address(client), server: address(server))
+        let open = SessionEvent(
+            conn: id, .open(client: address(client), target: address(server)), time: timestamp)
         sessions.append(
-            CapturedSession(
-                id: id, client: address(client), server: address(server),
-                records: [CaptureRecord(session: id, timestamp: timestamp, event: open)]))
+            CapturedSession(id: id, client: address(client), server: address(server), events: [open]))
         streams[Key(a: server, b: client)] = nil
         return (Stream(id: id, client: client), Key(a: client, b: server))
     }
 
-    private mutating func record(_ stream: Stream, _ event: CaptureEvent, at timestamp: UInt64) {
-        sessions[stream.id - 1].records.append(
-            CaptureRecord(session: stream.id, timestamp: timestamp, event: event))
+    private mutating func record(_ stream: Stream, _ kind: SessionEvent.Kind, at timestamp: UInt64) {
+        sessions[stream.id - 1].append(SessionEvent(conn: stream.id, kind, time: timestamp))
     }
 
     /// Delivers the bytes of `payload` (at `seq`) not delivered yet, after a note if some are missing.
@@ -131,7 +129,7 @@ struct ForeignAssembler {
         }
         let fresh = distance < 0 ? payload.dropFirst(Int(-Int64(distance))) : payload
         if !fresh.isEmpty {
-            record(stream, .data(direction, ByteBuffer(bytes: fresh)), at: timestamp)
+            sessions[stream.id - 1].appendData(direction, ByteBuffer(bytes: fresh), at: timestamp)
             stream.next[direction] = seq &+ UInt32(truncatingIfNeeded: payload.count)
         } else if stream.next[direction] == nil {
             stream.next[direction] = next

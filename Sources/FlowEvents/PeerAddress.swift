@@ -19,3 +19,39 @@ public enum PeerAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension PeerAddress {
+    /// The IP address written as `description` does (`"127.0.0.1:80"`, `"[::1]:80"`), or `nil`
+    /// when `text` is not an IP literal and a port from 0 to 65535.
+    public init?(parsing text: String) {
+        let host: Substring
+        let port: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[close...].hasPrefix("]:") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            port = text[text.index(close, offsetBy: 2)...]
+            guard host.contains(":"), host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+                return nil
+            }
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+            let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 4,
+                parts.allSatisfy({
+                    !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCIIDigit) && UInt8($0) != nil
+                })
+            else { return nil }
+        }
+        guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCIIDigit), let number = Int(port),
+            number <= 65535
+        else { return nil }
+        self = .ip(host: String(host), port: number)
+    }
+}
+
+extension Character {
+    /// `0` to `9`, nothing else (no other scripts' digits, no signs).
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

@@ -7,7 +7,7 @@ import NIOCore
 /// (JSON Lines, text), the capture writer and `flowtap view` all read the same values, and the
 /// JSON Lines log and the capture's event records share one schema (see `SessionEvent+Codable`),
 /// so an event read back from a capture is the event that was written.
-public struct SessionEvent: Sendable {
+public struct SessionEvent: Sendable, Equatable {
     /// The session it belongs to (`"conn"`, numbered from 1), or `nil` for the listener's own
     /// events.
     public var conn: Int?
@@ -17,7 +17,7 @@ public struct SessionEvent: Sendable {
     public var kind: Kind
 
     /// What happened; the JSON names of DESIGN.md §6 are given for each case.
-    public enum Kind: Sendable {
+    public enum Kind: Sendable, Equatable {
         /// `listening`: the listener is bound; `address` has the real port.
         case listening(address: String)
         /// `open`: a client connected and the connection to the target succeeded.
@@ -52,7 +52,7 @@ public struct SessionEvent: Sendable {
         /// `edit`: the user replaced a held chunk: the original had `originalBytes` bytes with
         /// SHA-256 `originalSHA256` (hex), `bytes` bytes were sent instead. Reported just before
         /// the `data` of the bytes sent (nothing else of the direction comes between); `original`
-        /// holds the original's bytes when known (not when read back from a capture).
+        /// holds the original's bytes when known (captures keep them, as `original_hex`).
         case edit(Direction, originalBytes: Int, originalSHA256: String, bytes: Int, original: ByteBuffer?)
         /// `drop`: the user dropped a held chunk of `bytes` bytes with SHA-256 `sha256` (hex); it
         /// was never sent. `original` holds its bytes when known.
@@ -63,12 +63,16 @@ public struct SessionEvent: Sendable {
         /// `rewrite`: `--rewrite` rules changed a chunk read from the direction's source
         /// (`count` substitutions) before it was reported and forwarded: the original had
         /// `originalBytes` bytes with SHA-256 `originalSHA256` (hex), the chunk sent has `bytes`.
-        /// Reported just before that chunk's `data`; the capture records it as a note.
+        /// Reported just before that chunk's `data`.
         case rewrite(Direction, count: Int, originalBytes: Int, bytes: Int, originalSHA256: String)
         /// `capture_error`: the capture file could not be written; forwarding goes on.
         case captureError(String)
-        /// `close`: the session ended, with the statistics of each direction.
+        /// `close`: the session ended, with the statistics of each direction: what was really
+        /// read from each source and written to each destination.
         case close(c2s: Stats, s2c: Stats)
+        /// `note`: a remark with no structure of its own (a gap in a foreign capture's TCP
+        /// stream, a note of an older capture format).
+        case note(String)
     }
 
     /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current

@@ -13,99 +13,16 @@ import NIOCore
 public enum EventFormatter {
     /// The event as one JSON object (no newline), or `nil` for events not printed (`held`).
     ///
-    /// Every object has `"t"` (seconds since the epoch) and `"event"`; session events have
-    /// `"conn"`; direction events `"dir"`. With `hex`, data and drop events carry `"hex"`, edit
-    /// events `"original_hex"`.
+    /// The object is the event's one schema (``FlowEvents/SessionEvent``'s `Codable`
+    /// conformance, the same the capture's event records use): `"t"` (seconds since the epoch),
+    /// `"event"`, `"conn"` for session events, `"dir"` for direction events, then the kind's
+    /// fields. With `hex`, data and drop events carry `"hex"`, edit events `"original_hex"`.
     public static func json(_ event: SessionEvent, hex: Bool = false) -> String? {
-        var fields: [(String, String)] = []
-        func str(_ key: String, _ value: String) { fields.append((key, quoted(value))) }
-        func num(_ key: String, _ value: Int) { fields.append((key, String(value))) }
-        func dir(_ d: Direction) { str("dir", d.rawValue) }
-        let name: String
-        switch event.kind {
-        case .listening(let address):
-            name = "listening"
-            str("address", address)
-        case .open(let client, let target):
-            name = "open"
-            str("client", client.description)
-            str("target", target.description)
-        case .connectError(let client, let target, let error):
-            name = "connect_error"
-            str("client", client.description)
-            str("target", target.description)
-            str("error", error)
-        case .data(let d, let offset, let bytes):
-            name = "data"
-            dir(d)
-            num("offset", offset)
-            num("bytes", bytes.readableBytes)
-            if hex { str("hex", hexString(bytes)) }
-        case .eof(let d):
-            name = "eof"
-            dir(d)
-        case .shutdown(let d):
-            name = "shutdown"
-            dir(d)
-        case .readError(let d, let error):
-            name = "read_error"
-            dir(d)
-            str("error", error)
-        case .writeError(let d, let error):
-            name = "write_error"
-            dir(d)
-            str("error", error)
-        case .pause(let d):
-            name = "pause"
-            dir(d)
-        case .resume(let d):
-            name = "resume"
-            dir(d)
-        case .step(let d):
-            name = "step"
-            dir(d)
-        case .fault(let d, let fault):
-            name = "fault"
-            dir(d)
-            str("fault", fault)
-        case .held:
-            return nil
-        case .edit(let d, let originalBytes, let digest, let bytes, let original):
-            name = "edit"
-            dir(d)
-            num("original_bytes", originalBytes)
-            str("original_sha256", digest)
-            num("bytes", bytes)
-            if hex, let original { str("original_hex", hexString(original)) }
-        case .drop(let d, let bytes, let digest, let original):
-            name = "drop"
-            dir(d)
-            num("bytes", bytes)
-            str("sha256", digest)
-            if hex, let original { str("hex", hexString(original)) }
-        case .inject(let d, let bytes):
-            name = "inject"
-            dir(d)
-            num("bytes", bytes)
-        case .rewrite(let d, let count, let originalBytes, let bytes, let digest):
-            name = "rewrite"
-            dir(d)
-            num("count", count)
-            num("original_bytes", originalBytes)
-            num("bytes", bytes)
-            str("original_sha256", digest)
-        case .captureError(let error):
-            name = "capture_error"
-            str("error", error)
-        case .close(let c2s, let s2c):
-            name = "close"
-            fields.append(("c2s", statsJSON(c2s)))
-            fields.append(("s2c", statsJSON(s2c)))
-        }
-        var out = "{\"t\":\(seconds(event.time)),\"event\":\"\(name)\""
-        if let session = event.conn { out += ",\"conn\":\(session)" }
-        for (key, value) in fields { out += ",\"\(key)\":\(value)" }
-        return out + "}"
+        if case .held = event.kind { return nil }
+        var encoder = JSONLineEncoder()
+        encoder.userInfo[SessionEvent.includeBytes] = hex
+        // Strings, integers and six-decimal seconds: encoding an event cannot fail.
+        return try! encoder.encode(event)
     }
 
     /// The event as readable text ending in a newline, or `nil` for events not printed. With
@@ -145,6 +62,7 @@ public enum EventFormatter {
                 "\(d) rewrite: \(count) substitution\(count == 1 ? "" : "s"), "
                 + "\(originalBytes) B -> \(bytes) B"
         case .captureError(let error): body = "capture error: \(error)"
+        case .note(let text): body = "note: \(text)"
         case .close(let c2s, let s2c):
             body =
                 "close c2s \(ByteFormat.bytes(c2s.readBytes))/\(c2s.readOps) reads, "

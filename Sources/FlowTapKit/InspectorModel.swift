@@ -221,7 +221,7 @@ public final class InspectorModel: InspectorObserver {
                 live.snapshot[direction].paused = false
                 if !live.snapshot[direction].phase.isError { live.snapshot[direction].phase = .closed }
             }
-        case .open, .connectError, .listening, .captureError, .rewrite:
+        case .open, .connectError, .listening, .captureError, .rewrite, .note:
             break
         }
     }

@@ -9,10 +9,11 @@ extension InspectorSnapshot {
     ///
     /// Per session, in this order: `open` (or `connectError`) at the session's start; the kept
     /// chunks of both directions in timestamp order (what was sent: an edited chunk with a note
-    /// giving its original's length and SHA-256, an injected one with a note, a dropped one as
-    /// a note only); then, per direction, what its phase says:
+    /// giving its original's length and SHA-256, an injected one after an `inject`, a dropped one
+    /// as a `drop` only); then, per direction, what its phase says:
     /// `EOF` → `eof`; `shut` and `closed` → `eof` and `shutdown` (a FIN); an error → the
-    /// `readError`/`writeError`; a held chunk → a `note`; and `close` when the session ended.
+    /// `readError`/`writeError`; a held chunk → a `note`; and `close` when the session ended
+    /// (its statistics are what the display saw: bytes sent, chunks shown).
     /// Bytes already dropped from a direction's display history cannot be written: a `note`
     /// says how many. The records of all sessions are interleaved by time. Addresses are parsed
     /// back from their text (`"127.0.0.1:53422"`, `"[::1]:8080"`, otherwise a Unix path).
@@ -20,7 +21,7 @@ extension InspectorSnapshot {
     public func writeCapture(to path: String) throws(CaptureError) {
         let writer = try CaptureWriter(path: path)
         do {
-            for record in captureRecords() { try writer.write(record) }
+            try writer.write(captureEvents())
             try writer.flush()
         } catch {
             try? writer.close()
@@ -29,29 +30,34 @@ extension InspectorSnapshot {
         try writer.close()
     }
 
-    /// The records ``writeCapture(to:)`` writes, ordered by time (stable within a session).
-    func captureRecords() -> [CaptureRecord] {
-        var all: [CaptureRecord] = []
-        for session in sessions { all += Self.records(of: session) }
+    /// The events ``writeCapture(to:)`` writes, ordered by time (stable within a session).
+    func captureEvents() -> [SessionEvent] {
+        var all: [SessionEvent] = []
+        for session in sessions { all += Self.events(of: session) }
         return all.enumerated()
-            .sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }
+            .sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
             .map(\.element)
     }
 
-    private static func records(of session: SessionSnapshot) -> [CaptureRecord] {
+    private static func events(of session: SessionSnapshot) -> [SessionEvent] {
         let id = session.id
-        var out: [CaptureRecord] = []
+        var out: [SessionEvent] = []
         var time = session.opened
-        func add(_ event: CaptureEvent, at timestamp: UInt64? = nil) {
+        var sent: [Direction: Int] = [.c2s: 0, .s2c: 0]
+        func add(_ kind: SessionEvent.Kind, at timestamp: UInt64? = nil) {
             time = max(time, timestamp ?? time)
-            out.append(CaptureRecord(session: id, timestamp: time, event: event))
+            out.append(SessionEvent(conn: id, kind, time: time))
+        }
+        func data(_ direction: Direction, _ chunk: HistoryChunk) {
+            add(.data(direction, offset: chunk.offset, bytes: chunk.bytes), at: chunk.timestamp)
+            sent[direction] = chunk.offset + chunk.bytes.readableBytes
         }
         let server = PeerAddress(text: session.target)
         if let error = session.connectError {
-            add(.connectError(client: PeerAddress(text: session.client), server: server, error: error))
+            add(.connectError(client: PeerAddress(text: session.client), target: server, error: error))
             return out
         }
-        add(.open(client: PeerAddress(text: session.client), server: server))
+        add(.open(client: PeerAddress(text: session.client), target: server))
         for direction in Direction.allCases where session[direction].droppedBytes > 0 {
             let dropped = session[direction].droppedBytes
             add(
@@ -65,34 +71,35 @@ extension InspectorSnapshot {
         .enumerated()
         .sorted { ($0.element.1.timestamp, $0.offset) < ($1.element.1.timestamp, $1.offset) }
         .map(\.element)
-        var pendingEdit: [Direction: (Int, String)] = [:]
+        var pendingEdit: [Direction: ByteBuffer] = [:]
         for (direction, chunk) in chunks {
             let count = chunk.bytes.readableBytes
             switch chunk.kind {
             case .held:
                 break
             case .forwarded:
-                add(.data(direction, chunk.bytes), at: chunk.timestamp)
+                data(direction, chunk)
             case .edited:
-                if let (original, sha) = pendingEdit.removeValue(forKey: direction) {
+                if let original = pendingEdit.removeValue(forKey: direction) {
                     add(
-                        .note(
-                            CaptureObserver.editNote(
-                                direction, originalBytes: original, sha256: sha, bytes: count)),
+                        .edit(
+                            direction, originalBytes: original.readableBytes,
+                            originalSHA256: SHA256.hex(original.readableBytesView), bytes: count,
+                            original: original),
                         at: chunk.timestamp)
                 }
-                add(.data(direction, chunk.bytes), at: chunk.timestamp)
+                data(direction, chunk)
             case .injected:
-                add(.note(CaptureObserver.injectNote(direction, bytes: count)), at: chunk.timestamp)
-                add(.data(direction, chunk.bytes), at: chunk.timestamp)
+                add(.inject(direction, bytes: count), at: chunk.timestamp)
+                data(direction, chunk)
             case .replaced:
-                // The edited chunk follows this one: its note gives both sizes.
-                pendingEdit[direction] = (count, SHA256.hex(chunk.bytes.readableBytesView))
+                // The edited chunk follows this one: its edit event gives both sizes.
+                pendingEdit[direction] = chunk.bytes
             case .dropped:
                 add(
-                    .note(
-                        CaptureObserver.dropNote(
-                            direction, bytes: count, sha256: SHA256.hex(chunk.bytes.readableBytesView))),
+                    .drop(
+                        direction, bytes: count, sha256: SHA256.hex(chunk.bytes.readableBytesView),
+                        original: chunk.bytes),
                     at: chunk.timestamp)
             }
         }
@@ -111,7 +118,12 @@ extension InspectorSnapshot {
                 add(.note("\(direction.rawValue): paused, \(held) bytes read and held, not delivered yet"))
             }
         }
-        if let closed = session.closed { add(.close, at: closed) }
+        if let closed = session.closed {
+            add(
+                .close(
+                    c2s: session.c2s.stats(closed - session.opened),
+                    s2c: session.s2c.stats(closed - session.opened)), at: closed)
+        }
         return out
     }
 
@@ -154,5 +166,15 @@ extension PeerAddress {
             return
         }
         self = .unix(path: text)
+    }
+}
+
+extension DirectionSnapshot {
+    /// What the display saw of the direction, as `close` statistics over `elapsed` nanoseconds:
+    /// the bytes and chunks passed on, counted as read and written.
+    fileprivate func stats(_ elapsed: UInt64) -> Stats {
+        Stats(
+            readBytes: bytes, readOps: chunks, writeBytes: bytes, writeOps: chunks,
+            duration: .nanoseconds(Int64(clamping: elapsed)))
     }
 }

@@ -46,22 +46,22 @@ public struct ReplayScript: Sendable {
     /// The script of a captured session.
     public init(_ session: CapturedSession) {
         sessionID = session.id
-        start = session.records.first?.timestamp ?? 0
+        start = session.events.first?.time ?? 0
         var steps: [Direction: [Step]] = [.c2s: [], .s2c: []]
         var bytes: [Direction: [UInt8]] = [.c2s: [], .s2c: []]
         var ended: Set<Direction> = []
-        for record in session.records {
-            switch record.event {
-            case .data(let d, let chunk) where !ended.contains(d):
+        for event in session.events {
+            switch event.kind {
+            case .data(let d, _, let chunk) where !ended.contains(d):
                 guard chunk.readableBytes > 0 else { continue }
                 let before = bytes[d.reversed]!.count
                 steps[d]!.append(
-                    Step(action: .send(chunk), timestamp: record.timestamp, peerBytesBefore: before))
+                    Step(action: .send(chunk), timestamp: event.time, peerBytesBefore: before))
                 bytes[d]! += chunk.readableBytesView
             case .eof(let d), .shutdown(let d):
                 guard ended.insert(d).inserted else { continue }
                 let before = bytes[d.reversed]!.count
-                steps[d]!.append(Step(action: .fin, timestamp: record.timestamp, peerBytesBefore: before))
+                steps[d]!.append(Step(action: .fin, timestamp: event.time, peerBytesBefore: before))
             case .readError(let d, _), .writeError(let d, _):
                 ended.insert(d)
             default:

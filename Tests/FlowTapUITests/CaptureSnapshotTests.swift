@@ -14,9 +14,9 @@ import Testing
         return dir.appendingPathComponent(name).path
     }
 
-    func bytes(_ records: [CaptureRecord], _ direction: Direction) -> [UInt8] {
-        records.flatMap { record -> [UInt8] in
-            if case .data(direction, let buffer) = record.event { return Array(buffer.readableBytesView) }
+    func bytes(_ events: [SessionEvent], _ direction: Direction) -> [UInt8] {
+        events.flatMap { event -> [UInt8] in
+            if case .data(direction, _, let buffer) = event.kind { return Array(buffer.readableBytesView) }
             return []
         }
     }
@@ -45,30 +45,33 @@ import Testing
         #expect(sessions.map(\.id) == [1, 2, 3])
         let one = sessions[0]
         #expect(one.client == Fixtures.client1 && one.server == Fixtures.target)
-        #expect(bytes(one.records, .c2s) == Array(repeating: UInt8(ascii: "a"), count: 1200))
-        #expect(bytes(one.records, .s2c).count == 14_000)
-        #expect(one.records.contains { $0.event == .readError(.c2s, "connection reset by peer") })
-        #expect(one.records.last?.event == .close)
-        let two = sessions[1].records
+        #expect(bytes(one.events, .c2s) == Array(repeating: UInt8(ascii: "a"), count: 1200))
+        #expect(bytes(one.events, .s2c).count == 14_000)
+        #expect(one.events.contains { $0.kind == .readError(.c2s, "connection reset by peer") })
+        guard case .close = one.events.last?.kind else {
+            Issue.record("the last event is \(String(describing: one.events.last))")
+            return
+        }
+        let two = sessions[1].events
         #expect(bytes(two, .c2s) == Array("*1\r\n$4\r\nPING\r\nQUIT".utf8))
         // The held chunk was never delivered: the capture notes it and holds no byte of it.
         #expect(bytes(two, .s2c).isEmpty)
-        #expect(two.contains { $0.event == .note("s2c: paused, 7 bytes read and held, not delivered yet") })
-        let events = two.map(\.event).filter {
+        #expect(two.contains { $0.kind == .note("s2c: paused, 7 bytes read and held, not delivered yet") })
+        let events = two.map(\.kind).filter {
             if case .data = $0 { return false }
             return true
         }
         #expect(
             events == [
-                .open(client: Fixtures.client2, server: Fixtures.target), .eof(.c2s), .shutdown(.c2s),
+                .open(client: Fixtures.client2, target: Fixtures.target), .eof(.c2s), .shutdown(.c2s),
                 .eof(.s2c),
                 .note("s2c: paused, 7 bytes read and held, not delivered yet"),
             ])
-        #expect(two.map(\.timestamp) == two.map(\.timestamp).sorted())
-        #expect(two[1].timestamp == Fixtures.t0 + 9_010_000_000)
+        #expect(two.map(\.time) == two.map(\.time).sorted())
+        #expect(two[1].time == Fixtures.t0 + 9_010_000_000)
         #expect(
-            sessions[2].records.map(\.event) == [
-                .connectError(client: Fixtures.client1, server: Fixtures.target, error: "connection refused")
+            sessions[2].events.map(\.kind) == [
+                .connectError(client: Fixtures.client1, target: Fixtures.target, error: "connection refused")
             ])
     }
 
@@ -92,15 +95,15 @@ import Testing
     }
 
     @Test func fromSessionsWithoutOpenAndWithErrors() {
-        let records = [
-            CaptureRecord(session: 4, timestamp: 5, event: .data(.c2s, ByteBuffer(string: "abc"))),
-            CaptureRecord(session: 4, timestamp: 6, event: .data(.c2s, ByteBuffer(string: "de"))),
-            CaptureRecord(session: 4, timestamp: 7, event: .writeError(.s2c, "broken pipe")),
-            CaptureRecord(session: 4, timestamp: 8, event: .pause(.c2s)),
-            CaptureRecord(session: 4, timestamp: 9, event: .close),
+        let events = [
+            SessionEvent(conn: 4, .data(.c2s, offset: 0, bytes: ByteBuffer(string: "abc")), time: 5),
+            SessionEvent(conn: 4, .data(.c2s, offset: 3, bytes: ByteBuffer(string: "de")), time: 6),
+            SessionEvent(conn: 4, .writeError(.s2c, "broken pipe"), time: 7),
+            SessionEvent(conn: 4, .pause(.c2s), time: 8),
+            SessionEvent(conn: 4, .close(c2s: Stats(), s2c: Stats()), time: 9),
         ]
         let snapshot = InspectorSnapshot.from(
-            sessions: [CapturedSession(id: 4, client: nil, server: .unix(path: "/tmp/s"), records: records)],
+            sessions: [CapturedSession(id: 4, client: nil, server: .unix(path: "/tmp/s"), events: events)],
             name: "x")
         let session = snapshot.sessions[0]
         #expect(

@@ -98,8 +98,8 @@ struct ReplayTests {
         let session = try #require(try CaptureReader.read(path: again).first)
         var chunks: [String] = []
         var answers = ""
-        for record in session.records {
-            if case .data(let d, let bytes) = record.event {
+        for event in session.events {
+            if case .data(let d, _, let bytes) = event.kind {
                 if d == .c2s {
                     chunks.append(String(buffer: bytes))
                 } else {
@@ -109,7 +109,7 @@ struct ReplayTests {
         }
         #expect(chunks == Self.commands)
         #expect(answers == Self.answers)
-        #expect(session.records.contains { $0.event == .shutdown(.c2s) })
+        #expect(session.events.contains { $0.kind == .shutdown(.c2s) })
 
         for timing in ["fast", "original"] {
             let json = try await runCommand(

@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTransport
 import Foundation
 import NIOCore
@@ -58,17 +59,16 @@ struct RewriteTests {
         try? FileManager.default.removeItem(atPath: copy)
         #expect(c2s["original_sha256"] as? String == digest)
         let session = try #require(try CaptureReader.read(path: file).first)
-        let notes = session.records.compactMap { record -> String? in
-            if case .note(let text) = record.event { return text }
-            return nil
-        }
+        // The capture keeps the rewrite as the event itself, read back as it was printed.
         #expect(
-            notes.contains(
-                "rewrite c2s: 1 substitution; original \(request.count) bytes, sha256 \(digest); "
-                    + "sent \(rewritten.count) bytes"
-            ), "\(notes)")
-        let sent = session.records.compactMap { record -> [UInt8]? in
-            if case .data(.c2s, let bytes) = record.event { return Array(bytes.readableBytesView) }
+            session.events.contains {
+                $0.kind
+                    == .rewrite(
+                        .c2s, count: 1, originalBytes: request.count, bytes: rewritten.count,
+                        originalSHA256: digest)
+            }, "\(session.events.map(\.kind.name))")
+        let sent = session.events.compactMap { event -> [UInt8]? in
+            if case .data(.c2s, _, let bytes) = event.kind { return Array(bytes.readableBytesView) }
             return nil
         }
         #expect(sent.flatMap { $0 } == rewritten)

@@ -1,0 +1,56 @@
+/// A time in seconds with microsecond precision, spelled in JSON with exactly six decimals
+/// (`1795617012.234301`, `0.120000`): the `"t"` of every event and the `"duration_s"` of `close`.
+///
+/// It keeps nanoseconds, so converting from and to nanoseconds loses nothing; the JSON text
+/// rounds down to the microsecond. Other encoders see a `Double`; decoding reads any JSON number
+/// (a negative or non-finite one is an error).
+public struct Seconds: Sendable, Hashable, Codable, JSONNumber {
+    /// The value in nanoseconds.
+    public var nanoseconds: UInt64
+
+    /// Seconds from nanoseconds.
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    /// Seconds from a duration (negative durations count as zero, huge ones saturate).
+    public init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else {
+            self.nanoseconds = 0
+            return
+        }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, overflow2) = whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000))
+        self.nanoseconds = overflow || overflow2 ? .max : sum
+    }
+
+    /// `"1795617012.234301"`.
+    public var jsonText: String {
+        let micros = (nanoseconds / 1000) % 1_000_000
+        var fraction = String(micros)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        return "\(nanoseconds / 1_000_000_000).\(fraction)"
+    }
+
+    /// The value as a `Double` (what other encoders write).
+    public var double: Double { Double(nanoseconds) / 1e9 }
+
+    /// Encodes a `Double`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(double)
+    }
+
+    /// Decodes a non-negative finite number of seconds (rounded to the nanosecond).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let value = try container.decode(Double.self)
+        guard value.isFinite, value >= 0, value < 1.8e10 else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "seconds must be a finite number from 0 to 1.8e10, not \(value)")
+        }
+        self.nanoseconds = UInt64((value * 1e9).rounded())
+    }
+
+    /// The value as a duration.
+    public var duration: Duration { .nanoseconds(Int64(clamping: nanoseconds)) }
+}

@@ -1,0 +1,248 @@
+import FlowCore
+import NIOCore
+
+/// The one schema of an event, shared by the JSON Lines log (`--json`), the capture's event
+/// records and `flowtap view`: an object with `"t"` (seconds since the epoch, six decimals),
+/// `"event"` (the names of DESIGN.md §6), `"conn"` for a session's events, and the fields of
+/// its kind, in this order:
+///
+/// | event | fields |
+/// |---|---|
+/// | `listening` | `address` |
+/// | `open` | `client`, `target` (and `client_unix`/`target_unix`: `true` for a Unix socket path) |
+/// | `connect_error` | `client`, `target`, `error` (and `client_unix`/`target_unix`) |
+/// | `data` | `dir`, `offset`, `bytes`, and with bytes included `hex` |
+/// | `eof`, `shutdown`, `pause`, `resume`, `step` | `dir` |
+/// | `read_error`, `write_error` | `dir`, `error` |
+/// | `fault` | `dir`, `fault` |
+/// | `held` (never printed) | `dir`, `hold` (0: nothing held), `bytes`, with bytes included `hex` |
+/// | `edit` | `dir`, `original_bytes`, `original_sha256`, `bytes`, with bytes included `original_hex` |
+/// | `drop` | `dir`, `bytes`, `sha256`, with bytes included `hex` |
+/// | `inject` | `dir`, `bytes` |
+/// | `rewrite` | `dir`, `count`, `original_bytes`, `bytes`, `original_sha256` |
+/// | `capture_error` | `error` |
+/// | `close` | `c2s`, `s2c`: `{read_bytes, read_ops, write_bytes, write_ops, duration_s}` |
+/// | `note` | `text` |
+///
+/// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes (`-x`, and
+/// always in captures). Names are never renamed; new fields are only added, and readers ignore
+/// fields they do not know. Decoding checks every field: a missing or wrong one is a
+/// `DecodingError` naming it, never a trap.
+extension SessionEvent: Codable {
+    /// The `userInfo` key that makes encoding include the bytes of `data`, `edit`, `drop` and
+    /// `held` (a `Bool`; absent means `false`).
+    public static let includeBytes = CodingUserInfoKey(rawValue: "flowtap.includeBytes")!
+
+    enum Key: String, CodingKey {
+        case t, event, conn, address, client, target, client_unix, target_unix, error, dir, offset, bytes, hex
+        case fault, hold, original_bytes, original_sha256, original_hex, sha256, count, text, c2s, s2c
+    }
+
+    enum StatsKey: String, CodingKey {
+        case read_bytes, read_ops, write_bytes, write_ops, duration_s
+    }
+
+    /// Encodes the event as its JSON object (see the table above).
+    public func encode(to encoder: any Encoder) throws {
+        let withBytes = encoder.userInfo[Self.includeBytes] as? Bool ?? false
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(Seconds(nanoseconds: time), forKey: .t)
+        try c.encode(kind.name, forKey: .event)
+        try c.encodeIfPresent(conn, forKey: .conn)
+        func peers(_ client: PeerAddress, _ target: PeerAddress) throws {
+            try c.encode(client.description, forKey: .client)
+            try c.encode(target.description, forKey: .target)
+            if case .unix = client { try c.encode(true, forKey: .client_unix) }
+            if case .unix = target { try c.encode(true, forKey: .target_unix) }
+        }
+        func stats(_ s: Stats, _ key: Key) throws {
+            var n = c.nestedContainer(keyedBy: StatsKey.self, forKey: key)
+            try n.encode(s.readBytes, forKey: .read_bytes)
+            try n.encode(s.readOps, forKey: .read_ops)
+            try n.encode(s.writeBytes, forKey: .write_bytes)
+            try n.encode(s.writeOps, forKey: .write_ops)
+            try n.encode(Seconds(s.duration), forKey: .duration_s)
+        }
+        if let direction = kind.direction { try c.encode(direction, forKey: .dir) }
+        switch kind {
+        case .listening(let address): try c.encode(address, forKey: .address)
+        case .open(let client, let target): try peers(client, target)
+        case .connectError(let client, let target, let error):
+            try peers(client, target)
+            try c.encode(error, forKey: .error)
+        case .data(_, let offset, let bytes):
+            try c.encode(offset, forKey: .offset)
+            try c.encode(bytes.readableBytes, forKey: .bytes)
+            if withBytes { try c.encode(Hex.encode(bytes), forKey: .hex) }
+        case .eof, .shutdown, .pause, .resume, .step: break
+        case .readError(_, let error), .writeError(_, let error): try c.encode(error, forKey: .error)
+        case .fault(_, let fault): try c.encode(fault, forKey: .fault)
+        case .held(_, let held):
+            try c.encode(held?.number ?? 0, forKey: .hold)
+            try c.encode(held?.bytes.readableBytes ?? 0, forKey: .bytes)
+            if withBytes, let held { try c.encode(Hex.encode(held.bytes), forKey: .hex) }
+        case .edit(_, let originalBytes, let digest, let bytes, let original):
+            try c.encode(originalBytes, forKey: .original_bytes)
+            try c.encode(digest, forKey: .original_sha256)
+            try c.encode(bytes, forKey: .bytes)
+            if withBytes, let original { try c.encode(Hex.encode(original), forKey: .original_hex) }
+        case .drop(_, let bytes, let digest, let original):
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(digest, forKey: .sha256)
+            if withBytes, let original { try c.encode(Hex.encode(original), forKey: .hex) }
+        case .inject(_, let bytes): try c.encode(bytes, forKey: .bytes)
+        case .rewrite(_, let count, let originalBytes, let bytes, let digest):
+            try c.encode(count, forKey: .count)
+            try c.encode(originalBytes, forKey: .original_bytes)
+            try c.encode(bytes, forKey: .bytes)
+            try c.encode(digest, forKey: .original_sha256)
+        case .captureError(let error): try c.encode(error, forKey: .error)
+        case .close(let c2s, let s2c):
+            try stats(c2s, .c2s)
+            try stats(s2c, .s2c)
+        case .note(let text): try c.encode(text, forKey: .text)
+        }
+    }
+
+    /// Decodes an event written by ``encode(to:)``.
+    /// - Throws: `DecodingError` for an unknown event name, a missing field, a field of the
+    ///   wrong type, negative counts or offsets, or hex text that is not hex. A `data` event
+    ///   needs its `hex`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        let name = try c.decode(String.self, forKey: .event)
+        let time = try c.decodeIfPresent(Seconds.self, forKey: .t)?.nanoseconds ?? 0
+        let conn = try c.decodeIfPresent(Int.self, forKey: .conn)
+        func dir() throws -> Direction { try c.decode(Direction.self, forKey: .dir) }
+        func string(_ key: Key) throws -> String { try c.decode(String.self, forKey: key) }
+        func count(_ key: Key) throws -> Int {
+            let value = try c.decode(Int.self, forKey: key)
+            guard value >= 0 else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: c, debugDescription: "\(key.rawValue) must not be negative")
+            }
+            return value
+        }
+        func bytes(_ key: Key) throws -> ByteBuffer? {
+            guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+            guard let buffer = Hex.decode(text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: c, debugDescription: "\(key.rawValue) is not hex")
+            }
+            return buffer
+        }
+        func peer(_ key: Key, unix: Key) throws -> PeerAddress {
+            let text = try string(key)
+            if try c.decodeIfPresent(Bool.self, forKey: unix) == true { return .unix(path: text) }
+            guard let address = PeerAddress(parsing: text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: key, in: c, debugDescription: "\(key.rawValue) is not HOST:PORT")
+            }
+            return address
+        }
+        func stats(_ key: Key) throws -> Stats {
+            let n = try c.nestedContainer(keyedBy: StatsKey.self, forKey: key)
+            func field(_ k: StatsKey) throws -> Int {
+                let value = try n.decode(Int.self, forKey: k)
+                guard value >= 0 else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: k, in: n, debugDescription: "\(k.rawValue) must not be negative")
+                }
+                return value
+            }
+            return Stats(
+                readBytes: try field(.read_bytes), readOps: try field(.read_ops),
+                writeBytes: try field(.write_bytes), writeOps: try field(.write_ops),
+                duration: try n.decode(Seconds.self, forKey: .duration_s).duration)
+        }
+        let kind: Kind
+        switch name {
+        case "listening": kind = .listening(address: try string(.address))
+        case "open":
+            kind = .open(
+                client: try peer(.client, unix: .client_unix), target: try peer(.target, unix: .target_unix))
+        case "connect_error":
+            kind = .connectError(
+                client: try peer(.client, unix: .client_unix), target: try peer(.target, unix: .target_unix),
+                error: try string(.error))
+        case "data":
+            guard let buffer = try bytes(.hex) else {
+                throw DecodingError.keyNotFound(
+                    Key.hex, .init(codingPath: c.codingPath, debugDescription: "a data event needs its hex"))
+            }
+            kind = .data(try dir(), offset: try count(.offset), bytes: buffer)
+        case "eof": kind = .eof(try dir())
+        case "shutdown": kind = .shutdown(try dir())
+        case "read_error": kind = .readError(try dir(), try string(.error))
+        case "write_error": kind = .writeError(try dir(), try string(.error))
+        case "pause": kind = .pause(try dir())
+        case "resume": kind = .resume(try dir())
+        case "step": kind = .step(try dir())
+        case "fault": kind = .fault(try dir(), try string(.fault))
+        case "held":
+            let number = try count(.hold)
+            kind = .held(
+                try dir(),
+                number == 0 ? nil : HeldChunk(number: number, bytes: try bytes(.hex) ?? ByteBuffer()))
+        case "edit":
+            kind = .edit(
+                try dir(), originalBytes: try count(.original_bytes),
+                originalSHA256: try string(.original_sha256), bytes: try count(.bytes),
+                original: try bytes(.original_hex))
+        case "drop":
+            kind = .drop(
+                try dir(), bytes: try count(.bytes), sha256: try string(.sha256), original: try bytes(.hex))
+        case "inject": kind = .inject(try dir(), bytes: try count(.bytes))
+        case "rewrite":
+            kind = .rewrite(
+                try dir(), count: try count(.count), originalBytes: try count(.original_bytes),
+                bytes: try count(.bytes), originalSHA256: try string(.original_sha256))
+        case "capture_error": kind = .captureError(try string(.error))
+        case "close": kind = .close(c2s: try stats(.c2s), s2c: try stats(.s2c))
+        case "note": kind = .note(try string(.text))
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .event, in: c, debugDescription: "unknown event \"\(name)\"")
+        }
+        self.init(conn: conn, kind, time: time)
+    }
+}
+
+extension SessionEvent.Kind {
+    /// The event's JSON name (`"data"`, `"connect_error"`, …).
+    public var name: String {
+        switch self {
+        case .listening: "listening"
+        case .open: "open"
+        case .connectError: "connect_error"
+        case .data: "data"
+        case .eof: "eof"
+        case .shutdown: "shutdown"
+        case .readError: "read_error"
+        case .writeError: "write_error"
+        case .pause: "pause"
+        case .resume: "resume"
+        case .step: "step"
+        case .fault: "fault"
+        case .held: "held"
+        case .edit: "edit"
+        case .drop: "drop"
+        case .inject: "inject"
+        case .rewrite: "rewrite"
+        case .captureError: "capture_error"
+        case .close: "close"
+        case .note: "note"
+        }
+    }
+
+    /// The direction the event belongs to, if it has one.
+    public var direction: Direction? {
+        switch self {
+        case .data(let d, _, _), .eof(let d), .shutdown(let d), .readError(let d, _), .writeError(let d, _),
+            .pause(let d), .resume(let d), .step(let d), .fault(let d, _), .held(let d, _),
+            .edit(let d, _, _, _, _), .drop(let d, _, _, _), .inject(let d, _), .rewrite(let d, _, _, _, _):
+            d
+        case .listening, .open, .connectError, .captureError, .close, .note: nil
+        }
+    }
+}
