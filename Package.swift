@@ -115,6 +115,14 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "FlowEventsTests",
+            dependencies: [
+                "FlowCore",
+                "FlowEvents",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "FlowTransportTests",
             dependencies: [
                 "TestSupport",

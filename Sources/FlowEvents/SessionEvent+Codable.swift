@@ -34,12 +34,22 @@ extension SessionEvent: Codable {
     public static let includeBytes = CodingUserInfoKey(rawValue: "flowtap.includeBytes")!
 
     enum Key: String, CodingKey {
-        case t, event, conn, address, client, target, client_unix, target_unix, error, dir, offset, bytes, hex
-        case fault, hold, original_bytes, original_sha256, original_hex, sha256, count, text, c2s, s2c
+        case t, event, conn, address, client, target, error, dir, offset, bytes, hex, fault, hold, sha256,
+            count
+        case text, c2s, s2c
+        case clientUnix = "client_unix"
+        case targetUnix = "target_unix"
+        case originalBytes = "original_bytes"
+        case originalSHA256 = "original_sha256"
+        case originalHex = "original_hex"
     }
 
     enum StatsKey: String, CodingKey {
-        case read_bytes, read_ops, write_bytes, write_ops, duration_s
+        case readBytes = "read_bytes"
+        case readOps = "read_ops"
+        case writeBytes = "write_bytes"
+        case writeOps = "write_ops"
+        case durationSeconds = "duration_s"
     }
 
     /// Encodes the event as its JSON object (see the table above).
@@ -52,16 +62,16 @@ extension SessionEvent: Codable {
         func peers(_ client: PeerAddress, _ target: PeerAddress) throws {
             try c.encode(client.description, forKey: .client)
             try c.encode(target.description, forKey: .target)
-            if case .unix = client { try c.encode(true, forKey: .client_unix) }
-            if case .unix = target { try c.encode(true, forKey: .target_unix) }
+            if case .unix = client { try c.encode(true, forKey: .clientUnix) }
+            if case .unix = target { try c.encode(true, forKey: .targetUnix) }
         }
         func stats(_ s: Stats, _ key: Key) throws {
             var n = c.nestedContainer(keyedBy: StatsKey.self, forKey: key)
-            try n.encode(s.readBytes, forKey: .read_bytes)
-            try n.encode(s.readOps, forKey: .read_ops)
-            try n.encode(s.writeBytes, forKey: .write_bytes)
-            try n.encode(s.writeOps, forKey: .write_ops)
-            try n.encode(Seconds(s.duration), forKey: .duration_s)
+            try n.encode(s.readBytes, forKey: .readBytes)
+            try n.encode(s.readOps, forKey: .readOps)
+            try n.encode(s.writeBytes, forKey: .writeBytes)
+            try n.encode(s.writeOps, forKey: .writeOps)
+            try n.encode(Seconds(s.duration), forKey: .durationSeconds)
         }
         if let direction = kind.direction { try c.encode(direction, forKey: .dir) }
         switch kind {
@@ -82,10 +92,10 @@ extension SessionEvent: Codable {
             try c.encode(held?.bytes.readableBytes ?? 0, forKey: .bytes)
             if withBytes, let held { try c.encode(Hex.encode(held.bytes), forKey: .hex) }
         case .edit(_, let originalBytes, let digest, let bytes, let original):
-            try c.encode(originalBytes, forKey: .original_bytes)
-            try c.encode(digest, forKey: .original_sha256)
+            try c.encode(originalBytes, forKey: .originalBytes)
+            try c.encode(digest, forKey: .originalSHA256)
             try c.encode(bytes, forKey: .bytes)
-            if withBytes, let original { try c.encode(Hex.encode(original), forKey: .original_hex) }
+            if withBytes, let original { try c.encode(Hex.encode(original), forKey: .originalHex) }
         case .drop(_, let bytes, let digest, let original):
             try c.encode(bytes, forKey: .bytes)
             try c.encode(digest, forKey: .sha256)
@@ -93,9 +103,9 @@ extension SessionEvent: Codable {
         case .inject(_, let bytes): try c.encode(bytes, forKey: .bytes)
         case .rewrite(_, let count, let originalBytes, let bytes, let digest):
             try c.encode(count, forKey: .count)
-            try c.encode(originalBytes, forKey: .original_bytes)
+            try c.encode(originalBytes, forKey: .originalBytes)
             try c.encode(bytes, forKey: .bytes)
-            try c.encode(digest, forKey: .original_sha256)
+            try c.encode(digest, forKey: .originalSHA256)
         case .captureError(let error): try c.encode(error, forKey: .error)
         case .close(let c2s, let s2c):
             try stats(c2s, .c2s)
@@ -151,19 +161,19 @@ extension SessionEvent: Codable {
                 return value
             }
             return Stats(
-                readBytes: try field(.read_bytes), readOps: try field(.read_ops),
-                writeBytes: try field(.write_bytes), writeOps: try field(.write_ops),
-                duration: try n.decode(Seconds.self, forKey: .duration_s).duration)
+                readBytes: try field(.readBytes), readOps: try field(.readOps),
+                writeBytes: try field(.writeBytes), writeOps: try field(.writeOps),
+                duration: try n.decode(Seconds.self, forKey: .durationSeconds).duration)
         }
         let kind: Kind
         switch name {
         case "listening": kind = .listening(address: try string(.address))
         case "open":
             kind = .open(
-                client: try peer(.client, unix: .client_unix), target: try peer(.target, unix: .target_unix))
+                client: try peer(.client, unix: .clientUnix), target: try peer(.target, unix: .targetUnix))
         case "connect_error":
             kind = .connectError(
-                client: try peer(.client, unix: .client_unix), target: try peer(.target, unix: .target_unix),
+                client: try peer(.client, unix: .clientUnix), target: try peer(.target, unix: .targetUnix),
                 error: try string(.error))
         case "data":
             guard let buffer = try bytes(.hex) else {
@@ -186,17 +196,17 @@ extension SessionEvent: Codable {
                 number == 0 ? nil : HeldChunk(number: number, bytes: try bytes(.hex) ?? ByteBuffer()))
         case "edit":
             kind = .edit(
-                try dir(), originalBytes: try count(.original_bytes),
-                originalSHA256: try string(.original_sha256), bytes: try count(.bytes),
-                original: try bytes(.original_hex))
+                try dir(), originalBytes: try count(.originalBytes),
+                originalSHA256: try string(.originalSHA256), bytes: try count(.bytes),
+                original: try bytes(.originalHex))
         case "drop":
             kind = .drop(
                 try dir(), bytes: try count(.bytes), sha256: try string(.sha256), original: try bytes(.hex))
         case "inject": kind = .inject(try dir(), bytes: try count(.bytes))
         case "rewrite":
             kind = .rewrite(
-                try dir(), count: try count(.count), originalBytes: try count(.original_bytes),
-                bytes: try count(.bytes), originalSHA256: try string(.original_sha256))
+                try dir(), count: try count(.count), originalBytes: try count(.originalBytes),
+                bytes: try count(.bytes), originalSHA256: try string(.originalSHA256))
         case "capture_error": kind = .captureError(try string(.error))
         case "close": kind = .close(c2s: try stats(.c2s), s2c: try stats(.s2c))
         case "note": kind = .note(try string(.text))

@@ -8,7 +8,7 @@ import Synchronization
 /// slow disk pushes back on the traffic. When writing fails (disk full, directory removed), the
 /// capture stops, the failure is reported once through `onError` (as a `capture_error` event),
 /// and forwarding goes on.
-public final class CaptureObserver: InspectorObserver {
+public final class CaptureObserver: InspectorObserver, EventConsumer {
     private let writer: CaptureWriter
     private let failed = Mutex(false)
     private let onError: @Sendable (CaptureError) -> Void
@@ -24,8 +24,13 @@ public final class CaptureObserver: InspectorObserver {
 
     /// Writes the event (events of no session, such as `listening`, and `held` write nothing).
     public func record(_ event: SessionEvent) {
+        consume([event][...])
+    }
+
+    /// Writes a batch of events with one `write(2)` (see ``EventQueue``).
+    public func consume(_ events: ArraySlice<SessionEvent>) {
         do {
-            try writer.write(event)
+            try writer.write(events)
         } catch {
             let first = failed.withLock { failed in
                 defer { failed = true }

@@ -7,10 +7,12 @@ import Synchronization
 /// The headless observer: one line per event on a file descriptor (stdout by default), as text,
 /// socat-style hex dumps (`-x`), or JSON Lines (`--json`, the schema of DESIGN.md §6).
 ///
-/// Each event is written with one `write(2)` before ``record(_:)`` returns, so a script reading
-/// the output sees every event as it happens, and a slow reader pushes back on the traffic
-/// instead of losing lines. A failed write (a closed pipe) stops the output; forwarding goes on.
-public final class EventLog: InspectorObserver {
+/// ``record(_:)`` writes each event with one `write(2)` before it returns; behind an
+/// ``EventQueue`` (as flowtap runs it), ``consume(_:)`` writes each batch with one `write(2)`, so
+/// a script reading the output sees every event as soon as the queue's thread gets to it, and a
+/// slow reader pushes back on the traffic (the sessions wait for room) instead of losing lines.
+/// A failed write (a closed pipe) stops the output; forwarding goes on.
+public final class EventLog: InspectorObserver, EventConsumer {
     /// How events are printed.
     public enum Format: Sendable {
         /// One readable line per event.
@@ -34,13 +36,24 @@ public final class EventLog: InspectorObserver {
 
     /// Prints one event (the internal `held` event prints nothing).
     public func record(_ event: SessionEvent) {
-        let line: String?
-        switch format {
-        case .json: line = EventFormatter.json(event, hex: hexdump).map { $0 + "\n" }
-        case .text: line = EventFormatter.text(event, hexdump: hexdump)
-        }
-        guard let line else { return }
+        guard let line = line(event) else { return }
         write(line)
+    }
+
+    /// Prints a batch of events with one `write(2)` (see ``EventQueue``).
+    public func consume(_ events: ArraySlice<SessionEvent>) {
+        var text = ""
+        for event in events {
+            if let line = line(event) { text += line }
+        }
+        if !text.isEmpty { write(text) }
+    }
+
+    private func line(_ event: SessionEvent) -> String? {
+        switch format {
+        case .json: EventFormatter.json(event, hex: hexdump).map { $0 + "\n" }
+        case .text: EventFormatter.text(event, hexdump: hexdump)
+        }
     }
 
     private func write(_ text: String) {

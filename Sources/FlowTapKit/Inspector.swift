@@ -69,6 +69,11 @@ public final class Inspector: SessionControl {
         for observer in observers { observer.record(event) }
     }
 
+    /// Returns when every observer has room for a chunk's events (see ``InspectorObserver/room()``).
+    public func room() async {
+        for observer in observers { await observer.room() }
+    }
+
     /// Accepts and serves clients until ``stop()`` (or, with `once`, until the first session has
     /// ended), then waits for every session to end.
     public func run() async {
@@ -103,6 +108,9 @@ public final class Inspector: SessionControl {
         while ContinuousClock.now < deadline, state.withLock({ !$0.sessions.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        // Sessions still running may be waiting for a reader that will not read (stdout nobody
+        // reads): they must not wait any more, or they could never end.
+        for observer in observers { observer.stopPushingBack() }
         for session in state.withLock({ Array($0.sessions.values) }) { await session.kill() }
     }
 
@@ -127,7 +135,8 @@ public final class Inspector: SessionControl {
                 .open(
                     client: clientAddress,
                     target: PeerAddress(server.remoteSocketAddress, text: server.remoteAddress))))
-        let session = Session(id: id, paused: options.pauseNewSessions) { self.emit($0) }
+        let session = Session(
+            id: id, paused: options.pauseNewSessions, room: { await self.room() }, emit: { self.emit($0) })
         // Faults act on what is written: c2s on the server's endpoint, s2c on the client's. A
         // reset fault resets both sockets.
         let resetBoth: @Sendable () async -> Void = {

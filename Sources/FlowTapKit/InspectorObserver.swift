@@ -2,11 +2,28 @@ import FlowEvents
 
 /// A reader of ``SessionEvent``s: the UI model, the event log, the capture writer.
 ///
-/// ``record(_:)`` is called on the data path, synchronously, in the order the events happened
-/// within a direction. It must not wait on anything slow other than its own output: the UI model
-/// only updates memory; the capture writes to disk (so a slow disk pushes back on the traffic,
-/// and nothing is dropped from the capture).
+/// ``record(_:)`` is called on the data path (an event-loop thread), synchronously, in the order
+/// the events happened within a direction. It must never wait: the UI model only updates memory,
+/// and slow readers (stdout, the disk) sit behind an ``EventQueue``, whose ``room()`` the
+/// sessions await before each chunk, so back-pressure suspends the sessions' tasks instead of
+/// blocking a thread.
 public protocol InspectorObserver: Sendable {
-    /// Takes one event. Must not throw; failures are the observer's to report.
+    /// Takes one event. Must not throw or block; failures are the observer's to report.
     func record(_ event: SessionEvent)
+
+    /// Returns when the observer can take a chunk's events without growing past its bound
+    /// (at once for an observer with no bound). Cancelling the waiting task ends the wait.
+    func room() async
+
+    /// Stops pushing back for good (flowtap is stopping: the sessions are about to be reset and
+    /// must not wait for a reader that may never read): ``room()`` returns at once from now on,
+    /// and nothing recorded is dropped.
+    func stopPushingBack()
+}
+
+extension InspectorObserver {
+    /// No bound: returns at once.
+    public func room() async {}
+    /// No bound: nothing to do.
+    public func stopPushingBack() {}
 }

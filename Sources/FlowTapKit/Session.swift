@@ -23,9 +23,14 @@ public final class Session: Sendable {
     }
 
     /// A session numbered `id` reporting to `emit`; with `paused`, both directions start paused.
-    public init(id: Int, paused: Bool = false, emit: @escaping @Sendable (SessionEvent) -> Void) {
+    /// Before each chunk is reported and written, the session awaits `room` (the observers'
+    /// back-pressure: ``InspectorObserver/room()``).
+    public init(
+        id: Int, paused: Bool = false, room: @escaping @Sendable () async -> Void = {},
+        emit: @escaping @Sendable (SessionEvent) -> Void
+    ) {
         self.id = id
-        let recorder = SessionRecorder(id: id, emit: emit)
+        let recorder = SessionRecorder(id: id, room: room, emit: emit)
         self.recorder = recorder
         var gates: [Direction: Gate] = [:]
         for direction in Direction.allCases {

@@ -30,10 +30,16 @@ final class SessionRecorder: Sendable {
     let id: Int
     private let state = Mutex(State())
     private let emit: @Sendable (SessionEvent) -> Void
+    /// Waits until the observers can take a chunk's events (their back-pressure).
+    let room: @Sendable () async -> Void
     private let sendLocks = [SendLock(), SendLock()]
 
-    init(id: Int, emit: @escaping @Sendable (SessionEvent) -> Void) {
+    init(
+        id: Int, room: @escaping @Sendable () async -> Void = {},
+        emit: @escaping @Sendable (SessionEvent) -> Void
+    ) {
         self.id = id
+        self.room = room
         self.emit = emit
     }
 

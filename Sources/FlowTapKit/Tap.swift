@@ -13,7 +13,8 @@ import Synchronization
 ///   gate holds it (reported as `held`), and the user's verdict may replace it (it returns the
 ///   edited bytes) or drop it (it reads the next chunk). End-of-file is reported once as `eof`;
 ///   a read failure is reported as `read_error` and rethrown unchanged.
-/// - Writing: each chunk is reported as `data` (preceded by `edit` when it replaces a held
+/// - Writing: the tap first awaits the observers' room (their back-pressure suspends this task,
+///   never a thread); then each chunk is reported as `data` (preceded by `edit` when it replaces a held
 ///   chunk) just before it is written, holding the direction's send lock, so injected bytes
 ///   (``inject(_:)``) land between whole chunks and the events follow the wire's order. A write
 ///   failure is reported as `write_error` and rethrown. ``shutdownWrite()`` is reported as
@@ -72,6 +73,7 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     /// Reports the chunk and writes it to the endpoint; a failure is reported as `write_error`
     /// and rethrown.
     public func write(_ buffer: ByteBuffer) async throws(WriteError) {
+        await recorder.room()
         let lock = recorder.sendLock(writeDirection)
         await lock.lock()
         defer { lock.unlock() }
@@ -83,6 +85,7 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     /// `inject` and `data`. Returns why it cannot (the direction is shut or failed) without
     /// writing, else `nil`; a write failure is reported as `write_error` (and returned).
     func inject(_ buffer: ByteBuffer) async -> String? {
+        await recorder.room()
         let lock = recorder.sendLock(writeDirection)
         await lock.lock()
         defer { lock.unlock() }

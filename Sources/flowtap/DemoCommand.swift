@@ -21,7 +21,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let interactive = !headless && !json && isatty(1) == 1 && isatty(0) == 1
         let model = InspectorModel(target: "the built-in demo target")
-        let log = BackgroundObserver(EventLog(format: json ? .json : .text))
+        let log = EventQueue(EventLog(format: json ? .json : .text), name: "flowtap.log")
         let demo: Demo
         do {
             demo = try await Demo.start(observers: interactive ? [model] : [model, log])
@@ -42,7 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
             await demo.runScript()
             await demo.stop()
         }
-        log.finish()
+        await log.finish(waitingAtMost: .seconds(2))
         FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")
     }
 }

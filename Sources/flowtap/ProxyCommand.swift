@@ -107,11 +107,13 @@ struct ProxyCommand: AsyncParsableCommand {
             historyLimit: interactive ? historyLimit : 0)
         observers.append(model)
         // Printing and capture writing run on threads of their own, off the data path; their
-        // bounded queues still push back on the traffic when stdout or the disk is slow.
-        var background: [BackgroundObserver] = []
+        // bounded queues push back on the sessions (suspending them, never a thread) when stdout
+        // or the disk is slow.
+        var log: EventQueue?
         if !interactive {
-            background.append(BackgroundObserver(EventLog(format: json ? .json : .text, hexdump: hexdump)))
+            log = EventQueue(EventLog(format: json ? .json : .text, hexdump: hexdump), name: "flowtap.log")
         }
+        var captureQueue: EventQueue?
         let errorSink = ErrorSink()
         var captureObserver: CaptureObserver?
         if let capture {
@@ -120,12 +122,12 @@ struct ProxyCommand: AsyncParsableCommand {
                     errorSink.report(error.description)
                 }
                 captureObserver = observer
-                background.append(BackgroundObserver(observer))
+                captureQueue = EventQueue(observer, name: "flowtap.capture")
             } catch {
                 throw Failure.runtime(error.description)
             }
         }
-        observers += background as [any InspectorObserver]
+        observers += [log, captureQueue].compactMap { $0 } as [any InspectorObserver]
         var options = Inspector.Options()
         options.once = once
         options.pauseNewSessions = pause
@@ -153,8 +155,11 @@ struct ProxyCommand: AsyncParsableCommand {
             await inspector.run()
             signals.cancel()
         }
-        for observer in background { observer.finish() }
+        // The capture is written to the end; a log nobody reads (a stalled pipe) is given up on
+        // after a while, so that SIGTERM still ends flowtap with the capture flushed.
+        await captureQueue?.finish()
         captureObserver?.close()
+        await log?.finish(waitingAtMost: .seconds(2))
         FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")
     }
 

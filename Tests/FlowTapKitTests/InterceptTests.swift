@@ -258,27 +258,34 @@ struct InterceptCaptureTests {
         observer.close()
 
         let sessions = try CaptureReader.read(path: path)
-        let records = try #require(sessions.first).records
-        let sent = records.compactMap { record -> String? in
-            guard case .data(.c2s, let bytes) = record.event else { return nil }
+        let events = try #require(sessions.first).events
+        let sent = events.compactMap { event -> String? in
+            guard case .data(.c2s, _, let bytes) = event.kind else { return nil }
             return String(buffer: bytes)
         }
         #expect(sent == ["new!", "typed"], "the capture holds what was sent, chunk by chunk")
-        let notes = records.compactMap { record -> String? in
-            guard case .note(let text) = record.event else { return nil }
-            return text
+        // The changes come back as the events themselves, originals included, in wire order.
+        let changes = events.compactMap { event -> SessionEvent.Kind? in
+            switch event.kind {
+            case .edit, .drop, .inject: event.kind
+            default: nil
+            }
         }
         #expect(
-            notes == [
-                "c2s edit: held chunk replaced; original 3 bytes, sha256 \(SHA256.hex(Array("old".utf8))); sent 4 bytes",
-                "c2s drop: held chunk of 6 bytes, sha256 \(SHA256.hex(Array("secret".utf8))), not sent",
-                "c2s inject: 5 bytes typed by the user",
+            changes == [
+                .edit(
+                    .c2s, originalBytes: 3, originalSHA256: SHA256.hex(Array("old".utf8)), bytes: 4,
+                    original: ByteBuffer(string: "old")),
+                .drop(
+                    .c2s, bytes: 6, sha256: SHA256.hex(Array("secret".utf8)),
+                    original: ByteBuffer(string: "secret")),
+                .inject(.c2s, bytes: 5),
             ])
-        // view: the notes become events again, and the chunks are marked.
+        // view: the chunks are marked, the dropped and replaced originals kept.
         let snapshot = InspectorSnapshot.from(sessions: sessions, name: path)
         let history = try #require(snapshot.sessions.first).c2s.history
-        #expect(history.map(\.kind) == [.edited, .injected])
-        #expect(history.map { String(buffer: $0.bytes) } == ["new!", "typed"])
+        #expect(history.map(\.kind) == [.replaced, .edited, .dropped, .injected])
+        #expect(history.map { String(buffer: $0.bytes) } == ["old", "new!", "secret", "typed"])
     }
 }
 
@@ -309,22 +316,21 @@ struct InterceptSnapshotCaptureTests {
         record(.inject(.c2s, bytes: 5))
         record(.data(.c2s, offset: 9, bytes: ByteBuffer(string: "typed")))
         try model.snapshot().writeCapture(to: path)
-        let records = try #require(try CaptureReader.read(path: path).first).records
-        let written = records.compactMap { record -> String? in
-            switch record.event {
-            case .data(.c2s, let bytes): "data " + String(buffer: bytes)
-            case .note(let text) where text.hasPrefix("c2s "): text
+        let events = try #require(try CaptureReader.read(path: path).first).events
+        let written = events.compactMap { event -> String? in
+            switch event.kind {
+            case .data(.c2s, _, let bytes): "data " + String(buffer: bytes)
+            case .edit, .drop, .inject: event.kind.name
             default: nil
             }
         }
+        #expect(written == ["data first", "edit", "data new!", "drop", "inject", "data typed"])
         #expect(
-            written == [
-                "data first",
-                "c2s edit: held chunk replaced; original 3 bytes, sha256 \(SHA256.hex(Array("old".utf8))); sent 4 bytes",
-                "data new!",
-                "c2s drop: held chunk of 6 bytes, sha256 \(SHA256.hex(Array("secret".utf8))), not sent",
-                "c2s inject: 5 bytes typed by the user",
-                "data typed",
-            ])
+            events.contains {
+                $0.kind
+                    == .edit(
+                        .c2s, originalBytes: 3, originalSHA256: SHA256.hex(Array("old".utf8)), bytes: 4,
+                        original: old)
+            })
     }
 }

@@ -61,22 +61,22 @@ struct RewriteAndReplayTests {
 
     @Test("a script has each side's steps with the peer's byte count before them, and the FIN")
     func script() {
-        func record(_ t: UInt64, _ event: CaptureEvent) -> CaptureRecord {
-            CaptureRecord(session: 4, timestamp: t, event: event)
+        func event(_ t: UInt64, _ kind: SessionEvent.Kind) -> SessionEvent {
+            SessionEvent(conn: 4, kind, time: t)
         }
         let client = PeerAddress.ip(host: "127.0.0.1", port: 1)
         let session = CapturedSession(
             id: 4, client: client, server: client,
-            records: [
-                record(100, .open(client: client, server: client)),
-                record(110, .data(.s2c, ByteBuffer(string: "220 hi\r\n"))),
-                record(120, .data(.c2s, ByteBuffer(string: "HELO\r\n"))),
-                record(130, .data(.s2c, ByteBuffer(string: "250\r\n"))),
-                record(140, .eof(.c2s)),
-                record(141, .shutdown(.c2s)),
-                record(150, .data(.s2c, ByteBuffer(string: "bye"))),
-                record(160, .shutdown(.s2c)),
-                record(170, .close),
+            events: [
+                event(100, .open(client: client, target: client)),
+                event(110, .data(.s2c, offset: 0, bytes: ByteBuffer(string: "220 hi\r\n"))),
+                event(120, .data(.c2s, offset: 0, bytes: ByteBuffer(string: "HELO\r\n"))),
+                event(130, .data(.s2c, offset: 8, bytes: ByteBuffer(string: "250\r\n"))),
+                event(140, .eof(.c2s)),
+                event(141, .shutdown(.c2s)),
+                event(150, .data(.s2c, offset: 13, bytes: ByteBuffer(string: "bye"))),
+                event(160, .shutdown(.s2c)),
+                event(170, .close(c2s: Stats(), s2c: Stats())),
             ])
         let script = ReplayScript(session)
         #expect(script.sessionID == 4)

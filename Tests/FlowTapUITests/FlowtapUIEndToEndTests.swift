@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowEvents
 import FlowTransport
 import Foundation
 import NIOCore
@@ -309,20 +310,25 @@ struct FlowtapUIEndToEndTests {
     static func writeCapture(_ path: String, request: String, answers: [String]) throws {
         let writer = try CaptureWriter(path: path)
         var t: UInt64 = 1_764_000_000_000_000_000
-        func add(_ event: CaptureEvent) throws {
+        var offset = 0
+        func add(_ kind: SessionEvent.Kind) throws {
             t += 1_000_000
-            try writer.write(CaptureRecord(session: 1, timestamp: t, event: event))
+            try writer.write(SessionEvent(conn: 1, kind, time: t))
+        }
+        func answer(_ text: String) throws {
+            try add(.data(.s2c, offset: offset, bytes: ByteBuffer(string: text)))
+            offset += text.utf8.count
         }
         try add(
-            .open(client: .ip(host: "127.0.0.1", port: 40000), server: .ip(host: "127.0.0.1", port: 7000)))
-        try add(.data(.c2s, ByteBuffer(string: request)))
-        for answer in answers.dropLast() { try add(.data(.s2c, ByteBuffer(string: answer))) }
+            .open(client: .ip(host: "127.0.0.1", port: 40000), target: .ip(host: "127.0.0.1", port: 7000)))
+        try add(.data(.c2s, offset: 0, bytes: ByteBuffer(string: request)))
+        for text in answers.dropLast() { try answer(text) }
         try add(.eof(.c2s))
         try add(.shutdown(.c2s))
-        if let last = answers.last { try add(.data(.s2c, ByteBuffer(string: last))) }
+        if let last = answers.last { try answer(last) }
         try add(.eof(.s2c))
         try add(.shutdown(.s2c))
-        try add(.close)
+        try add(.close(c2s: Stats(), s2c: Stats()))
         try writer.close()
     }
 

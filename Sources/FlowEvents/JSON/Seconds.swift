@@ -1,3 +1,5 @@
+import Foundation
+
 /// A time in seconds with microsecond precision, spelled in JSON with exactly six decimals
 /// (`1795617012.234301`, `0.120000`): the `"t"` of every event and the `"duration_s"` of `close`.
 ///
@@ -40,15 +42,21 @@ public struct Seconds: Sendable, Hashable, Codable, JSONNumber {
         try container.encode(double)
     }
 
-    /// Decodes a non-negative finite number of seconds (rounded to the nanosecond).
+    /// Decodes a number of seconds from 0 to 18,000,000,000 (about the year 2540), exactly as
+    /// written down to the nanosecond (further digits are rounded), through `Decimal` so that
+    /// `1795617012.234301` comes back as `1795617012234301000` nanoseconds, not a `Double`'s
+    /// neighbour.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        let value = try container.decode(Double.self)
-        guard value.isFinite, value >= 0, value < 1.8e10 else {
+        let value = try container.decode(Decimal.self)
+        guard value.isFinite, value >= 0, value <= 18_000_000_000 else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "seconds must be a finite number from 0 to 1.8e10, not \(value)")
+                in: container, debugDescription: "seconds must be a number from 0 to 1.8e10, not \(value)")
         }
-        self.nanoseconds = UInt64((value * 1e9).rounded())
+        var scaled = value * 1_000_000_000
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        self.nanoseconds = NSDecimalNumber(decimal: rounded).uint64Value
     }
 
     /// The value as a duration.
