@@ -52,6 +52,8 @@ enum CaptureComment {
         case .listening(let address): return "flowtap: listening on \(address)"
         case .captureError(let error): return "\(head): capture error: \(error)"
         case .close: return "\(head): close"
+        case .gap(let d, let from, let to):
+            return "\(head) \(d.rawValue): bytes \(from)–\(to) not kept (\(plural(to - from, "byte")))"
         case .note(let t): return "\(head): \(t)"
         }
     }

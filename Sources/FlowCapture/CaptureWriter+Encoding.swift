@@ -69,6 +69,13 @@ extension CaptureWriter {
         case .close:
             sessions[id] = nil
             record()
+        case .gap(let direction, let from, let to):
+            // The sequence numbers jump over the bytes not kept, so Wireshark shows them missing
+            // ("previous segment not captured") rather than joining the two sides of the cut.
+            var tcp = conversation()
+            tcp.skip(from: .init(sending: direction), count: to - from)
+            sessions[id] = tcp
+            record()
         case .held, .listening:
             break
         case .eof, .pause, .resume, .step, .fault, .edit, .drop, .inject, .rewrite, .captureError, .note:

@@ -44,13 +44,15 @@ public final class CaptureWriter: Sendable {
     /// interface headers.
     ///
     /// An existing regular file is truncated and its mode set to 0600 too, whatever the umask;
-    /// special files (`/dev/stdout`, a FIFO) are written as they are.
+    /// special files (`/dev/stdout`, a FIFO) are written as they are. With `replacing` false an
+    /// existing file is left alone and the error is `.cannotCreate` with `errno` `EEXIST`
+    /// ("file exists"), decided atomically by the system (`O_EXCL`).
     /// - Throws: ``CaptureError`` `.cannotCreate` when the file cannot be opened (the reason is
     ///   the system's, e.g. "no such file or directory", "permission denied"), `.cannotWrite`
     ///   when the headers cannot be written.
-    public init(path: String) throws(CaptureError) {
+    public init(path: String, replacing: Bool = true) throws(CaptureError) {
         self.path = path
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (replacing ? O_TRUNC : O_EXCL), 0o600)
         guard fd >= 0 else { throw .system(.cannotCreate, path: path, errno: errno) }
         var info = stat()
         if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && fchmod(fd, 0o600) != 0 {

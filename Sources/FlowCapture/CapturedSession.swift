@@ -41,6 +41,8 @@ public struct CapturedSession: Sendable, Equatable {
             self.server = target
         case .data(let direction, _, let bytes):
             sent[direction == .c2s ? 0 : 1] += bytes.readableBytes
+        case .gap(let direction, _, let to):
+            sent[direction == .c2s ? 0 : 1] = max(sent[direction == .c2s ? 0 : 1], to)
         default:
             break
         }

@@ -52,6 +52,11 @@ struct TCPConversation {
         segment(.client, Self.ack, at: timestamp, into: &out)
     }
 
+    /// Advances `side`'s sequence numbers over `count` bytes that are not written (a gap).
+    mutating func skip(from side: Side, count: Int) {
+        nextSeq[side.rawValue] &+= UInt32(truncatingIfNeeded: count)
+    }
+
     /// One chunk from `side`, split into segments of at most ``maxSegment`` bytes; PSH only on
     /// the last one (an empty chunk is one empty PSH segment).
     mutating func data(

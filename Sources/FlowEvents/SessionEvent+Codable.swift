@@ -22,6 +22,7 @@ import NIOCore
 /// | `rewrite` | `dir`, `count`, `original_bytes`, `bytes`, `original_sha256` |
 /// | `capture_error` | `error` |
 /// | `close` | `c2s`, `s2c`: `{read_bytes, read_ops, write_bytes, write_ops, duration_s}` |
+/// | `gap` | `dir`, `from`, `to` (byte offsets of the direction: `from` ≤ `to`) |
 /// | `note` | `text` |
 ///
 /// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes (`-x`, and
@@ -36,7 +37,7 @@ extension SessionEvent: Codable {
     enum Key: String, CodingKey {
         case t, event, conn, address, client, target, error, dir, offset, bytes, hex, fault, hold, sha256,
             count
-        case text, c2s, s2c
+        case text, c2s, s2c, from, to
         case clientUnix = "client_unix"
         case targetUnix = "target_unix"
         case originalBytes = "original_bytes"
@@ -110,6 +111,9 @@ extension SessionEvent: Codable {
         case .close(let c2s, let s2c):
             try stats(c2s, .c2s)
             try stats(s2c, .s2c)
+        case .gap(_, let from, let to):
+            try c.encode(from, forKey: .from)
+            try c.encode(to, forKey: .to)
         case .note(let text): try c.encode(text, forKey: .text)
         }
     }
@@ -209,6 +213,13 @@ extension SessionEvent: Codable {
                 bytes: try count(.bytes), originalSHA256: try string(.originalSHA256))
         case "capture_error": kind = .captureError(try string(.error))
         case "close": kind = .close(c2s: try stats(.c2s), s2c: try stats(.s2c))
+        case "gap":
+            let from = try count(.from)
+            let to = try count(.to)
+            guard from <= to else {
+                throw DecodingError.dataCorruptedError(forKey: .to, in: c, debugDescription: "to must not be before from")
+            }
+            kind = .gap(try dir(), from: from, to: to)
         case "note": kind = .note(try string(.text))
         default:
             throw DecodingError.dataCorruptedError(
@@ -241,6 +252,7 @@ extension SessionEvent.Kind {
         case .rewrite: "rewrite"
         case .captureError: "capture_error"
         case .close: "close"
+        case .gap: "gap"
         case .note: "note"
         }
     }
@@ -250,7 +262,8 @@ extension SessionEvent.Kind {
         switch self {
         case .data(let d, _, _), .eof(let d), .shutdown(let d), .readError(let d, _), .writeError(let d, _),
             .pause(let d), .resume(let d), .step(let d), .fault(let d, _), .held(let d, _),
-            .edit(let d, _, _, _, _), .drop(let d, _, _, _), .inject(let d, _), .rewrite(let d, _, _, _, _):
+            .edit(let d, _, _, _, _), .drop(let d, _, _, _), .inject(let d, _), .rewrite(let d, _, _, _, _),
+            .gap(let d, _, _):
             d
         case .listening, .open, .connectError, .captureError, .close, .note: nil
         }

@@ -70,6 +70,10 @@ public struct SessionEvent: Sendable, Equatable {
         /// `close`: the session ended, with the statistics of each direction: what was really
         /// read from each source and written to each destination.
         case close(c2s: Stats, s2c: Stats)
+        /// `gap`: the bytes of the direction from offset `from` up to (not including) `to` are not
+        /// in this record of the session (cut from the middle to keep memory bounded, or never
+        /// captured); the next `data` of the direction starts at `to`.
+        case gap(Direction, from: Int, to: Int)
         /// `note`: a remark with no structure of its own (a gap in a foreign capture's TCP
         /// stream, a note of an older capture format).
         case note(String)

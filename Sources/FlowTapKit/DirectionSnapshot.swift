@@ -19,8 +19,10 @@ public struct DirectionSnapshot: Sendable {
     public var rate: Double = 0
     /// The chunks kept for display, oldest first.
     public var history: [HistoryChunk] = []
-    /// Bytes dropped from the front of the history (the offset of its first kept byte).
+    /// Bytes of chunks not kept in the history (see ``History``).
     public var droppedBytes = 0
+    /// The byte offsets not kept between the history's head and tail, if any (see ``History/cut``).
+    public var cut: Range<Int>?
     /// The faults active on the direction, in `--fault`'s form (`"latency=200ms"`), in the order
     /// they were applied; for the pane's title.
     public var faults: [String] = []

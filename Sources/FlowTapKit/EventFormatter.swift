@@ -62,6 +62,8 @@ public enum EventFormatter {
                 "\(d) rewrite: \(count) substitution\(count == 1 ? "" : "s"), "
                 + "\(originalBytes) B -> \(bytes) B"
         case .captureError(let error): body = "capture error: \(error)"
+        case .gap(let d, let from, let to):
+            body = "\(d) bytes \(ByteFormat.bytes(from))–\(ByteFormat.bytes(to)) not kept"
         case .note(let text): body = "note: \(text)"
         case .close(let c2s, let s2c):
             body =

@@ -79,8 +79,9 @@ public final class InspectorModel: InspectorObserver {
                         session[direction].rate = 0
                     }
                     if wanted == nil || wanted!.contains(id), let history = live.history[direction] {
-                        session[direction].history = Array(history.kept)
+                        session[direction].history = history.kept
                         session[direction].droppedBytes = history.droppedBytes
+                        session[direction].cut = history.cut
                     }
                 }
                 return session
@@ -221,6 +222,9 @@ public final class InspectorModel: InspectorObserver {
                 live.snapshot[direction].paused = false
                 if !live.snapshot[direction].phase.isError { live.snapshot[direction].phase = .closed }
             }
+        case .gap(let direction, let from, let to):
+            live.history[direction]?.noteGap(from: from, to: to)
+            live.snapshot[direction].bytes = max(live.snapshot[direction].bytes, to)
         case .open, .connectError, .listening, .captureError, .rewrite, .note:
             break
         }

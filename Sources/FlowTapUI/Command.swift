@@ -28,8 +28,9 @@ public enum Command: Sendable, Equatable {
     /// ``SessionControl/inject(session:direction:_:onRefusal:)``: write `bytes` to the
     /// direction's destination.
     case inject(session: Int, direction: Direction, bytes: [UInt8])
-    /// Write every session seen so far to a pcapng capture at `path`.
-    case save(path: String)
+    /// Write every session seen so far to a pcapng capture at `path`; an existing file is
+    /// replaced only with `replacing` (the user said yes).
+    case save(path: String, replacing: Bool)
     /// Leave the UI.
     case quit
 

@@ -402,6 +402,14 @@ public enum KeyHandler {
             if !prompt.text.isEmpty { next.prompt?.text.removeLast() }
             return (next, [])
         case .char(let c):
+            if case .overwrite(let path) = prompt.purpose {
+                next.prompt = nil
+                guard c == "y" || c == "Y" else {
+                    next.message = "not saved: \(path) exists"
+                    return (next, [])
+                }
+                return (next, [.save(path: path, replacing: true)])
+            }
             next.prompt?.text.append(c)
             return (next, [])
         case .enter:
@@ -410,7 +418,10 @@ public enum KeyHandler {
             switch prompt.purpose {
             case .save:
                 guard !text.isEmpty else { return (next, []) }
-                return (next, [.save(path: text)])
+                return (next, [.save(path: text, replacing: false)])
+            case .overwrite(let path):
+                next.message = "not saved: \(path) exists"
+                return (next, [])
             case .search:
                 guard !text.isEmpty else { return (next, []) }
                 switch SearchPattern.parse(text) {

@@ -42,15 +42,6 @@ final class PaneContent {
     /// The content of `pane` for `session`, laid out for `width` columns.
     init(session: SessionSnapshot, pane: Pane, width: Int, hex: Bool, ascii: Bool, match: SearchMatch?) {
         var blocks: [Block] = []
-        let directions = pane.direction.map { [$0] } ?? Direction.allCases
-        for direction in directions where session[direction].droppedBytes > 0 {
-            let dropped = session[direction].droppedBytes
-            let side = pane.direction == nil ? "\(direction.rawValue): " : ""
-            blocks.append(
-                Block(
-                    direction: direction, key: -1,
-                    note: "\(side)the first \(ByteFormat.bytes(dropped)) are no longer kept (history limit)"))
-        }
         if let direction = pane.direction {
             blocks += (session[direction].history + (session[direction].heldChunk.map { [$0] } ?? [])).map {
                 Block(direction: direction, key: $0.offset, chunk: $0)
@@ -59,6 +50,18 @@ final class PaneContent {
             blocks += ConversationOrder.chunks(of: session).map {
                 Block(direction: $0.direction, key: $0.chunk.offset, chunk: $0.chunk)
             }
+        }
+        // Where the middle of a direction was cut, a line says which bytes are not kept.
+        for direction in pane.direction.map({ [$0] }) ?? Direction.allCases {
+            guard let cut = session[direction].cut else { continue }
+            let note = Block(
+                direction: direction, key: cut.lowerBound,
+                note: "\(direction.rawValue) bytes \(ByteFormat.bytes(cut.lowerBound))–"
+                    + "\(ByteFormat.bytes(cut.upperBound)) not kept (history limit)")
+            let index =
+                blocks.firstIndex { $0.direction == direction && $0.chunk != nil && $0.key >= cut.upperBound }
+                ?? blocks.count
+            blocks.insert(note, at: index)
         }
         self.blocks = blocks
         self.width = width

@@ -12,6 +12,8 @@ public struct Prompt: Sendable, Equatable {
         case search
         /// The path of the capture to write.
         case save
+        /// Whether to replace the existing file at `path` with the capture (`y` replaces).
+        case overwrite(path: String)
         /// Edits to the faults of one direction of a live session; `active` is the list shown
         /// (numbered from 1) when the menu opened.
         case faults(session: Int, direction: Direction, active: [Fault])

@@ -127,6 +127,7 @@ public enum ScreenRenderer {
                 switch prompt.purpose {
                 case .search: ("/", "   text (\\r \\n \\t \\xNN) or x 0d 0a; Enter finds, Esc cancels")
                 case .save: ("save capture as: ", "   Enter saves, Esc cancels")
+                case .overwrite(let path): ("\(path) exists. Replace it? (y/n) ", "")
                 case .faults(let session, let direction, let active):
                     (
                         FaultMenu.label(

@@ -20,9 +20,11 @@ public enum TerminalUI {
     /// Runs the UI until `q` (``Outcome/quit``) or ``requestStop()`` (``Outcome/stopped``);
     /// ``Outcome/failed(_:)`` when the terminal cannot be used (no terminal, unknown `TERM`)
     /// or another UI is running. `control` is `nil` offline (`flowtap view`): session keys
-    /// then only say so. The caller must not print while this runs.
+    /// then only say so. `w` writes `archive` (the events the engine kept). The caller must not
+    /// print while this runs.
     public static func run(
-        model: InspectorModel, control: (any SessionControl)?, options: TerminalUI.Options
+        model: InspectorModel, archive: SessionArchive, control: (any SessionControl)?,
+        options: TerminalUI.Options
     ) async -> TerminalUI.Outcome {
         guard
             running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
@@ -30,7 +32,7 @@ public enum TerminalUI {
         else { return .failed("the terminal UI is already running") }
         return await withCheckedContinuation { continuation in
             let thread = Thread {
-                let outcome = loop(model: model, control: control, options: options)
+                let outcome = loop(model: model, archive: archive, control: control, options: options)
                 stopRequested.store(false, ordering: .releasing)
                 running.store(false, ordering: .releasing)
                 continuation.resume(returning: outcome)
@@ -48,7 +50,7 @@ public enum TerminalUI {
     }
 
     private static func loop(
-        model: InspectorModel, control: (any SessionControl)?, options: Options
+        model: InspectorModel, archive: SessionArchive, control: (any SessionControl)?, options: Options
     ) -> Outcome {
         setlocale(LC_ALL, "")
         let ascii =
@@ -103,7 +105,7 @@ public enum TerminalUI {
                 for command in commands {
                     switch command {
                     case .quit: return .quit
-                    case .save(let path): view = save(model, to: path, view)
+                    case .save(let path, let replacing): view = save(archive, to: path, replacing: replacing, view)
                     default:
                         if let control { command.send(to: control, onRefusal: onRefusal) }
                     }
@@ -136,13 +138,17 @@ public enum TerminalUI {
         return ids.union(model.sessionIDs.last.map { [$0] } ?? [])
     }
 
-    private static func save(_ model: InspectorModel, to path: String, _ view: ViewState) -> ViewState {
+    /// Writes the archive's events to `path`; an existing file is replaced only once the user
+    /// said yes (the prompt asks when `replacing` is false and the file exists).
+    private static func save(
+        _ archive: SessionArchive, to path: String, replacing: Bool, _ view: ViewState
+    ) -> ViewState {
         var next = view
-        let snapshot = model.snapshot()
         do {
-            try snapshot.writeCapture(to: path)
-            let count = snapshot.sessions.count
+            let count = try archive.write(to: path, replacing: replacing)
             next.message = "saved \(count) session\(count == 1 ? "" : "s") to \(path)"
+        } catch where error.errno == EEXIST && !replacing {
+            next.prompt = Prompt(.overwrite(path: path))
         } catch {
             next.message = error.description
             next.messageIsError = true

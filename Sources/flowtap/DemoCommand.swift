@@ -21,16 +21,17 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let interactive = !headless && !json && isatty(1) == 1 && isatty(0) == 1
         let model = InspectorModel(target: "the built-in demo target")
+        let archive = SessionArchive()
         let log = EventQueue(EventLog(format: json ? .json : .text), name: "flowtap.log")
         let demo: Demo
         do {
-            demo = try await Demo.start(observers: interactive ? [model] : [model, log])
+            demo = try await Demo.start(observers: interactive ? [model, archive] : [model, log])
         } catch {
             throw Failure.runtime(error.description)
         }
         if interactive {
             // The script plays in the background; the UI stays until the user quits.
-            let outcome = await UserInterface.run(model: model, control: demo.inspector) {
+            let outcome = await UserInterface.run(model: model, archive: archive, control: demo.inspector) {
                 await demo.runScript()
             } stop: {
                 await demo.stop()

@@ -106,6 +106,9 @@ struct ProxyCommand: AsyncParsableCommand {
             target: targetAddress.description, capturePath: capture,
             historyLimit: interactive ? historyLimit : 0)
         observers.append(model)
+        // What `w` writes in the UI: every event, the bytes within the history's limits.
+        let archive = SessionArchive(limit: historyLimit)
+        if interactive { observers.append(archive) }
         // Printing and capture writing run on threads of their own, off the data path; their
         // bounded queues push back on the sessions (suspending them, never a thread) when stdout
         // or the disk is slow.
@@ -142,7 +145,7 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         errorSink.inspector = inspector
         if interactive {
-            let outcome = await UserInterface.run(model: model, control: inspector) {
+            let outcome = await UserInterface.run(model: model, archive: archive, control: inspector) {
                 await inspector.run()
             } stop: {
                 await inspector.stop()

@@ -158,9 +158,9 @@ struct ReplayCommand: AsyncParsableCommand {
     /// Where the replay's events go: `first` (the printed log, or the UI's model), and with `-w`
     /// a capture whose failure is reported to `first` as `capture_error`.
     private func sinks(
-        _ first: any InspectorObserver
+        _ first: any InspectorObserver, _ others: any InspectorObserver...
     ) throws -> (emit: @Sendable (SessionEvent) -> Void, capture: CaptureObserver?) {
-        var observers = [first]
+        var observers = [first] + others
         var captureObserver: CaptureObserver?
         if let capture {
             do {
@@ -188,14 +188,18 @@ struct ReplayCommand: AsyncParsableCommand {
             target: "\(name) #\(selected.id) replayed to \(target)", capturePath: capture)
         // The captured session is #1, the replay #2.
         let pair = ComparedSessions(original: 1, replay: 2)
+        // `w` writes both: the captured session as #1, the replay as #2.
+        let archive = SessionArchive(limit: Int.max)
         for event in CaptureReplay.events([selected]) {
-            model.record(SessionEvent(conn: pair.original, event.kind, time: event.time))
+            let renumbered = SessionEvent(conn: pair.original, event.kind, time: event.time)
+            model.record(renumbered)
+            archive.record(renumbered)
         }
-        let (emit, captureObserver) = try sinks(model)
+        let (emit, captureObserver) = try sinks(model, archive)
         model.setNotice("replaying (#1 the capture, #2 the replay)")
         let outcome = Mutex<Result<Replayer.Result, TransportError>?>(nil)
         let ui = await UserInterface.run(
-            model: model, control: nil,
+            model: model, archive: archive, control: nil,
             options: TerminalUI.Options(compare: pair)
         ) {
             do throws(TransportError) {

@@ -7,12 +7,13 @@ enum UserInterface {
     /// the user quits or SIGINT/SIGTERM arrives, then calls `stop` and waits for `work` to end.
     /// The terminal is restored before this returns.
     static func run(
-        model: InspectorModel, control: (any SessionControl)?, options: TerminalUI.Options = .init(),
+        model: InspectorModel, archive: SessionArchive, control: (any SessionControl)?,
+        options: TerminalUI.Options = .init(),
         work: @escaping @Sendable () async -> Void, stop: @escaping @Sendable () async -> Void
     ) async -> TerminalUI.Outcome {
         let working = Task { await work() }
         let signals = TerminationSignals { TerminalUI.requestStop() }
-        let outcome = await TerminalUI.run(model: model, control: control, options: options)
+        let outcome = await TerminalUI.run(model: model, archive: archive, control: control, options: options)
         signals.cancel()
         await stop()
         await working.value

@@ -39,7 +39,10 @@ struct ViewCommand: AsyncParsableCommand {
         }
         if !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1 {
             let model = InspectorSnapshot.model(from: sessions, name: file)
-            let outcome = await UserInterface.run(model: model, control: nil) {
+            // `w` writes the capture's events again (a copy, or a foreign capture as flowtap's).
+            let archive = SessionArchive(limit: Int.max)
+            for event in CaptureReplay.events(sessions) { archive.record(event) }
+            let outcome = await UserInterface.run(model: model, archive: archive, control: nil) {
             } stop: {
             }
             if case .failed(let message) = outcome {
