@@ -93,6 +93,38 @@ struct CaptureWriterTests {
         }
     }
 
+    @Test("events of no session and held chunks write nothing; a batch writes what single writes do")
+    func batchesAndSilentEvents() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let events = Scenario.events(seed: 21, sessions: 4)
+        let single = try writeCapture(events, to: directory.file("single.pcapng"))
+
+        let path = directory.file("batch.pcapng")
+        let writer = try CaptureWriter(path: path)
+        let header = try Data(contentsOf: URL(fileURLWithPath: path)).count
+        let silent = [
+            SessionEvent(conn: nil, .listening(address: "127.0.0.1:8080"), time: 1),
+            SessionEvent(conn: nil, .captureError("disk full"), time: 2),
+            SessionEvent(conn: 1, .held(.c2s, HeldChunk(number: 1, bytes: ByteBuffer(string: "x"))), time: 3),
+            SessionEvent(conn: 1, .held(.c2s, nil), time: 4),
+        ]
+        for event in silent { try writer.write(event) }
+        try writer.write(silent)
+        try writer.write([SessionEvent]())
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == header)
+        var random = SeededRandom(seed: 22)
+        var rest = events[...]
+        while !rest.isEmpty {
+            let count = 1 + Int(random.next() % 40)
+            try writer.write(Array(rest.prefix(count)) + silent)
+            rest = rest.dropFirst(count)
+        }
+        try writer.close()
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == single)
+        #expect(try CaptureReader.read(path: path) == expectedSessions(events))
+    }
+
     @Test("many sessions writing at once give whole, ordered sessions")
     func concurrentWriters() async throws {
         let directory = try TemporaryDirectory()
