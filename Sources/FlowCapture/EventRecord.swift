@@ -98,7 +98,7 @@ struct EventRecord {
             tcp = (c, s)
         }
         if head.v == 1 { return try LegacyEventPayload.decode(data, time: time, tcp: tcp) }
-        guard let conn = head.conn, conn >= 0 else {
+        guard let conn = head.conn else {
             throw PayloadError(text: "event \(head.event) without conn")
         }
         if head.event == "bind" { return EventRecord(event: nil, conn: conn, tcp: tcp) }

@@ -32,9 +32,6 @@ struct LegacyEventPayload: Decodable {
         } catch {
             throw EventRecord.PayloadError(text: "not a flowtap event")
         }
-        guard payload.session >= 0 else {
-            throw EventRecord.PayloadError(text: "event without a valid session")
-        }
         let kind = try payload.kind()
         var record = EventRecord(
             event: kind.map { SessionEvent(conn: payload.session, $0, time: time) }, conn: payload.session,

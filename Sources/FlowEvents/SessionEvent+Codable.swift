@@ -148,11 +148,27 @@ extension SessionEvent: Codable {
         func peer(_ key: Key, unix: Key) throws -> PeerAddress {
             let text = try string(key)
             if try c.decodeIfPresent(Bool.self, forKey: unix) == true { return .unix(path: text) }
-            guard let address = PeerAddress(parsing: text) else {
+            guard let address = PeerAddress(parsing: text) ?? named(text) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: key, in: c, debugDescription: "\(key.rawValue) is not HOST:PORT")
             }
             return address
+        }
+        // A host that is not an IP literal (`connect_error` names the target as given:
+        // "localhost:6379"), written as `description` writes it.
+        func named(_ text: String) -> PeerAddress? {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            var host = text[..<colon]
+            let port = text[text.index(after: colon)...]
+            if host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2 {
+                host = host.dropFirst().dropLast()
+            } else if host.isEmpty || host.contains(":") {
+                return nil
+            }
+            guard (1...5).contains(port.count), port.allSatisfy({ ("0"..."9").contains($0) }),
+                let number = Int(port), number <= 65535
+            else { return nil }
+            return .ip(host: String(host), port: number)
         }
         func stats(_ key: Key) throws -> Stats {
             let n = try c.nestedContainer(keyedBy: StatsKey.self, forKey: key)

@@ -1,3 +1,4 @@
+import FlowEvents
 import Foundation
 import NIOCore
 import Testing
@@ -9,7 +10,7 @@ struct CaptureReaderErrorTests {
     private static func sample() throws -> [UInt8] {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        return try writeCapture(Scenario.records(seed: 5, sessions: 3), to: directory.file("s.pcapng"))
+        return try writeCapture(Scenario.events(seed: 5, sessions: 3), to: directory.file("s.pcapng"))
     }
 
     private static func boundaries(_ bytes: [UInt8]) -> [Int] {
@@ -104,7 +105,7 @@ struct CaptureReaderErrorTests {
         var builder = PcapngBuilder()
         version.withUnsafeBytes {
             builder.packet(
-                interface: 1, timestamp: 5, header: EventPayload.exportedPDUHeader, payload: $0, flags: nil,
+                interface: 1, timestamp: 5, header: EventRecord.exportedPDUHeader, payload: $0, flags: nil,
                 comment: nil)
         }
         withFuture += builder.bytes
@@ -129,7 +130,7 @@ struct CaptureReaderErrorTests {
             sessions == [
                 CapturedSession(
                     id: 2, client: nil, server: nil,
-                    records: [CaptureRecord(session: 2, timestamp: 7, event: .pause(.s2c))])
+                    events: [SessionEvent(conn: 2, .pause(.s2c), time: 7)])
             ])
 
         let bytes = try Self.sample()
@@ -205,8 +206,8 @@ struct CaptureReaderErrorTests {
         #expect(sessions.first?.client == .ip(host: "10.0.0.1", port: 40_001))
         #expect(sessions.first?.server == .ip(host: "10.0.0.2", port: 80))
         #expect(
-            sessions.first?.records.last
-                == CaptureRecord(
-                    session: 1, timestamp: 1_000_000_000, event: .data(.c2s, ByteBuffer(string: "ping"))))
+            sessions.first?.events.last
+                == SessionEvent(
+                    conn: 1, .data(.c2s, offset: 0, bytes: ByteBuffer(string: "ping")), time: 1_000_000_000))
     }
 }

@@ -1,3 +1,5 @@
+import FlowCore
+import FlowEvents
 import Foundation
 import NIOCore
 import Testing
@@ -10,19 +12,19 @@ struct CaptureRoundTripTests {
     func randomSessions(seed: UInt64) throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let records = Scenario.records(seed: seed)
+        let events = Scenario.events(seed: seed)
         let path = directory.file("s.pcapng")
-        let bytes = try writeCapture(records, to: path)
-        let expected = expectedSessions(records)
+        let bytes = try writeCapture(events, to: path)
+        let expected = expectedSessions(events)
         let read = try CaptureReader.read(path: path)
         #expect(read.count == expected.count)
         for (got, want) in zip(read, expected) {
             #expect(got.id == want.id)
             #expect(got.client == want.client)
             #expect(got.server == want.server)
-            #expect(got.records.count == want.records.count, "session \(want.id)")
-            for (index, (a, b)) in zip(got.records, want.records).enumerated() where a != b {
-                Issue.record("session \(want.id) record \(index): got \(a), want \(b)")
+            #expect(got.events.count == want.events.count, "session \(want.id)")
+            for (index, (a, b)) in zip(got.events, want.events).enumerated() where a != b {
+                Issue.record("session \(want.id) event \(index): got \(a), want \(b)")
                 break
             }
         }
@@ -35,34 +37,45 @@ struct CaptureRoundTripTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let mss = TCPConversation.maxSegment
-        let records = timed([
-            (0, .open(client: .ip(host: "127.0.0.1", port: 1), server: .ip(host: "127.0.0.1", port: 65535))),
-            (0, .data(.c2s, ByteBuffer())),
-            (0, .data(.c2s, ByteBuffer(repeating: 1, count: mss))),
-            (0, .data(.s2c, ByteBuffer(repeating: 2, count: 2 * mss))),
-            (0, .data(.s2c, ByteBuffer(repeating: 3, count: mss + 1))),
-            (-5, .open(client: .unix(path: "/tmp/ü \"x\"\\n"), server: .unix(path: ""))),
+        let events = timed([
+            (0, .open(client: .ip(host: "127.0.0.1", port: 1), target: .ip(host: "127.0.0.1", port: 65535))),
+            (0, data(.c2s, ByteBuffer())),
+            (0, data(.c2s, ByteBuffer(repeating: 1, count: mss))),
+            (0, data(.s2c, ByteBuffer(repeating: 2, count: 2 * mss))),
+            (0, data(.s2c, ByteBuffer(repeating: 3, count: mss + 1))),
+            (-5, .open(client: .unix(path: "/tmp/ü \"x\"\\n"), target: .unix(path: ""))),
             (-5, .note("{\"json\": [1, 2]}\u{0}\t✓")),
             (Int.max, .note("")),
-            (Int.max, .data(.s2c, ByteBuffer(string: "late"))),
-            (0, .connectError(client: nil, server: .ip(host: "fe80::1", port: 9), error: "no route to host")),
-            (3, .open(client: .ip(host: "localhost", port: 5), server: .ip(host: "::ffff:1.2.3.4", port: 6))),
-            (3, .data(.c2s, ByteBuffer(string: "x"))),
-            (3, .open(client: .ip(host: "1.2.3.4", port: 5), server: .ip(host: "1.2.3.5", port: 6))),
-            (3, .data(.s2c, ByteBuffer(string: "reopened"))),
+            (Int.max, data(.s2c, ByteBuffer(string: "late"))),
+            (
+                0,
+                .connectError(
+                    client: .unix(path: ""), target: .ip(host: "fe80::1", port: 9), error: "no route to host")
+            ),
+            (3, .open(client: .ip(host: "localhost", port: 5), target: .ip(host: "::ffff:1.2.3.4", port: 6))),
+            (3, data(.c2s, ByteBuffer(string: "x"))),
+            (3, .open(client: .ip(host: "1.2.3.4", port: 5), target: .ip(host: "1.2.3.5", port: 6))),
+            (3, data(.s2c, ByteBuffer(string: "reopened"))),
+            (
+                3,
+                .connectError(
+                    client: .ip(host: "1.2.3.4", port: 7), target: .ip(host: "db.example", port: 5432),
+                    error: "x")
+            ),
+            (3, closed),
         ])
         let path = directory.file("edge.pcapng")
-        _ = try writeCapture(records, to: path)
-        #expect(try CaptureReader.read(path: path) == expectedSessions(records))
+        _ = try writeCapture(events, to: path)
+        #expect(try CaptureReader.read(path: path) == expectedSessions(events))
     }
 
     @Test("a file cut at any block boundary reads as far as it goes")
     func cutAtBlockBoundaries() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let records = Scenario.records(seed: 11, sessions: 4)
-        let bytes = try writeCapture(records, to: directory.file("s.pcapng"))
-        let expected = expectedSessions(records)
+        let events = Scenario.events(seed: 11, sessions: 4)
+        let bytes = try writeCapture(events, to: directory.file("s.pcapng"))
+        let expected = expectedSessions(events)
         var offset = 0
         var boundaries: [Int] = []
         while offset < bytes.count {
@@ -74,10 +87,12 @@ struct CaptureRoundTripTests {
             let sessions = try CaptureReader.read(bytes: Array(bytes[0..<boundary]), name: "cut.pcapng")
             for session in sessions {
                 let full = try #require(expected.first { $0.id == session.id })
-                #expect(session.records.count <= full.records.count)
-                // Every record but a cut data chunk (the last of its direction) is as written.
-                for (got, want) in zip(session.records, full.records) where got != want {
-                    guard case .data(let d, let part) = got.event, case .data(d, let whole) = want.event
+                #expect(session.events.count <= full.events.count)
+                // Every event but a cut data chunk (the last of its direction) is as written.
+                for (got, want) in zip(session.events, full.events) where got != want {
+                    guard case .data(let d, let offset, let part) = got.kind,
+                        case .data(d, offset, let whole) = want.kind, got.time == want.time,
+                        got.conn == want.conn
                     else {
                         Issue.record("cut at \(boundary): \(got) ≠ \(want)")
                         return

@@ -9,28 +9,29 @@ import Testing
 @Suite("tshark reads the captures")
 struct CaptureTsharkTests {
     /// Three sessions (IPv4, IPv6, Unix) with random chunks both ways, clean half-closes.
-    private static func cleanSessions() -> [CaptureRecord] {
+    private static func cleanSessions() -> [SessionEvent] {
         var random = SeededRandom(seed: 42)
-        var events: [(Int, CaptureEvent)] = [
+        var events: [(Int?, SessionEvent.Kind)] = [
             (
                 1,
                 .open(
-                    client: .ip(host: "127.0.0.1", port: 53_422), server: .ip(host: "127.0.0.1", port: 6379))
+                    client: .ip(host: "127.0.0.1", port: 53_422), target: .ip(host: "127.0.0.1", port: 6379))
             ),
-            (2, .open(client: .ip(host: "::1", port: 53_430), server: .ip(host: "::1", port: 8080))),
-            (3, .open(client: .unix(path: ""), server: .unix(path: "/tmp/redis.sock"))),
+            (2, .open(client: .ip(host: "::1", port: 53_430), target: .ip(host: "::1", port: 8080))),
+            (3, .open(client: .unix(path: ""), target: .unix(path: "/tmp/redis.sock"))),
         ]
         for _ in 0..<40 {
             let session = 1 + Int(random.next() % 3)
             let direction: Direction = random.next() % 2 == 0 ? .c2s : .s2c
-            events.append((session, .data(direction, Scenario.chunk(&random))))
+            events.append((session, data(direction, Scenario.chunk(&random))))
         }
         for session in 1...3 {
             let first: Direction = session == 2 ? .s2c : .c2s
             events += [(session, .eof(first)), (session, .shutdown(first))]
-            events.append((session, .data(first.reversed, ByteBuffer(string: "after half-close \(session)"))))
+            events.append((session, data(first.reversed, ByteBuffer(string: "after half-close \(session)"))))
             events += [
-                (session, .eof(first.reversed)), (session, .shutdown(first.reversed)), (session, .close),
+                (session, .eof(first.reversed)), (session, .shutdown(first.reversed)),
+                (session, Scenario.closeKind(&random)),
             ]
         }
         return timed(events)
@@ -40,15 +41,15 @@ struct CaptureTsharkTests {
     func followGivesBackTheBytes() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let records = Self.cleanSessions()
+        let events = Self.cleanSessions()
         let path = directory.file("follow.pcapng")
-        _ = try writeCapture(records, to: path)
+        _ = try writeCapture(events, to: path)
         for session in 1...3 {
             guard let text = try tshark(["-r", path, "-q", "-z", "follow,tcp,raw,\(session - 1)"]) else {
                 return
             }
             let got = parseFollow(text)
-            let want = streamBytes(records, session: session)
+            let want = streamBytes(events, session: session)
             #expect(got[.c2s]!.count == want[.c2s]!.count, "session \(session) c2s")
             #expect(got[.s2c]!.count == want[.s2c]!.count, "session \(session) s2c")
             #expect(got == want, "session \(session)")
@@ -76,19 +77,19 @@ struct CaptureTsharkTests {
         defer { directory.cleanup() }
         let client = PeerAddress.ip(host: "10.0.0.1", port: 40_001)
         let server = PeerAddress.ip(host: "10.0.0.2", port: 80)
-        let records = timed([
-            (1, .open(client: client, server: server)),
-            (1, .data(.c2s, ByteBuffer(string: "ping"))),
+        let events = timed([
+            (1, .open(client: client, target: server)),
+            (1, data(.c2s, ByteBuffer(string: "ping"))),
             (1, .eof(.c2s)),
             (1, .shutdown(.c2s)),  // FIN from the client
-            (1, .data(.s2c, ByteBuffer(string: "pong"))),
+            (1, data(.s2c, ByteBuffer(string: "pong"))),
             (1, .writeError(.s2c, "connection reset by peer")),  // writing to the client failed: RST from it
             (1, .readError(.s2c, "connection timed out")),  // reading from the server failed: RST from it
             (1, .pause(.c2s)),
-            (1, .close),
+            (1, closed),
         ])
         let path = directory.file("finrst.pcapng")
-        _ = try writeCapture(records, to: path)
+        _ = try writeCapture(events, to: path)
         let fields = ["-T", "fields", "-e", "tcp.flags.fin", "-e", "tcp.flags.reset", "-e", "ip.src"]
         guard let fin = try tshark(["-r", path, "-Y", "tcp.flags.fin == 1"] + fields) else { return }
         #expect(fin == "1\t0\t10.0.0.1\n")
@@ -135,12 +136,12 @@ struct CaptureTsharkTests {
         let path = directory.file("events.pcapng")
         _ = try writeCapture(
             timed([
-                (4, .open(client: .ip(host: "127.0.0.1", port: 5), server: .unix(path: "/tmp/s"))),
+                (4, .open(client: .ip(host: "127.0.0.1", port: 5), target: .unix(path: "/tmp/s"))),
                 (4, .writeError(.c2s, "broken pipe")),
             ]), to: path)
         let fields = ["-T", "fields", "-e", "frame.comment", "-e", "json.value.string"]
         let text = try tshark(["-r", path, "-Y", "json.value.string == \"write_error\""] + fields)
-        #expect(text == "flowtap #4 c2s: write error: broken pipe\tc2s,broken pipe,write_error\n")
+        #expect(text == "flowtap #4 c2s: write error: broken pipe\twrite_error,c2s,broken pipe\n")
         let protocols = try tshark(["-r", path, "-Y", "json", "-T", "fields", "-e", "_ws.col.Protocol"])
         #expect(protocols == "flowtap/JSON\nflowtap/JSON\n")
     }
@@ -156,22 +157,22 @@ struct CaptureTsharkTests {
                 (
                     1,
                     .open(
-                        client: .unix(path: String(repeating: "p", count: 10_000)), server: .unix(path: "/s"))
+                        client: .unix(path: String(repeating: "p", count: 10_000)), target: .unix(path: "/s"))
                 ),
                 (1, .note(long)), (1, .readError(.c2s, long)),
             ]), to: path)
         let sessions = try CaptureReader.read(path: path)
-        let records = try #require(sessions.first?.records)
-        guard case .note(let note) = records[1].event, case .readError(.c2s, let error) = records[2].event,
-            case .open(.unix(let client), _) = records[0].event
+        let events = try #require(sessions.first?.events)
+        guard case .note(let note) = events[1].kind, case .readError(.c2s, let error) = events[2].kind,
+            case .open(.unix(let client), _) = events[0].kind
         else {
-            Issue.record("unexpected records \(records)")
+            Issue.record("unexpected events \(events)")
             return
         }
         #expect(note == error)
-        #expect(note.hasSuffix("…") && note.utf8.count <= EventPayload.maxText + 3)
+        #expect(note.hasSuffix("…") && note.utf8.count <= EventRecord.maxText + 3)
         #expect(long.hasPrefix(note.dropLast()))
-        #expect(client.utf8.count == EventPayload.maxAddress + 3)
+        #expect(client.utf8.count == EventRecord.maxAddress + 3)
         let lines = try tshark(["-r", path, "-T", "fields", "-e", "frame.number"]) ?? ""
         #expect(lines.split(separator: "\n").count == 7)  // handshake, open, note, RST, read error
     }
@@ -181,22 +182,22 @@ struct CaptureTsharkTests {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let body = "hello, world\n"
-        let records = timed([
+        let events = timed([
             (
                 1,
-                .open(client: .ip(host: "127.0.0.1", port: 51_000), server: .ip(host: "127.0.0.1", port: 80))
+                .open(client: .ip(host: "127.0.0.1", port: 51_000), target: .ip(host: "127.0.0.1", port: 80))
             ),
-            (1, .data(.c2s, ByteBuffer(string: "GET /index.html HTTP/1.1\r\nHost: example\r\n\r\n"))),
+            (1, data(.c2s, ByteBuffer(string: "GET /index.html HTTP/1.1\r\nHost: example\r\n\r\n"))),
             (
                 1,
-                .data(
+                data(
                     .s2c, ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n"))
             ),
-            (1, .data(.s2c, ByteBuffer(string: body))),
-            (1, .eof(.c2s)), (1, .shutdown(.c2s)), (1, .eof(.s2c)), (1, .shutdown(.s2c)), (1, .close),
+            (1, data(.s2c, ByteBuffer(string: body))),
+            (1, .eof(.c2s)), (1, .shutdown(.c2s)), (1, .eof(.s2c)), (1, .shutdown(.s2c)), (1, closed),
         ])
         let path = directory.file("http.pcapng")
-        _ = try writeCapture(records, to: path)
+        _ = try writeCapture(events, to: path)
         let fields = [
             "-T", "fields", "-e", "http.request.method", "-e", "http.request.uri", "-e", "http.response.code",
         ]
@@ -208,9 +209,9 @@ struct CaptureTsharkTests {
     func foreignPcapFromTshark() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let records = Self.cleanSessions()
+        let events = Self.cleanSessions()
         let path = directory.file("ours.pcapng")
-        _ = try writeCapture(records, to: path)
+        _ = try writeCapture(events, to: path)
         // tshark keeps the event interface in pcapng; editcap makes it a plain raw-IP pcap.
         let tcpOnly = directory.file("tcp.pcapng")
         let exported = directory.file("tcp.pcap")
@@ -222,13 +223,13 @@ struct CaptureTsharkTests {
         for session in sessions {
             var bytes: [Direction: [UInt8]] = [.c2s: [], .s2c: []]
             var shutdowns: [Direction] = []
-            for record in session.records {
-                if case .data(let direction, let buffer) = record.event {
+            for event in session.events {
+                if case .data(let direction, _, let buffer) = event.kind {
                     bytes[direction]! += buffer.readableBytesView
                 }
-                if case .shutdown(let direction) = record.event { shutdowns.append(direction) }
+                if case .shutdown(let direction) = event.kind { shutdowns.append(direction) }
             }
-            #expect(bytes == streamBytes(records, session: session.id), "session \(session.id)")
+            #expect(bytes == streamBytes(events, session: session.id), "session \(session.id)")
             #expect(shutdowns.count == 2)
         }
         #expect(sessions[0].client == .ip(host: "127.0.0.1", port: 53_422))

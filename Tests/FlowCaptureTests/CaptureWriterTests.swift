@@ -13,8 +13,7 @@ struct CaptureWriterTests {
         return info.st_mode & 0o7777
     }
 
-    private static let record = CaptureRecord(
-        session: 1, timestamp: 1, event: .data(.c2s, ByteBuffer(string: "x")))
+    private static let record = SessionEvent(conn: 1, data(.c2s, ByteBuffer(string: "x")), time: 1)
 
     @Test("a new capture has mode 0600, and so does an existing 0644 file it replaces")
     func modeIs0600() throws {
@@ -94,6 +93,38 @@ struct CaptureWriterTests {
         }
     }
 
+    @Test("events of no session and held chunks write nothing; a batch writes what single writes do")
+    func batchesAndSilentEvents() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let events = Scenario.events(seed: 21, sessions: 4)
+        let single = try writeCapture(events, to: directory.file("single.pcapng"))
+
+        let path = directory.file("batch.pcapng")
+        let writer = try CaptureWriter(path: path)
+        let header = try Data(contentsOf: URL(fileURLWithPath: path)).count
+        let silent = [
+            SessionEvent(conn: nil, .listening(address: "127.0.0.1:8080"), time: 1),
+            SessionEvent(conn: nil, .captureError("disk full"), time: 2),
+            SessionEvent(conn: 1, .held(.c2s, HeldChunk(number: 1, bytes: ByteBuffer(string: "x"))), time: 3),
+            SessionEvent(conn: 1, .held(.c2s, nil), time: 4),
+        ]
+        for event in silent { try writer.write(event) }
+        try writer.write(silent)
+        try writer.write([SessionEvent]())
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == header)
+        var random = SeededRandom(seed: 22)
+        var rest = events[...]
+        while !rest.isEmpty {
+            let count = 1 + Int(random.next() % 40)
+            try writer.write(Array(rest.prefix(count)) + silent)
+            rest = rest.dropFirst(count)
+        }
+        try writer.close()
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == single)
+        #expect(try CaptureReader.read(path: path) == expectedSessions(events))
+    }
+
     @Test("many sessions writing at once give whole, ordered sessions")
     func concurrentWriters() async throws {
         let directory = try TemporaryDirectory()
@@ -101,32 +132,42 @@ struct CaptureWriterTests {
         let path = directory.file("concurrent.pcapng")
         let writer = try CaptureWriter(path: path)
         let sessions = 16
-        let all = try await withThrowingTaskGroup(of: [CaptureRecord].self) { group in
+        let all = try await withThrowingTaskGroup(of: [SessionEvent].self) { group in
             for id in 1...sessions {
                 group.addTask {
                     var random = SeededRandom(seed: UInt64(id))
-                    var records = [
-                        CaptureRecord(
-                            session: id, timestamp: UInt64(id) << 20,
-                            event: .open(
-                                client: .ip(host: "127.0.0.1", port: 30_000 + id), server: .unix(path: "/s")))
+                    var events = [
+                        SessionEvent(
+                            conn: id,
+                            .open(
+                                client: .ip(host: "127.0.0.1", port: 30_000 + id), target: .unix(path: "/s")),
+                            time: UInt64(id) << 20)
                     ]
                     for step in 1...30 {
                         let direction: Direction = step % 3 == 0 ? .s2c : .c2s
                         let chunk = ByteBuffer(bytes: random.bytes(1 + Int(random.next() % 5000)))
-                        records.append(
-                            CaptureRecord(
-                                session: id, timestamp: UInt64(id) << 20 + UInt64(step),
-                                event: .data(direction, chunk)))
+                        events.append(
+                            SessionEvent(
+                                conn: id, data(direction, chunk), time: UInt64(id) << 20 + UInt64(step)))
                     }
-                    records.append(
-                        CaptureRecord(session: id, timestamp: UInt64(id) << 20 + 99, event: .close))
-                    for record in records { try writer.write(record) }
-                    return records
+                    events.append(
+                        SessionEvent(conn: id, Scenario.closeKind(&random), time: UInt64(id) << 20 + 99))
+                    // Half one event at a time, half in batches of up to 5.
+                    if id % 2 == 0 {
+                        for event in events { try writer.write(event) }
+                    } else {
+                        var rest = events[...]
+                        while !rest.isEmpty {
+                            let count = 1 + Int(random.next() % 5)
+                            try writer.write(rest.prefix(count))
+                            rest = rest.dropFirst(count)
+                        }
+                    }
+                    return events
                 }
             }
-            var all: [CaptureRecord] = []
-            for try await records in group { all += records }
+            var all: [SessionEvent] = []
+            for try await events in group { all += events }
             return all
         }
         try writer.close()

@@ -10,10 +10,10 @@ import Testing
 @Suite("Reader: foreign captures")
 struct ForeignCaptureTests {
     /// The TCP packets (raw IP) of a flowtap capture, with their timestamps.
-    private static func packets(_ records: [CaptureRecord]) throws -> [(UInt64, [UInt8])] {
+    private static func packets(_ events: [SessionEvent]) throws -> [(UInt64, [UInt8])] {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let bytes = try writeCapture(records, to: directory.file("s.pcapng"))
+        let bytes = try writeCapture(events, to: directory.file("s.pcapng"))
         var out: [(UInt64, [UInt8])] = []
         try PcapngParser(bytes: bytes, name: "s").parse { packet, _ in
             if packet.interface.linkType == PcapngBuilder.linkTypeRaw {
@@ -32,17 +32,17 @@ struct ForeignCaptureTests {
         [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
     }
 
-    private static let records = timed([
+    private static let events = timed([
         (
             1,
-            .open(client: .ip(host: "192.168.1.10", port: 50_000), server: .ip(host: "192.168.1.1", port: 25))
+            .open(client: .ip(host: "192.168.1.10", port: 50_000), target: .ip(host: "192.168.1.1", port: 25))
         ),
-        (2, .open(client: .ip(host: "fd00::10", port: 50_001), server: .ip(host: "fd00::1", port: 443))),
-        (1, .data(.s2c, ByteBuffer(string: "220 ready\r\n"))),
-        (1, .data(.c2s, ByteBuffer(string: "HELO x\r\n"))),
-        (2, .data(.c2s, ByteBuffer(repeating: 9, count: 150_000))),
+        (2, .open(client: .ip(host: "fd00::10", port: 50_001), target: .ip(host: "fd00::1", port: 443))),
+        (1, data(.s2c, ByteBuffer(string: "220 ready\r\n"))),
+        (1, data(.c2s, ByteBuffer(string: "HELO x\r\n"))),
+        (2, data(.c2s, ByteBuffer(repeating: 9, count: 150_000))),
         (1, .eof(.c2s)), (1, .shutdown(.c2s)),
-        (1, .data(.s2c, ByteBuffer(string: "221 bye\r\n"))),
+        (1, data(.s2c, ByteBuffer(string: "221 bye\r\n"))),
         (1, .eof(.s2c)), (1, .shutdown(.s2c)),
         (2, .readError(.s2c, "connection reset by peer")),
     ])
@@ -53,23 +53,26 @@ struct ForeignCaptureTests {
         #expect(sessions.last?.server == .ip(host: "fd00::1", port: 443))
         for session in sessions {
             var bytes: [Direction: [UInt8]] = [.c2s: [], .s2c: []]
-            var others: [CaptureEvent] = []
-            for record in session.records {
-                if case .data(let direction, let buffer) = record.event {
+            var others: [SessionEvent.Kind] = []
+            for event in session.events {
+                #expect(event.conn == session.id)
+                if case .data(let direction, let offset, let buffer) = event.kind {
+                    // Offsets count the bytes before the chunk in its direction.
+                    #expect(offset == bytes[direction]!.count, "session \(session.id) \(direction)")
                     bytes[direction]! += buffer.readableBytesView
                 } else {
-                    others.append(record.event)
+                    others.append(event.kind)
                 }
             }
-            #expect(bytes == streamBytes(records, session: session.id))
+            #expect(bytes == streamBytes(events, session: session.id))
             if session.id == 1 {
                 #expect(others.dropFirst() == [.shutdown(.c2s), .shutdown(.s2c)])
             } else {
                 #expect(others.dropFirst() == [.readError(.s2c, "connection reset by peer")])
             }
-            let first = records.first { $0.session == session.id }!.timestamp
+            let first = events.first { $0.conn == session.id }!.time
             let expected = microseconds ? first / 1000 * 1000 : first
-            #expect(session.records.first?.timestamp == expected)
+            #expect(session.events.first?.time == expected)
         }
     }
 
@@ -77,7 +80,7 @@ struct ForeignCaptureTests {
     func classicPcap() throws {
         var file = [0xA1, 0xB2, 0xC3, 0xD4, 0, 2, 0, 4] + [UInt8](repeating: 0, count: 8)
         file += Self.bigEndian(262_144) + Self.bigEndian(1)
-        for (time, ip) in try Self.packets(Self.records) {
+        for (time, ip) in try Self.packets(Self.events) {
             let frame = Self.ethernet(ip)
             file += Self.bigEndian(UInt32(time / 1_000_000_000))
             file += Self.bigEndian(UInt32(time % 1_000_000_000 / 1000))
@@ -100,7 +103,7 @@ struct ForeignCaptureTests {
         builder.u16(0)
         builder.u32(0)
         builder.u32(20)
-        for (time, ip) in try Self.packets(Self.records) {
+        for (time, ip) in try Self.packets(Self.events) {
             Self.ethernet(ip).withUnsafeBytes {
                 builder.packet(
                     interface: 0, timestamp: time / 1000, header: [], payload: $0, flags: nil, comment: nil)
@@ -112,12 +115,12 @@ struct ForeignCaptureTests {
     @Test("reordered and retransmitted segments are put right; a lost one is a note")
     func reorderedSegments() throws {
         let big = ByteBuffer(bytes: (0..<300_000).map { UInt8(truncatingIfNeeded: $0 % 251) })
-        let records = timed([
-            (1, .open(client: .ip(host: "10.0.0.1", port: 40_000), server: .ip(host: "10.0.0.2", port: 80))),
-            (1, .data(.c2s, big)),
+        let events = timed([
+            (1, .open(client: .ip(host: "10.0.0.1", port: 40_000), target: .ip(host: "10.0.0.2", port: 80))),
+            (1, data(.c2s, big)),
             (1, .eof(.c2s)), (1, .shutdown(.c2s)),
         ])
-        let packets = try Self.packets(records).map(\.1)
+        let packets = try Self.packets(events).map(\.1)
         // 0–2 handshake, 3–7 data (65495 bytes each but the last), 8 FIN.
         #expect(packets.count == 9)
         func pcap(_ order: [Int]) -> [UInt8] {
@@ -131,29 +134,29 @@ struct ForeignCaptureTests {
             return file
         }
         func c2s(_ session: CapturedSession) -> [UInt8] {
-            session.records.reduce(into: []) { bytes, record in
-                if case .data(.c2s, let buffer) = record.event { bytes += buffer.readableBytesView }
+            session.events.reduce(into: []) { bytes, event in
+                if case .data(.c2s, _, let buffer) = event.kind { bytes += buffer.readableBytesView }
             }
         }
         let shuffled = try CaptureReader.read(bytes: pcap([0, 1, 2, 5, 3, 3, 7, 4, 6, 5, 8]), name: "r.pcap")
         #expect(shuffled.count == 1)
         #expect(c2s(shuffled[0]) == Array(big.readableBytesView))
-        #expect(shuffled[0].records.last?.event == .shutdown(.c2s))
-        #expect(!shuffled[0].records.contains { if case .note = $0.event { true } else { false } })
+        #expect(shuffled[0].events.last?.kind == .shutdown(.c2s))
+        #expect(!shuffled[0].events.contains { if case .note = $0.kind { true } else { false } })
 
         let lost = try CaptureReader.read(bytes: pcap([0, 1, 2, 3, 5, 6, 7, 8]), name: "l.pcap")
-        #expect(lost[0].records.contains { $0.event == .note("c2s: 65495 bytes not captured") })
+        #expect(lost[0].events.contains { $0.kind == .note("c2s: 65495 bytes not captured") })
         var expected = Array(big.readableBytesView)
         expected.removeSubrange(65_495..<2 * 65_495)
         #expect(c2s(lost[0]) == expected)
-        #expect(lost[0].records.last?.event == .shutdown(.c2s))
+        #expect(lost[0].events.last?.kind == .shutdown(.c2s))
     }
 
     @Test("random packets on every link type never crash the decoder or the assembler")
     func randomPackets() throws {
         var random = SeededRandom(seed: 3)
         var assembler = ForeignAssembler()
-        let valid = try Self.packets(Self.records).map(\.1)
+        let valid = try Self.packets(Self.events).map(\.1)
         for round in 0..<3000 {
             var packet: [UInt8]
             if round % 2 == 0 {

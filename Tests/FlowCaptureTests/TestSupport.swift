@@ -1,3 +1,4 @@
+import FlowCore
 import FlowEvents
 import Foundation
 import NIOCore
@@ -47,57 +48,85 @@ struct TemporaryDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Writes `records` to a new capture and returns its bytes.
-func writeCapture(_ records: [CaptureRecord], to path: String) throws -> [UInt8] {
+/// Writes `events` to a new capture, one ``CaptureWriter/write(_:)-(SessionEvent)`` each, and
+/// returns its bytes.
+func writeCapture(_ events: [SessionEvent], to path: String) throws -> [UInt8] {
     let writer = try CaptureWriter(path: path)
-    for record in records { try writer.write(record) }
+    for event in events { try writer.write(event) }
     try writer.flush()
     try writer.close()
     return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
-/// The sessions a reader should give back for `records`: grouped by session, ordered by id.
-/// Written out here rather than calling `CapturedSession.append`, so the client/server rule has
-/// an oracle of its own.
-func expectedSessions(_ records: [CaptureRecord]) -> [CapturedSession] {
-    var sessions: [Int: CapturedSession] = [:]
-    for record in records {
-        var session =
-            sessions[record.session]
-            ?? CapturedSession(id: record.session, client: nil, server: nil, records: [])
-        switch record.event {
-        case .open(let client, let server):
-            session.client = client
-            session.server = server
-        case .connectError(let client, let server, _):
-            session.client = client ?? session.client
-            session.server = server
-        default:
-            break
-        }
-        session.records.append(record)
-        sessions[record.session] = session
+/// `events` with the offset of every `data` event recomputed: the bytes of the same session and
+/// direction before it (what a reader gives back; the writer ignores the offsets it is given).
+func withOffsets(_ events: [SessionEvent]) -> [SessionEvent] {
+    struct Stream: Hashable {
+        var conn: Int?
+        var direction: Direction
     }
-    return sessions.values.sorted { $0.id < $1.id }
+    var sent: [Stream: Int] = [:]
+    return events.map { event in
+        guard case .data(let direction, _, let bytes) = event.kind else { return event }
+        let stream = Stream(conn: event.conn, direction: direction)
+        var out = event
+        out.kind = .data(direction, offset: sent[stream, default: 0], bytes: bytes)
+        sent[stream, default: 0] += bytes.readableBytes
+        return out
+    }
 }
 
-/// The bytes of each direction of `records` for one session.
-func streamBytes(_ records: [CaptureRecord], session: Int) -> [Direction: [UInt8]] {
+/// The sessions a reader should give back for `events`: grouped by session, ordered by id, data
+/// offsets recomputed; events of no session and `held` are not written. The client and server
+/// are worked out here rather than by `CapturedSession.append`, so that rule has an oracle of
+/// its own.
+func expectedSessions(_ events: [SessionEvent]) -> [CapturedSession] {
+    var grouped: [Int: [SessionEvent]] = [:]
+    var peers: [Int: (client: PeerAddress, server: PeerAddress)] = [:]
+    for event in withOffsets(events) {
+        guard let conn = event.conn else { continue }
+        switch event.kind {
+        case .held: continue
+        case .open(let client, let server), .connectError(let client, let server, _):
+            peers[conn] = (client, server)
+        default: break
+        }
+        grouped[conn, default: []].append(event)
+    }
+    return grouped.keys.sorted().map { conn in
+        var session = CapturedSession(id: conn, client: nil, server: nil, events: grouped[conn]!)
+        session.client = peers[conn]?.client
+        session.server = peers[conn]?.server
+        return session
+    }
+}
+
+/// The bytes of each direction of `events` for one session.
+func streamBytes(_ events: [SessionEvent], session: Int) -> [Direction: [UInt8]] {
     var out: [Direction: [UInt8]] = [.c2s: [], .s2c: []]
-    for record in records where record.session == session {
-        if case .data(let direction, let buffer) = record.event {
+    for event in events where event.conn == session {
+        if case .data(let direction, _, let buffer) = event.kind {
             out[direction]! += Array(buffer.readableBytesView)
         }
     }
     return out
 }
 
-/// Records with increasing timestamps (1 µs + 1 ns apart) from a list of (session, event).
-func timed(_ events: [(Int, CaptureEvent)], start: UInt64 = 1_764_000_000_123_456_789) -> [CaptureRecord] {
+/// A chunk of data whose offset is left to the writer to ignore (and to ``withOffsets(_:)``).
+func data(_ direction: Direction, _ bytes: ByteBuffer) -> SessionEvent.Kind {
+    .data(direction, offset: 0, bytes: bytes)
+}
+
+/// A `close` with no statistics.
+let closed = SessionEvent.Kind.close(c2s: Stats(), s2c: Stats())
+
+/// Events with increasing times (1 µs + 1 ns apart) from a list of (session, kind).
+func timed(_ events: [(Int?, SessionEvent.Kind)], start: UInt64 = 1_764_000_000_123_456_789) -> [SessionEvent]
+{
     var time = start
-    return events.map { session, event in
+    return events.map { conn, kind in
         time += 1_001
-        return CaptureRecord(session: session, timestamp: time, event: event)
+        return SessionEvent(conn: conn, kind, time: time)
     }
 }
 
