@@ -45,6 +45,7 @@ struct EventRecord {
         var time: UInt64
 
         enum Key: String, CodingKey { case v, t, event, conn, tcp }
+        enum Endpoints: String, CodingKey { case client, server }
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
@@ -57,8 +58,11 @@ struct EventRecord {
                 try c.encode(record.conn, forKey: .conn)
             }
             if let tcp = record.tcp {
-                try c.encode(
-                    ["client": tcp.client.description, "server": tcp.server.description], forKey: .tcp)
+                // A keyed container, not a dictionary: the order of the keys is part of the bytes
+                // (the same events must give the same capture in every process).
+                var endpoints = c.nestedContainer(keyedBy: Endpoints.self, forKey: .tcp)
+                try endpoints.encode(tcp.client.description, forKey: .client)
+                try endpoints.encode(tcp.server.description, forKey: .server)
             }
         }
     }

@@ -7,7 +7,7 @@ import Testing
 
 @Suite("History, InspectorModel and the event formats")
 struct ModelTests {
-    @Test("history keeps at most its limit, drops the oldest whole chunks, always keeps the newest")
+    @Test("history keeps its head and its tail within the limit, cuts the middle and says which bytes")
     func historyBound() {
         var history = History(limit: 10)
         for i in 0..<5 {
@@ -15,15 +15,33 @@ struct ModelTests {
                 HistoryChunk(
                     offset: i * 4, timestamp: UInt64(i), bytes: ByteBuffer(repeating: UInt8(i), count: 4)))
         }
-        #expect(history.kept.map(\.offset) == [12, 16])
+        // The head (half the limit) has the first chunk; the tail the newest; 4..<16 was cut.
+        #expect(history.kept.map(\.offset) == [0, 16])
         #expect(history.keptBytes == 8 && history.droppedBytes == 12)
+        #expect(history.cut == 4..<16)
         history.append(HistoryChunk(offset: 20, timestamp: 9, bytes: ByteBuffer(repeating: 9, count: 50)))
-        #expect(history.kept.map(\.offset) == [20])
-        for i in 0..<1000 {
+        #expect(history.kept.map(\.offset) == [0, 20], "the newest chunk is kept, however large")
+        #expect(history.cut == 4..<20)
+        for i in 0..<100_000 {
             history.append(
                 HistoryChunk(offset: 70 + i, timestamp: 0, bytes: ByteBuffer(repeating: 1, count: 1)))
         }
-        #expect(history.keptBytes == 10 && history.chunks.count < 200)
+        #expect(history.keptBytes == 10 && history.kept.count == 7)
+        #expect(history.cut == 4..<(70 + 100_000 - 6))
+    }
+
+    @Test("history holds at most maxChunks chunks a half, and small chunks do not keep large buffers")
+    func historyChunkBound() {
+        var history = History(limit: 1 << 20, maxChunks: 100)
+        var big = ByteBuffer()
+        big.reserveCapacity(65_536)
+        big.writeString("x")
+        for i in 0..<10_000 {
+            history.append(HistoryChunk(offset: i, timestamp: 0, bytes: big))
+        }
+        #expect(history.kept.count == 200)
+        #expect(history.kept.allSatisfy { $0.bytes.storageCapacity < 4096 })
+        #expect(history.cut == 100..<9_900)
     }
 
     @Test("the model walks each direction through open, EOF, shut, closed; errors stay")

@@ -14,71 +14,16 @@ import Testing
         return dir.appendingPathComponent(name).path
     }
 
-    func bytes(_ events: [SessionEvent], _ direction: Direction) -> [UInt8] {
-        events.flatMap { event -> [UInt8] in
-            if case .data(direction, _, let buffer) = event.kind { return Array(buffer.readableBytesView) }
-            return []
+    @Test func viewRebuildsTheSnapshotFromWhatWWrote() throws {
+        let original = Fixtures.redis().snapshot()
+        let archive = SessionArchive()
+        for (session, ms, kind) in Fixtures.redisEvents {
+            archive.record(SessionEvent(conn: session, kind, time: Fixtures.t0 + ms * 1_000_000))
         }
-    }
-
-    @Test func writeCaptureRoundTrip() throws {
-        let model = Fixtures.redis()
-        model.record(
-            SessionEvent(
-                conn: 3,
-                .connectError(client: Fixtures.client1, target: Fixtures.target, error: "connection refused"),
-                time: Fixtures.t0 + 10 * Fixtures.second))
-        model.record(
-            SessionEvent(
-                conn: 1, .readError(.c2s, "connection reset by peer"),
-                time: Fixtures.t0 + 11 * Fixtures.second))
-        model.record(
-            SessionEvent(
-                conn: 1, .close(c2s: Stats(), s2c: Stats()), time: Fixtures.t0 + 12 * Fixtures.second)
-        )
-        let snapshot = model.snapshot()
-        let path = temporaryPath("round.pcapng")
-        try snapshot.writeCapture(to: path)
+        let path = temporaryPath("view.pcapng")
+        try archive.write(to: path, replacing: false)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let sessions = try CaptureReader.read(path: path)
-        #expect(sessions.map(\.id) == [1, 2, 3])
-        let one = sessions[0]
-        #expect(one.client == Fixtures.client1 && one.server == Fixtures.target)
-        #expect(bytes(one.events, .c2s) == Array(repeating: UInt8(ascii: "a"), count: 1200))
-        #expect(bytes(one.events, .s2c).count == 14_000)
-        #expect(one.events.contains { $0.kind == .readError(.c2s, "connection reset by peer") })
-        guard case .close = one.events.last?.kind else {
-            Issue.record("the last event is \(String(describing: one.events.last))")
-            return
-        }
-        let two = sessions[1].events
-        #expect(bytes(two, .c2s) == Array("*1\r\n$4\r\nPING\r\nQUIT".utf8))
-        // The held chunk was never delivered: the capture notes it and holds no byte of it.
-        #expect(bytes(two, .s2c).isEmpty)
-        #expect(two.contains { $0.kind == .note("s2c: paused, 7 bytes read and held, not delivered yet") })
-        let events = two.map(\.kind).filter {
-            if case .data = $0 { return false }
-            return true
-        }
-        #expect(
-            events == [
-                .open(client: Fixtures.client2, target: Fixtures.target), .eof(.c2s), .shutdown(.c2s),
-                .eof(.s2c),
-                .note("s2c: paused, 7 bytes read and held, not delivered yet"),
-            ])
-        #expect(two.map(\.time) == two.map(\.time).sorted())
-        #expect(two[1].time == Fixtures.t0 + 9_010_000_000)
-        #expect(
-            sessions[2].events.map(\.kind) == [
-                .connectError(client: Fixtures.client1, target: Fixtures.target, error: "connection refused")
-            ])
-    }
-
-    @Test func fromSessionsRebuildsTheSnapshot() throws {
-        let original = Fixtures.redis().snapshot()
-        let path = temporaryPath("view.pcapng")
-        try original.writeCapture(to: path)
         let loaded = InspectorSnapshot.from(sessions: try CaptureReader.read(path: path), name: "view.pcapng")
         #expect(loaded.target == "view.pcapng" && loaded.listenAddress == nil)
         #expect(loaded.sessions.map(\.id) == [1, 2])
@@ -89,6 +34,7 @@ import Testing
                 #expect(a[direction].bytes == b[direction].bytes)
                 #expect(a[direction].chunks == b[direction].chunks)
                 #expect(a[direction].history == b[direction].history)
+                #expect(a[direction].paused == b[direction].paused)
             }
         }
         #expect(loaded.sessions[1].c2s.phase == .shut && loaded.sessions[1].s2c.phase == .eof)
@@ -115,7 +61,7 @@ import Testing
 
     @Test func unwritablePathIsACaptureError() {
         #expect {
-            try Fixtures.redis().snapshot().writeCapture(to: "/nonexistent-dir/x.pcapng")
+            try SessionArchive().write(to: "/nonexistent-dir/x.pcapng", replacing: false)
         } throws: { error in
             (error as? CaptureError)?.kind == .cannotCreate
         }

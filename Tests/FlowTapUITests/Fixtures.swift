@@ -45,19 +45,20 @@ enum Fixtures {
 
     /// DESIGN.md §7's screen: session 1 open both ways; session 2 with c2s shut after a Redis
     /// PING (14 B) and 4 more bytes, s2c EOF and paused holding "+PONG\r\n".
-    static func redis() -> InspectorModel {
-        model([
-            (1, 0, .open(client: client1, target: target)),
-            (1, 10, .data(.c2s, offset: 0, bytes: buffer(String(repeating: "a", count: 1200)))),
-            (1, 20, .data(.s2c, offset: 0, bytes: buffer(String(repeating: "b", count: 14_000)))),
-            (2, 9000, .open(client: client2, target: target)),
-            (2, 9010, .data(.c2s, offset: 0, bytes: buffer("*1\r\n$4\r\nPING\r\n"))),
-            (2, 9020, .data(.c2s, offset: 14, bytes: buffer("QUIT"))),
-            (2, 9030, .eof(.c2s)),
-            (2, 9031, .shutdown(.c2s)),
-            (2, 9040, .pause(.s2c)),
-            (2, 9051, .held(.s2c, HeldChunk(number: 1, bytes: buffer("+PONG\r\n")))),
-            (2, 9060, .eof(.s2c)),
-        ])
-    }
+    static func redis() -> InspectorModel { model(redisEvents) }
+
+    /// The events behind ``redis()``.
+    static let redisEvents: [(Int?, UInt64, SessionEvent.Kind)] = [
+        (1, 0, .open(client: client1, target: target)),
+        (1, 10, .data(.c2s, offset: 0, bytes: buffer(String(repeating: "a", count: 1200)))),
+        (1, 20, .data(.s2c, offset: 0, bytes: buffer(String(repeating: "b", count: 14_000)))),
+        (2, 9000, .open(client: client2, target: target)),
+        (2, 9010, .data(.c2s, offset: 0, bytes: buffer("*1\r\n$4\r\nPING\r\n"))),
+        (2, 9020, .data(.c2s, offset: 14, bytes: buffer("QUIT"))),
+        (2, 9030, .eof(.c2s)),
+        (2, 9031, .shutdown(.c2s)),
+        (2, 9040, .pause(.s2c)),
+        (2, 9051, .held(.s2c, HeldChunk(number: 1, bytes: buffer("+PONG\r\n")))),
+        (2, 9060, .eof(.s2c)),
+    ]
 }

@@ -56,10 +56,14 @@ struct FlowtapUIEndToEndTests {
     }
 
     @Test(
-        "live hex dump, p holds the bytes, r delivers, FIN shows while the reply arrives, w saves, resize, q")
+        "live hex dump, p holds the bytes, r delivers, FIN shows while the reply arrives, w saves what -w wrote, resize, q"
+    )
     func liveSession() async throws {
         let server = try await EchoServer()
-        let (tmux, port) = try await Self.start(in: server)
+        let live =
+            NSTemporaryDirectory() + "flowtap-ui-live-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcapng"
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        let (tmux, port) = try await Self.start(in: server, "-w", live)
         defer { tmux.kill() }
         let client = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
 
@@ -108,7 +112,20 @@ struct FlowtapUIEndToEndTests {
         #expect(
             follow.filter { $0.hasPrefix("\t") }.map { $0.dropFirst() }.joined()
                 == "50494e470d0a48454c440d0a4259450d0a")
-        try? FileManager.default.removeItem(atPath: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // w and -w wrote the same capture: the same blocks, byte for byte (pause and resume too).
+        let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(saved == (try Data(contentsOf: URL(fileURLWithPath: live))), "w and -w differ")
+        // Saving over an existing file asks first; anything but y leaves it alone.
+        try tmux.sendKeys("w")
+        try await tmux.waitFor(".pcapng")
+        for _ in 0..<48 { try tmux.sendKeys("BSpace") }
+        try tmux.type(path)
+        try tmux.sendKeys("Enter")
+        try await tmux.waitFor("exists. Replace it? (y/n)")
+        try tmux.sendKeys("n")
+        try await tmux.waitFor("not saved:")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == saved)
 
         // A resize redraws the whole screen at the new size.
         try tmux.resize(width: 80, height: 24)

@@ -161,14 +161,28 @@ import Testing
         #expect(view.prompt?.purpose == .save)
         #expect(name == KeyHandler.proposedFileName(at: Fixtures.t0))
         #expect(name.wholeMatch(of: /flowtap-\d{8}-\d{6}\.pcapng/) != nil)
-        #expect(press([.enter], view).1 == [.save(path: name)])
+        #expect(press([.enter], view).1 == [.save(path: name, replacing: false)])
         let (_, typed) = press(
             [.char("w")] + Array(repeating: Key.backspace, count: 40) + "a.pcapng".map { .char($0) } + [
                 .enter
             ])
-        #expect(typed == [.save(path: "a.pcapng")])
+        #expect(typed == [.save(path: "a.pcapng", replacing: false)])
         let (cancelled, nothing) = press([.char("w"), .escape])
         #expect(nothing.isEmpty && cancelled.prompt == nil)
         #expect(press([.char("w"), .char("q")]).1.isEmpty)
+    }
+
+    @Test func overwriteNeedsAYes() {
+        var asking = ViewState(now: Fixtures.t0)
+        asking.prompt = Prompt(.overwrite(path: "a.pcapng"))
+        #expect(press([.char("y")], asking).1 == [.save(path: "a.pcapng", replacing: true)])
+        #expect(press([.char("Y")], asking).1 == [.save(path: "a.pcapng", replacing: true)])
+        for key in [Key.char("n"), .enter, .char("q"), .char("w")] {
+            let (view, commands) = press([key], asking)
+            #expect(commands.isEmpty && view.prompt == nil, "\(key)")
+            #expect(view.message == "not saved: a.pcapng exists", "\(key)")
+        }
+        let (escaped, none) = press([.escape], asking)
+        #expect(none.isEmpty && escaped.prompt == nil)
     }
 }

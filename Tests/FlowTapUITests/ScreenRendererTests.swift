@@ -55,12 +55,13 @@ import Testing
         }
         let (_, rows, _) = render(model)
         let body = rows.drop { !$0.hasPrefix(" client → server") }.dropFirst()
-        #expect(body.first == " … the first 40 B are no longer kept (history limit)")
-        let hex = body.filter { $0.hasPrefix(" 000000") }
+        // The head (the first 20 B) and the tail (the last 20 B) are kept, and a line says where
+        // the middle was cut.
         #expect(
-            hex.prefix(4) == [
-                " 00000028  28 29 2a 2b 2c 2d 2e 2f  30 31 32 33 34 35 36 37  |()*+,-./01234567|",
-                " 00000038  38 39 3a 3b                                       |89:;|",
+            Array(body.prefix(5)) == [
+                " 00000000  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  |................|",
+                " 00000010  10 11 12 13                                       |....|",
+                " … c2s bytes 20 B–60 B not kept (history limit)",
                 " 0000003c  3c 3d 3e 3f 40 41 42 43  44 45 46 47 48 49 4a 4b  |<=>?@ABCDEFGHIJK|",
                 " 0000004c  4c 4d 4e 4f                                       |LMNO|",
             ])

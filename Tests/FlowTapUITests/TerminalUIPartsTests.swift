@@ -45,7 +45,7 @@ import Testing
             .replaceHeld(session: 6, direction: .c2s, hold: 2, bytes: Array("new".utf8)),
             .dropHeld(session: 6, direction: .s2c, hold: 3),
             .inject(session: 7, direction: .c2s, bytes: Array("hi".utf8)),
-            .save(path: "x"), .quit,
+            .save(path: "x", replacing: false), .quit,
         ]
         let refusals = Mutex<[String]>([])
         let sent = commands.map {

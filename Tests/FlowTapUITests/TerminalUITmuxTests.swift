@@ -81,7 +81,12 @@ import Testing
         let source = Self.stopOnSIGINT()
         defer { source.cancel() }
         let model = Fixtures.redis()
-        let outcome = await TerminalUI.run(model: model, control: ModelControl(model), options: .init())
+        let archive = SessionArchive()
+        for (session, ms, kind) in Fixtures.redisEvents {
+            archive.record(SessionEvent(conn: session, kind, time: Fixtures.t0 + ms * 1_000_000))
+        }
+        let outcome = await TerminalUI.run(
+            model: model, archive: archive, control: ModelControl(model), options: .init())
         print("outcome: \(outcome)")
     }
 
