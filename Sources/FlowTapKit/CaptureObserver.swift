@@ -123,7 +123,7 @@ public final class CaptureObserver: InspectorObserver {
             .note(editNote(d, originalBytes: originalBytes, sha256: digest, bytes: bytes))
         case .drop(let d, let bytes, let digest, _): .note(dropNote(d, bytes: bytes, sha256: digest))
         case .inject(let d, let bytes): .note(injectNote(d, bytes: bytes))
-        case .listening, .held, .captureError: nil
+        case .listening, .held, .captureError, .acceptError, .acceptPaused, .acceptResumed: nil
         }
     }
 }

@@ -97,6 +97,16 @@ public enum EventFormatter {
         case .captureError(let error):
             name = "capture_error"
             str("error", error)
+        case .acceptError(let error):
+            name = "accept_error"
+            str("error", error)
+        case .acceptPaused(let sessions, let limit):
+            name = "accept_paused"
+            num("sessions", sessions)
+            num("limit", limit)
+        case .acceptResumed(let sessions):
+            name = "accept_resumed"
+            num("sessions", sessions)
         case .close(let c2s, let s2c):
             name = "close"
             fields.append(("c2s", statsJSON(c2s)))
@@ -145,6 +155,10 @@ public enum EventFormatter {
                 "\(d) rewrite: \(count) substitution\(count == 1 ? "" : "s"), "
                 + "\(originalBytes) B -> \(bytes) B"
         case .captureError(let error): body = "capture error: \(error)"
+        case .acceptError(let error): body = "accept error: \(error) (backing off)"
+        case .acceptPaused(let sessions, let limit):
+            body = "accept paused: \(sessions) sessions live, limit \(limit)"
+        case .acceptResumed(let sessions): body = "accept resumed: \(sessions) sessions live"
         case .close(let c2s, let s2c):
             body =
                 "close c2s \(ByteFormat.bytes(c2s.readBytes))/\(c2s.readOps) reads, "

@@ -108,6 +108,15 @@ public final class InspectorModel: InspectorObserver {
                 switch event.kind {
                 case .listening(let address): s.listenAddress = address
                 case .captureError(let error): s.captureError = s.captureError ?? error
+                case .acceptError(let error):
+                    s.notice = "accept error: \(error)"
+                    s.noticeIsError = true
+                case .acceptPaused(let sessions, let limit):
+                    s.notice = "accepting paused: \(sessions) sessions live (limit \(limit))"
+                    s.noticeIsError = true
+                case .acceptResumed:
+                    s.notice = "accepting again"
+                    s.noticeIsError = false
                 default: break
                 }
                 return
@@ -221,7 +230,8 @@ public final class InspectorModel: InspectorObserver {
                 live.snapshot[direction].paused = false
                 if !live.snapshot[direction].phase.isError { live.snapshot[direction].phase = .closed }
             }
-        case .open, .connectError, .listening, .captureError, .rewrite:
+        case .open, .connectError, .listening, .captureError, .rewrite, .acceptError, .acceptPaused,
+            .acceptResumed:
             break
         }
     }
