@@ -12,8 +12,12 @@ final class AcceptQueue: Sendable {
         var waiters: [(id: Int, continuation: Waiter)] = []
         var nextWaiterID = 0
         var closed = false
-        /// Accepting is paused because too many connections wait to be taken.
+        /// Accepting is paused because too many connections wait to be taken, or because an
+        /// accept failed and nobody asked for a connection since.
         var acceptingHeld = false
+        /// An accept failed: accepting stays paused until the next ``next()`` call (the
+        /// consumer's back-off decides when to try again, not the event loop).
+        var heldAfterError = false
         var serverChannel: (any Channel)?
     }
 
@@ -43,16 +47,21 @@ final class AcceptQueue: Sendable {
     /// On the listener's event loop: whether accepting must pause (the queue is full).
     func shouldHoldAccepting() -> Bool {
         state.withLock { state in
-            guard !state.closed, state.flows.count >= TransportTuning.acceptQueueLimit else { return false }
+            guard !state.closed,
+                state.heldAfterError || state.flows.count >= TransportTuning.acceptQueueLimit
+            else { return false }
             state.acceptingHeld = true
             return true
         }
     }
 
-    /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits).
+    /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits), and
+    /// holds accepting until the next `accept` call: a descriptor shortage (EMFILE) would
+    /// otherwise fail again at once, in a loop on the event loop.
     func push(_ error: TransportError) {
         let waiter: Waiter? = state.withLock { state in
             if state.closed { return nil }
+            state.heldAfterError = true
             if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
             if state.errors.count >= 4 { state.errors.removeFirst() }
             state.errors.append(error)
@@ -71,14 +80,17 @@ final class AcceptQueue: Sendable {
             await withUnsafeContinuation { (continuation: Waiter) in
                 var resumeAccepting: (any Channel)?
                 let ready: Result<SocketFlow?, TransportError>? = state.withLock { state in
-                    if let flow = state.flows.popFirst() {
-                        if state.acceptingHeld && state.flows.count < TransportTuning.acceptQueueLimit / 2 {
-                            state.acceptingHeld = false
-                            resumeAccepting = state.serverChannel
-                        }
-                        return .success(flow)
-                    }
+                    // An error is handed out first; accepting resumes at the call after it.
                     if let error = state.errors.popFirst() { return .failure(error) }
+                    state.heldAfterError = false
+                    let flow = state.flows.popFirst()
+                    if state.acceptingHeld && !state.closed
+                        && state.flows.count < TransportTuning.acceptQueueLimit
+                    {
+                        state.acceptingHeld = false
+                        resumeAccepting = state.serverChannel
+                    }
+                    if let flow { return .success(flow) }
                     if state.closed || Task.isCancelled { return .success(nil) }
                     state.waiters.append((id, continuation))
                     return nil
