@@ -140,7 +140,7 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         errorSink.inspector = inspector
         if interactive {
-            let outcome = await UserInterface.run(model: model, control: inspector) {
+            let outcome = await UserInterface.run(model: model, control: inspector.control) {
                 await inspector.run()
             } stop: {
                 await inspector.stop()
