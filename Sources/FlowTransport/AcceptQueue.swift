@@ -12,12 +12,12 @@ final class AcceptQueue: Sendable {
         var waiters: [(id: Int, continuation: Waiter)] = []
         var nextWaiterID = 0
         var closed = false
-        /// Accepting is paused because too many connections wait to be taken, or because an
-        /// accept failed and nobody asked for a connection since.
+        /// Accepting is paused because too many connections wait to be taken.
         var acceptingHeld = false
-        /// An accept failed: accepting stays paused until the next ``next()`` call (the
-        /// consumer's back-off decides when to try again, not the event loop).
-        var heldAfterError = false
+        /// An accept failed and the listener stopped reading (``ListenerHandler`` turned
+        /// auto-read off): it reads again at the next ``next()`` call, so the consumer's back-off
+        /// decides when to try again, not the event loop.
+        var pausedAfterError = false
         var serverChannel: (any Channel)?
     }
 
@@ -47,21 +47,18 @@ final class AcceptQueue: Sendable {
     /// On the listener's event loop: whether accepting must pause (the queue is full).
     func shouldHoldAccepting() -> Bool {
         state.withLock { state in
-            guard !state.closed,
-                state.heldAfterError || state.flows.count >= TransportTuning.acceptQueueLimit
-            else { return false }
+            guard !state.closed, state.flows.count >= TransportTuning.acceptQueueLimit else { return false }
             state.acceptingHeld = true
             return true
         }
     }
 
-    /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits), and
-    /// holds accepting until the next `accept` call: a descriptor shortage (EMFILE) would
-    /// otherwise fail again at once, in a loop on the event loop.
+    /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits); the
+    /// listener, which stopped reading, reads again at the `accept` call after this one.
     func push(_ error: TransportError) {
         let waiter: Waiter? = state.withLock { state in
             if state.closed { return nil }
-            state.heldAfterError = true
+            state.pausedAfterError = true
             if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
             if state.errors.count >= 4 { state.errors.removeFirst() }
             state.errors.append(error)
@@ -79,10 +76,14 @@ final class AcceptQueue: Sendable {
         let result = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: Waiter) in
                 var resumeAccepting: (any Channel)?
+                var resumeAfterError: (any Channel)?
                 let ready: Result<SocketFlow?, TransportError>? = state.withLock { state in
                     // An error is handed out first; accepting resumes at the call after it.
                     if let error = state.errors.popFirst() { return .failure(error) }
-                    state.heldAfterError = false
+                    if state.pausedAfterError && !state.closed {
+                        state.pausedAfterError = false
+                        resumeAfterError = state.serverChannel
+                    }
                     let flow = state.flows.popFirst()
                     if state.acceptingHeld && !state.closed
                         && state.flows.count < TransportTuning.acceptQueueLimit
@@ -96,6 +97,7 @@ final class AcceptQueue: Sendable {
                     return nil
                 }
                 resumeAccepting?.read()
+                if let resumeAfterError { _ = resumeAfterError.setOption(.autoRead, value: true) }
                 if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {

@@ -113,10 +113,16 @@ public final class Listener: Sendable {
     /// - Returns: nil once the listener is closed (also for calls waiting when it closes), or
     ///   when the waiting task is cancelled.
     /// - Throws: ``TransportError`` when accepting failed (e.g.
-    ///   `cannot accept on 127.0.0.1:8080: too many open files`); the listener goes on, and
-    ///   the next call may succeed.
+    ///   `cannot accept on 127.0.0.1:8080: too many open files`, with the real port); the
+    ///   listener goes on, but reads its socket again only at the next call, which may succeed.
     public func accept() async throws(TransportError) -> SocketFlow? {
-        try await queue.next()
+        do {
+            return try await queue.next()
+        } catch {
+            // The handler was made before the port was known: name the real address.
+            throw TransportError(
+                action: "cannot accept on \(localAddress)", reason: error.reason, errno: error.errno)
+        }
     }
 
     /// Stops listening: waiting and later ``accept()`` calls return nil, connections accepted
