@@ -39,9 +39,9 @@ struct AcceptLoopTests {
         let events = EventCollector()
         let accept = ScriptedAccept([.fail, .fail, .client("a"), .fail, .client("b"), .end])
         let served = Mutex<[String]>([])
-        let loop = AcceptLoop<String>(limit: 10, emit: { events.record($0) }) { () throws(TransportError) in
-            try accept.next()
-        }
+        let loop = AcceptLoop<String>(
+            limit: 10, emit: { events.record($0) }, accept: { () throws(TransportError) in try accept.next() }
+        )
         await loop.run(in: SessionRegistry<Never>()) { client, id in
             served.withLock { $0.append("\(id) \(client)") }
         }
@@ -59,9 +59,8 @@ struct AcceptLoopTests {
         let events = EventCollector()
         let accept = ScriptedAccept((1...3).map { .client("c\($0)") } + [.end])
         let releases = Mutex<[Int: AsyncStream<Void>.Continuation]>([:])
-        let loop = AcceptLoop<String>(limit: 2, emit: { events.record($0) }) { () throws(TransportError) in
-            try accept.next()
-        }
+        let loop = AcceptLoop<String>(
+            limit: 2, emit: { events.record($0) }, accept: { () throws(TransportError) in try accept.next() })
         let registry = SessionRegistry<Never>()
         let running = Task {
             await loop.run(in: registry) { _, id in
