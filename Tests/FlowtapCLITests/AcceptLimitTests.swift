@@ -9,20 +9,24 @@ import Testing
 /// target it cannot reach is passed on as a reset.
 @Suite("flowtap proxy: the accept loop keeps below the descriptor limit and goes on")
 struct AcceptLimitTests {
-    /// flowtap started by `sh` with the soft and hard descriptor limits set to `descriptors`.
-    static func limited(descriptors: Int, _ arguments: [String]) throws -> FlowtapProcess {
-        try FlowtapProcess(
-            ["-c", "ulimit -n \(descriptors) && exec \"$0\" \"$@\"", FlowtapProcess.binary] + arguments,
+    /// An echo server, and flowtap (`--json`) in front of it started by `sh` with the soft and
+    /// hard descriptor limits set to 64, and the port it listens on.
+    static func limitedProxy() async throws -> (server: LoopbackServer, flowtap: FlowtapProcess, port: Int) {
+        let server = try await LoopbackServer.echo()
+        let flowtap = try FlowtapProcess(
+            [
+                "-c", "ulimit -n 64 && exec \"$0\" \"$@\"", FlowtapProcess.binary, "tcp-listen:0",
+                server.target, "--json",
+            ],
             executable: "/bin/sh")
+        return (server, flowtap, try await flowtap.listeningPort())
     }
 
     @Test(
         "ulimit -n 64, a storm of 50 clients that stay open: accept_paused at the cap, no crash, resumed after, next client byte-exact"
     )
     func stormUnderLowDescriptorLimit() async throws {
-        let server = try await LoopbackServer.echo()
-        let flowtap = try Self.limited(descriptors: 64, ["tcp-listen:0", server.target, "--json"])
-        let port = try await flowtap.listeningPort()
+        let (server, flowtap, port) = try await Self.limitedProxy()
         var storm: [SocketFlow] = []
         for _ in 0..<50 { storm.append(try await connect(port)) }
         try await flowtap.waitForEvents { !named($0, "accept_paused").isEmpty }
@@ -143,6 +147,34 @@ struct AcceptLimitTests {
         flowtap.signal(SIGTERM)
         #expect(try await flowtap.waitExit() == 0)
     }
+
+    @Test(
+        "a real EMFILE (prlimit lowers the running flowtap's limit to what it has open): accept_error, then the waiting client is served"
+    )
+    func acceptErrorIsSurvived() async throws {
+        let (server, flowtap, port) = try await Self.limitedProxy()
+        let open = flowtap.openDescriptors
+        let lowered = try await runCommand(
+            "/usr/bin/prlimit", ["--pid=\(flowtap.pid)", "--nofile=\(open):64"])
+        #expect(lowered.status == 0, "\(lowered.err)")
+        let client = try await connect(port)
+        try await client.write(ByteBuffer(string: "after EMFILE"))
+        await client.shutdownWrite()
+        try await flowtap.waitForEvents { !named($0, "accept_error").isEmpty }
+        let restored = try await runCommand("/usr/bin/prlimit", ["--pid=\(flowtap.pid)", "--nofile=64:64"])
+        #expect(restored.status == 0, "\(restored.err)")
+        // Before, the accept loop ended at its first error: this client was never served.
+        try await flowtap.waitForEvents { !named($0, "close", conn: 1).isEmpty }
+        let answer = await drain(client)
+        #expect(String(decoding: answer.bytes, as: UTF8.self) == "after EMFILE")
+        let error = named(flowtap.events, "accept_error")[0]["error"] as? String
+        #expect(error == "cannot accept on 127.0.0.1:\(port): too many open files")
+        await client.close(waitingAtMost: .seconds(1))
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitExit() == 0)
+        #expect(flowtap.process.terminationReason == .exit)
+        await server.close()
+    }
 }
 
 /// A Unix socket file bound but never listened on: a connect to it is refused. Removed at the
@@ -167,36 +199,4 @@ final class StaleUnixSocket: Sendable {
     }
 
     deinit { unlink(path) }
-}
-
-extension AcceptLimitTests {
-    @Test(
-        "a real EMFILE (prlimit lowers the running flowtap's limit to what it has open): accept_error, then the waiting client is served"
-    )
-    func acceptErrorIsSurvived() async throws {
-        let server = try await LoopbackServer.echo()
-        let flowtap = try Self.limited(descriptors: 64, ["tcp-listen:0", server.target, "--json"])
-        let port = try await flowtap.listeningPort()
-        let open = flowtap.openDescriptors
-        let lowered = try await runCommand(
-            "/usr/bin/prlimit", ["--pid=\(flowtap.pid)", "--nofile=\(open):64"])
-        #expect(lowered.status == 0, "\(lowered.err)")
-        let client = try await connect(port)
-        try await client.write(ByteBuffer(string: "after EMFILE"))
-        await client.shutdownWrite()
-        try await flowtap.waitForEvents { !named($0, "accept_error").isEmpty }
-        let restored = try await runCommand("/usr/bin/prlimit", ["--pid=\(flowtap.pid)", "--nofile=64:64"])
-        #expect(restored.status == 0, "\(restored.err)")
-        // Before, the accept loop ended at its first error: this client was never served.
-        try await flowtap.waitForEvents { !named($0, "close", conn: 1).isEmpty }
-        let answer = await drain(client)
-        #expect(String(decoding: answer.bytes, as: UTF8.self) == "after EMFILE")
-        let error = named(flowtap.events, "accept_error")[0]["error"] as? String
-        #expect(error == "cannot accept on 127.0.0.1:\(port): too many open files")
-        await client.close(waitingAtMost: .seconds(1))
-        flowtap.signal(SIGTERM)
-        #expect(try await flowtap.waitExit() == 0)
-        #expect(flowtap.process.terminationReason == .exit)
-        await server.close()
-    }
 }
