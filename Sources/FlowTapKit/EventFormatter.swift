@@ -157,8 +157,8 @@ public enum EventFormatter {
         case .captureError(let error): body = "capture error: \(error)"
         case .acceptError(let error): body = "accept error: \(error) (backing off)"
         case .acceptPaused(let sessions, let limit):
-            body = "accept paused: \(sessions) sessions live, limit \(limit)"
-        case .acceptResumed(let sessions): body = "accept resumed: \(sessions) sessions live"
+            body = "accept paused: live sessions \(sessions), limit \(limit); new clients wait"
+        case .acceptResumed(let sessions): body = "accept resumed: live sessions \(sessions)"
         case .close(let c2s, let s2c):
             body =
                 "close c2s \(ByteFormat.bytes(c2s.readBytes))/\(c2s.readOps) reads, "

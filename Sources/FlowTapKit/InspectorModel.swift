@@ -112,7 +112,8 @@ public final class InspectorModel: InspectorObserver {
                     s.notice = "accept error: \(error)"
                     s.noticeIsError = true
                 case .acceptPaused(let sessions, let limit):
-                    s.notice = "accepting paused: \(sessions) sessions live (limit \(limit))"
+                    s.notice =
+                        "accepting paused at the limit (\(sessions) of \(limit) sessions): new clients wait"
                     s.noticeIsError = true
                 case .acceptResumed:
                     s.notice = "accepting again"
