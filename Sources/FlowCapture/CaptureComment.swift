@@ -51,6 +51,10 @@ enum CaptureComment {
                 + "original \(plural(originalBytes, "byte")), sha256 \(digest); sent \(plural(bytes, "byte"))"
         case .listening(let address): return "flowtap: listening on \(address)"
         case .captureError(let error): return "\(head): capture error: \(error)"
+        case .acceptError(let error): return "flowtap: accept error: \(error)"
+        case .acceptPaused(let sessions, let limit):
+            return "flowtap: accept paused at \(sessions) of \(limit) sessions"
+        case .acceptResumed(let sessions): return "flowtap: accept resumed at \(sessions) sessions"
         case .close: return "\(head): close"
         case .gap(let d, let from, let to):
             return "\(head) \(d.rawValue): bytes \(from)–\(to) not kept (\(plural(to - from, "byte")))"

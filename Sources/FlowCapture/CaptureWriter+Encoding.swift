@@ -76,7 +76,7 @@ extension CaptureWriter {
             tcp.skip(from: .init(sending: direction), count: to - from)
             sessions[id] = tcp
             record()
-        case .held, .listening:
+        case .held, .listening, .acceptError, .acceptPaused, .acceptResumed:
             break
         case .eof, .pause, .resume, .step, .fault, .edit, .drop, .inject, .rewrite, .captureError, .note:
             record()

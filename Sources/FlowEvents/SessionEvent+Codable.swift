@@ -20,7 +20,9 @@ import NIOCore
 /// | `drop` | `dir`, `bytes`, `sha256`, with bytes included `hex` |
 /// | `inject` | `dir`, `bytes` |
 /// | `rewrite` | `dir`, `count`, `original_bytes`, `bytes`, `original_sha256` |
-/// | `capture_error` | `error` |
+/// | `capture_error`, `accept_error` | `error` |
+/// | `accept_paused` | `sessions`, `limit` |
+/// | `accept_resumed` | `sessions` |
 /// | `close` | `c2s`, `s2c`: `{read_bytes, read_ops, write_bytes, write_ops, duration_s}` |
 /// | `gap` | `dir`, `from`, `to` (byte offsets of the direction: `from` ≤ `to`) |
 /// | `note` | `text` |
@@ -37,7 +39,7 @@ extension SessionEvent: Codable {
     enum Key: String, CodingKey {
         case t, event, conn, address, client, target, error, dir, offset, bytes, hex, fault, hold, sha256,
             count
-        case text, c2s, s2c, from, to
+        case text, c2s, s2c, from, to, sessions, limit
         case clientUnix = "client_unix"
         case targetUnix = "target_unix"
         case originalBytes = "original_bytes"
@@ -107,7 +109,11 @@ extension SessionEvent: Codable {
             try c.encode(originalBytes, forKey: .originalBytes)
             try c.encode(bytes, forKey: .bytes)
             try c.encode(digest, forKey: .originalSHA256)
-        case .captureError(let error): try c.encode(error, forKey: .error)
+        case .captureError(let error), .acceptError(let error): try c.encode(error, forKey: .error)
+        case .acceptPaused(let sessions, let limit):
+            try c.encode(sessions, forKey: .sessions)
+            try c.encode(limit, forKey: .limit)
+        case .acceptResumed(let sessions): try c.encode(sessions, forKey: .sessions)
         case .close(let c2s, let s2c):
             try stats(c2s, .c2s)
             try stats(s2c, .s2c)
@@ -228,12 +234,16 @@ extension SessionEvent: Codable {
                 try dir(), count: try count(.count), originalBytes: try count(.originalBytes),
                 bytes: try count(.bytes), originalSHA256: try string(.originalSHA256))
         case "capture_error": kind = .captureError(try string(.error))
+        case "accept_error": kind = .acceptError(try string(.error))
+        case "accept_paused": kind = .acceptPaused(sessions: try count(.sessions), limit: try count(.limit))
+        case "accept_resumed": kind = .acceptResumed(sessions: try count(.sessions))
         case "close": kind = .close(c2s: try stats(.c2s), s2c: try stats(.s2c))
         case "gap":
             let from = try count(.from)
             let to = try count(.to)
             guard from <= to else {
-                throw DecodingError.dataCorruptedError(forKey: .to, in: c, debugDescription: "to must not be before from")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .to, in: c, debugDescription: "to must not be before from")
             }
             kind = .gap(try dir(), from: from, to: to)
         case "note": kind = .note(try string(.text))
@@ -267,6 +277,9 @@ extension SessionEvent.Kind {
         case .inject: "inject"
         case .rewrite: "rewrite"
         case .captureError: "capture_error"
+        case .acceptError: "accept_error"
+        case .acceptPaused: "accept_paused"
+        case .acceptResumed: "accept_resumed"
         case .close: "close"
         case .gap: "gap"
         case .note: "note"
@@ -281,7 +294,9 @@ extension SessionEvent.Kind {
             .edit(let d, _, _, _, _), .drop(let d, _, _, _), .inject(let d, _), .rewrite(let d, _, _, _, _),
             .gap(let d, _, _):
             d
-        case .listening, .open, .connectError, .captureError, .close, .note: nil
+        case .listening, .open, .connectError, .captureError, .close, .note, .acceptError, .acceptPaused,
+            .acceptResumed:
+            nil
         }
     }
 }

@@ -67,6 +67,15 @@ public struct SessionEvent: Sendable, Equatable {
         case rewrite(Direction, count: Int, originalBytes: Int, bytes: Int, originalSHA256: String)
         /// `capture_error`: the capture file could not be written; forwarding goes on.
         case captureError(String)
+        /// `accept_error` (field `error`): accepting a client failed (e.g. too many open files);
+        /// the listener backs off and goes on accepting.
+        case acceptError(String)
+        /// `accept_paused` (fields `sessions`, `limit`): `sessions` sessions are live, the cap is
+        /// `limit`: no client is accepted until one ends (new clients wait in the kernel's backlog).
+        case acceptPaused(sessions: Int, limit: Int)
+        /// `accept_resumed` (field `sessions`): a session ended below the cap; accepting goes on
+        /// with `sessions` live.
+        case acceptResumed(sessions: Int)
         /// `close`: the session ended, with the statistics of each direction: what was really
         /// read from each source and written to each destination.
         case close(c2s: Stats, s2c: Stats)

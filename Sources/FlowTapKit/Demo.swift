@@ -124,33 +124,34 @@ public final class Demo: Sendable {
         case 7:
             // Intercept edits, as the user would make them with e, d and i.
             try? await Task.sleep(for: .milliseconds(150))
-            let session = inspector.currentSessionCount
-            inspector.pause(session: session, direction: .c2s)
+            let session = inspector.control.currentSessionCount
+            inspector.control.pause(session: session, direction: .c2s)
             try? await client.write(ByteBuffer(string: "SET color red\r\n"))
             if let held = await heldChunk(session) {
                 try? await Task.sleep(for: .milliseconds(600))
-                inspector.replaceHeld(
+                inspector.control.replaceHeld(
                     session: session, direction: .c2s, hold: held.number,
                     with: ByteBuffer(string: "SET color blue\r\n"))
             }
             try? await client.write(ByteBuffer(string: "DEBUG secret-token\r\n"))
             if let held = await heldChunk(session) {
                 try? await Task.sleep(for: .milliseconds(600))
-                inspector.dropHeld(session: session, direction: .c2s, hold: held.number)
+                inspector.control.dropHeld(session: session, direction: .c2s, hold: held.number)
             }
-            inspector.inject(session: session, direction: .c2s, ByteBuffer(string: "PING\r\n")) { _ in }
+            inspector.control.inject(session: session, direction: .c2s, ByteBuffer(string: "PING\r\n")) { _ in
+            }
             try? await Task.sleep(for: .milliseconds(300))
-            inspector.resume(session: session, direction: .c2s)
+            inspector.control.resume(session: session, direction: .c2s)
             await client.shutdownWrite()
         default:
             // Intercept: the client's request is held until stepped.
             try? await Task.sleep(for: .milliseconds(150))
-            let session = inspector.currentSessionCount
-            inspector.pause(session: session, direction: .c2s)
+            let session = inspector.control.currentSessionCount
+            inspector.control.pause(session: session, direction: .c2s)
             try? await client.write(ByteBuffer(string: "HELD REQUEST\r\n"))
             try? await Task.sleep(for: .milliseconds(900))
-            inspector.step(session: session, direction: .c2s)
-            inspector.resume(session: session, direction: .c2s)
+            inspector.control.step(session: session, direction: .c2s)
+            inspector.control.resume(session: session, direction: .c2s)
             await client.shutdownWrite()
         }
         // Read whatever comes back, then close.
@@ -161,7 +162,7 @@ public final class Demo: Sendable {
     /// The chunk c2s of `session` holds, once it holds one (within 2 s).
     private func heldChunk(_ session: Int) async -> HeldChunk? {
         for _ in 0..<200 {
-            if let held = inspector.held(session: session, direction: .c2s) { return held }
+            if let held = inspector.control.held(session: session, direction: .c2s) { return held }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return nil
@@ -171,13 +172,14 @@ public final class Demo: Sendable {
 
     private func serve(_ listener: Listener) {
         server.withLock { $0 = listener }
+        let loop = AcceptLoop(listener: listener, limit: inspector.sessionLimit) { self.inspector.emit($0) }
         let task = Task {
-            while let connection = try? await listener.accept() {
-                let number = connections.withLock { n -> Int in
+            await loop.run(in: SessionRegistry<Never>()) { connection, _ in
+                let number = self.connections.withLock { n -> Int in
                     defer { n += 1 }
                     return n
                 }
-                Task { await Self.answer(connection, scenario: number) }
+                await Self.answer(connection, scenario: number)
             }
         }
         serving.withLock { $0 = task }

@@ -65,6 +65,10 @@ public enum EventFormatter {
         case .gap(let d, let from, let to):
             body = "\(d) bytes \(ByteFormat.bytes(from))–\(ByteFormat.bytes(to)) not kept"
         case .note(let text): body = "note: \(text)"
+        case .acceptError(let error): body = "accept error: \(error) (backing off)"
+        case .acceptPaused(let sessions, let limit):
+            body = "accept paused: live sessions \(sessions), limit \(limit); new clients wait"
+        case .acceptResumed(let sessions): body = "accept resumed: live sessions \(sessions)"
         case .close(let c2s, let s2c):
             body =
                 "close c2s \(ByteFormat.bytes(c2s.readBytes))/\(c2s.readOps) reads, "

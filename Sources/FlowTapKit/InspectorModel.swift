@@ -109,6 +109,16 @@ public final class InspectorModel: InspectorObserver {
                 switch event.kind {
                 case .listening(let address): s.listenAddress = address
                 case .captureError(let error): s.captureError = s.captureError ?? error
+                case .acceptError(let error):
+                    s.notice = "accept error: \(error)"
+                    s.noticeIsError = true
+                case .acceptPaused(let sessions, let limit):
+                    s.notice =
+                        "accepting paused at the limit (\(sessions) of \(limit) sessions): new clients wait"
+                    s.noticeIsError = true
+                case .acceptResumed:
+                    s.notice = "accepting again"
+                    s.noticeIsError = false
                 default: break
                 }
                 return
@@ -225,7 +235,8 @@ public final class InspectorModel: InspectorObserver {
         case .gap(let direction, let from, let to):
             live.history[direction]?.noteGap(from: from, to: to)
             live.snapshot[direction].bytes = max(live.snapshot[direction].bytes, to)
-        case .open, .connectError, .listening, .captureError, .rewrite, .note:
+        case .open, .connectError, .listening, .captureError, .rewrite, .note, .acceptError,
+            .acceptPaused, .acceptResumed:
             break
         }
     }

@@ -2,7 +2,6 @@ import FlowCapture
 import FlowCore
 import FlowEvents
 import FlowTransport
-import Synchronization
 
 /// A stub server from a recording: listens, and plays the server's side of a captured session
 /// to every client that connects (numbered 1, 2, 3…, each reported as a session: `open`, the
@@ -21,7 +20,7 @@ public final class ReplayServer: Sendable {
     private let once: Bool
     private let emit: @Sendable (SessionEvent) -> Void
     private let onResult: @Sendable (Replayer.Result) -> Void
-    private let nextID = Mutex(1)
+    private let registry = SessionRegistry<Never>()
 
     private init(
         listener: Listener, script: ReplayScript, options: Replayer.Options, once: Bool,
@@ -53,17 +52,13 @@ public final class ReplayServer: Sendable {
     }
 
     /// Serves clients until ``stop()`` (or, with `once`, until the first one is served), then
-    /// waits for the clients being served.
+    /// waits for the clients being served. Like the proxy's, the ``AcceptLoop`` reports accept
+    /// failures and goes on, and pauses at the descriptor budget's session cap.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            while let client = try? await listener.accept() {
-                let id = nextID.withLock { n in
-                    defer { n += 1 }
-                    return n
-                }
-                if once { await listener.close() }
-                group.addTask { await self.serve(client, id: id) }
-            }
+        let loop = AcceptLoop(listener: listener, limit: DescriptorBudget.measure().sessionCap, emit: emit)
+        await loop.run(in: registry) { client, id in
+            if self.once { await self.listener.close() }
+            await self.serve(client, id: id)
         }
     }
 

@@ -12,14 +12,19 @@ public final class Session: Sendable {
     /// The session number, from 1.
     public let id: Int
     let recorder: SessionRecorder
-    let gates: [Direction: Gate]
-    private let controls = Mutex<Controls>(Controls())
-    private let faultStacks = Mutex<[Direction: any FaultControl]>([:])
+    let gates: PerDirection<Gate>
+    /// What reaches the running taps; `nil` before ``run(client:server:kill:)`` and after it.
+    private let controls = Mutex<Controls?>(nil)
+    private let faultStacks = Mutex(PerDirection<(any FaultControl)?>(c2s: nil, s2c: nil))
 
+    /// The commands that act on the taps of a running session.
     private struct Controls {
-        var endInput: [Direction: @Sendable () async -> Void] = [:]
-        var inject: [Direction: @Sendable (ByteBuffer) async -> String?] = [:]
-        var kill: (@Sendable () async -> Void)?
+        /// Ends the direction's input (as if its source had sent FIN).
+        var endInput: PerDirection<@Sendable () async -> Void>
+        /// Writes bytes to the direction's destination between two chunks.
+        var inject: PerDirection<@Sendable (ByteBuffer) async -> String?>
+        /// Resets both endpoints.
+        var kill: @Sendable () async -> Void
     }
 
     /// A session numbered `id` reporting to `emit`; with `paused`, both directions start paused.
@@ -32,15 +37,13 @@ public final class Session: Sendable {
         self.id = id
         let recorder = SessionRecorder(id: id, room: room, emit: emit)
         self.recorder = recorder
-        var gates: [Direction: Gate] = [:]
-        for direction in Direction.allCases {
-            gates[direction] = Gate(paused: paused) { held in
+        self.gates = PerDirection { direction in
+            Gate(paused: paused) { held in
                 recorder.report(.held(direction, held))
             } onDrop: { dropped in
                 recorder.reportDrop(direction, dropped.bytes)
             }
         }
-        self.gates = gates
         if paused {
             for direction in Direction.allCases { recorder.report(.pause(direction)) }
         }
@@ -59,16 +62,17 @@ public final class Session: Sendable {
     public func run<Client: ShutdownableFlow, Server: ShutdownableFlow>(
         client: Client, server: Server, kill: @escaping @Sendable () async -> Void = {}
     ) async -> (c2s: Stats, s2c: Stats) {
-        let clientTap = Tap(client, reads: .c2s, gate: gates[.c2s]!, recorder: recorder)
-        let serverTap = Tap(server, reads: .s2c, gate: gates[.s2c]!, recorder: recorder)
+        let clientTap = Tap(client, reads: .c2s, gate: gates.c2s, recorder: recorder)
+        let serverTap = Tap(server, reads: .s2c, gate: gates.s2c, recorder: recorder)
         recorder.setAbortAction(kill)
         controls.withLock {
-            $0.endInput[.c2s] = { await clientTap.endInput() }
-            $0.endInput[.s2c] = { await serverTap.endInput() }
-            // c2s is written to the server, s2c to the client.
-            $0.inject[.c2s] = { await serverTap.inject($0) }
-            $0.inject[.s2c] = { await clientTap.inject($0) }
-            $0.kill = kill
+            $0 = Controls(
+                endInput: PerDirection(
+                    c2s: { await clientTap.endInput() }, s2c: { await serverTap.endInput() }),
+                // c2s is written to the server, s2c to the client.
+                inject: PerDirection(
+                    c2s: { await serverTap.inject($0) }, s2c: { await clientTap.inject($0) }),
+                kill: kill)
         }
         let stats: (c2s: Stats, s2c: Stats)
         do {
@@ -77,8 +81,8 @@ public final class Session: Sendable {
         } catch {
             stats = (error.aToB, error.bToA)
         }
-        for gate in gates.values { gate.release() }
-        controls.withLock { $0 = Controls() }
+        for gate in gates.both { gate.release() }
+        controls.withLock { $0 = nil }
         // The close event counts what really moved: with edits, drops and injections that is
         // not what the core proxy copied (its stats count the chunks it got from the taps).
         recorder.report(
@@ -90,26 +94,26 @@ public final class Session: Sendable {
 
     /// Holds the direction (see ``Gate``); reports `pause`.
     public func pause(_ direction: Direction) {
-        if gates[direction]!.pause() { recorder.report(.pause(direction)) }
+        if gates[direction].pause() { recorder.report(.pause(direction)) }
     }
 
     /// Lets the direction flow again; reports `resume`.
     public func resume(_ direction: Direction) {
         // The command is reported before its effect (the held chunk going on).
-        guard gates[direction]!.isPaused else { return }
+        guard gates[direction].isPaused else { return }
         recorder.report(.resume(direction))
-        gates[direction]!.resume()
+        gates[direction].resume()
     }
 
     /// Lets one chunk of a paused direction through; reports `step`.
     public func step(_ direction: Direction) {
-        guard gates[direction]!.isPaused else { return }
+        guard gates[direction].isPaused else { return }
         recorder.report(.step(direction))
-        gates[direction]!.step()
+        gates[direction].step()
     }
 
     /// The chunk `direction`'s gate holds now, if any.
-    public func held(_ direction: Direction) -> HeldChunk? { gates[direction]!.held }
+    public func held(_ direction: Direction) -> HeldChunk? { gates[direction].held }
 
     /// Sends `bytes` in place of held chunk number `hold` of `direction` (see
     /// ``Gate/replace(hold:with:)``); the direction stays paused. The edit is reported as `edit`
@@ -118,14 +122,14 @@ public final class Session: Sendable {
     @discardableResult
     public func replace(_ direction: Direction, hold: Int, with bytes: ByteBuffer) -> Bool {
         guard bytes.readableBytes > 0 else { return false }
-        return gates[direction]!.replace(hold: hold, with: bytes)
+        return gates[direction].replace(hold: hold, with: bytes)
     }
 
     /// Discards held chunk number `hold` of `direction` (reported as `drop`); the direction
     /// stays paused and holds its next chunk. Returns false when that chunk is not held any more.
     @discardableResult
     public func drop(_ direction: Direction, hold: Int) -> Bool {
-        gates[direction]!.drop(hold: hold)
+        gates[direction].drop(hold: hold)
     }
 
     /// Writes `bytes` (at least one) to `direction`'s destination between two chunks, reported
@@ -134,7 +138,7 @@ public final class Session: Sendable {
     /// shut or failed, or the write failed (also reported as `write_error`).
     public func inject(_ direction: Direction, _ bytes: ByteBuffer) async -> String? {
         guard bytes.readableBytes > 0 else { return "nothing to inject" }
-        guard let inject = controls.withLock({ $0.inject[direction] }) else {
+        guard let inject = controls.withLock({ $0?.inject[direction] }) else {
             return "session #\(id) is not running"
         }
         return await inject(bytes)
@@ -142,17 +146,17 @@ public final class Session: Sendable {
 
     /// Ends the direction as if its source had sent FIN; the FIN is then passed on.
     public func passFIN(_ direction: Direction) async {
-        let end = controls.withLock { $0.endInput[direction] }
+        let end = controls.withLock { $0?.endInput[direction] }
         await end?()
     }
 
     /// Resets both endpoints; held chunks go on (and fail to be written), and a writer held by a
     /// blackhole fault fails.
     public func kill() async {
-        let kill = controls.withLock { $0.kill }
+        let kill = controls.withLock { $0?.kill }
         await kill?()
-        for gate in gates.values { gate.release() }
-        for stack in faultStacks.withLock({ Array($0.values) }) { stack.fail(FlowError("session killed")) }
+        for gate in gates.both { gate.release() }
+        for stack in faultStacks.withLock({ $0.both }) { stack?.fail(FlowError("session killed")) }
     }
 
     /// Makes `stack` the one that applies the faults of `direction`: it must wrap the

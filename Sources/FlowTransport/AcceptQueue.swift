@@ -14,6 +14,10 @@ final class AcceptQueue: Sendable {
         var closed = false
         /// Accepting is paused because too many connections wait to be taken.
         var acceptingHeld = false
+        /// An accept failed and the listener stopped reading (``ListenerHandler`` turned
+        /// auto-read off): it reads again at the next ``next()`` call, so the consumer's back-off
+        /// decides when to try again, not the event loop.
+        var pausedAfterError = false
         var serverChannel: (any Channel)?
     }
 
@@ -49,10 +53,12 @@ final class AcceptQueue: Sendable {
         }
     }
 
-    /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits).
+    /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits); the
+    /// listener, which stopped reading, reads again at the `accept` call after this one.
     func push(_ error: TransportError) {
         let waiter: Waiter? = state.withLock { state in
             if state.closed { return nil }
+            state.pausedAfterError = true
             if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
             if state.errors.count >= 4 { state.errors.removeFirst() }
             state.errors.append(error)
@@ -70,20 +76,28 @@ final class AcceptQueue: Sendable {
         let result = await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: Waiter) in
                 var resumeAccepting: (any Channel)?
+                var resumeAfterError: (any Channel)?
                 let ready: Result<SocketFlow?, TransportError>? = state.withLock { state in
-                    if let flow = state.flows.popFirst() {
-                        if state.acceptingHeld && state.flows.count < TransportTuning.acceptQueueLimit / 2 {
-                            state.acceptingHeld = false
-                            resumeAccepting = state.serverChannel
-                        }
-                        return .success(flow)
-                    }
+                    // An error is handed out first; accepting resumes at the call after it.
                     if let error = state.errors.popFirst() { return .failure(error) }
+                    if state.pausedAfterError && !state.closed {
+                        state.pausedAfterError = false
+                        resumeAfterError = state.serverChannel
+                    }
+                    let flow = state.flows.popFirst()
+                    if state.acceptingHeld && !state.closed
+                        && state.flows.count < TransportTuning.acceptQueueLimit
+                    {
+                        state.acceptingHeld = false
+                        resumeAccepting = state.serverChannel
+                    }
+                    if let flow { return .success(flow) }
                     if state.closed || Task.isCancelled { return .success(nil) }
                     state.waiters.append((id, continuation))
                     return nil
                 }
                 resumeAccepting?.read()
+                if let resumeAfterError { _ = resumeAfterError.setOption(.autoRead, value: true) }
                 if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {

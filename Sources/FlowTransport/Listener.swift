@@ -12,8 +12,11 @@ import NIOPosix
 ///
 /// Connections are accepted as they arrive and queued until ``accept()`` takes them; each
 /// already reads into its own bounded buffer, with the same half-closure and backpressure as a
-/// connected flow. While 128 connections wait to be taken, accepting pauses (new clients then
-/// wait in the kernel's backlog).
+/// connected flow. While a few connections wait to be taken (at most
+/// ``maximumAcceptedAhead``), the listening socket is not read: new clients wait in the
+/// kernel's backlog. So a caller that stops calling ``accept()`` stops accepting. After an
+/// accept failure the socket is not read either until the next ``accept()`` call, so the caller
+/// decides how long to back off.
 public final class Listener: Sendable {
     /// The address actually listened on, printable: `127.0.0.1:43117` with the real port when
     /// port 0 was asked, `[::1]:43117` for IPv6, the path for a Unix socket.
@@ -22,6 +25,11 @@ public final class Listener: Sendable {
     public let localSocketAddress: SocketAddress?
     /// The address as asked for in ``bind(_:)``.
     public let address: Address
+
+    /// The most connections a listener holds accepted but not yet taken by ``accept()``: each
+    /// holds a descriptor, so a caller that caps its sessions must reserve this many more.
+    public static let maximumAcceptedAhead =
+        TransportTuning.acceptQueueLimit + TransportTuning.acceptsPerRead - 1
 
     private let serverChannel: any Channel
     let queue: AcceptQueue
@@ -58,6 +66,7 @@ public final class Listener: Sendable {
         var bootstrap = ServerBootstrap(group: TransportTuning.group)
             .serverChannelOption(.backlog, value: TransportTuning.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.maxMessagesPerRead, value: UInt(TransportTuning.acceptsPerRead))
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -104,10 +113,16 @@ public final class Listener: Sendable {
     /// - Returns: nil once the listener is closed (also for calls waiting when it closes), or
     ///   when the waiting task is cancelled.
     /// - Throws: ``TransportError`` when accepting failed (e.g.
-    ///   `cannot accept on 127.0.0.1:8080: too many open files`); the listener goes on, and
-    ///   the next call may succeed.
+    ///   `cannot accept on 127.0.0.1:8080: too many open files`, with the real port); the
+    ///   listener goes on, but reads its socket again only at the next call, which may succeed.
     public func accept() async throws(TransportError) -> SocketFlow? {
-        try await queue.next()
+        do {
+            return try await queue.next()
+        } catch {
+            // The handler was made before the port was known: name the real address.
+            throw TransportError(
+                action: "cannot accept on \(localAddress)", reason: error.reason, errno: error.errno)
+        }
     }
 
     /// Stops listening: waiting and later ``accept()`` calls return nil, connections accepted

@@ -15,7 +15,11 @@ enum TransportTuning {
     /// How long a connect may take.
     static let connectTimeout = TimeAmount.seconds(10)
     /// Accepted connections nobody took with `accept()` yet, beyond which accepting pauses.
-    static let acceptQueueLimit = 128
+    /// Small, because each holds a descriptor the caller's session cap does not count (see
+    /// ``Listener/maximumAcceptedAhead``).
+    static let acceptQueueLimit = 4
+    /// Connections one wake-up of the listening socket accepts at most.
+    static let acceptsPerRead = 4
     /// The listen backlog.
     static let backlog: Int32 = 256
 

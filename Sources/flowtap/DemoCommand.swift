@@ -31,7 +31,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         if interactive {
             // The script plays in the background; the UI stays until the user quits.
-            let outcome = await UserInterface.run(model: model, archive: archive, control: demo.inspector) {
+            let outcome = await UserInterface.run(
+                model: model, archive: archive, control: demo.inspector.control
+            ) {
                 await demo.runScript()
             } stop: {
                 await demo.stop()

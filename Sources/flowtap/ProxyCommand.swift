@@ -82,6 +82,13 @@ struct ProxyCommand: AsyncParsableCommand {
             valueName: "DIR:KIND=VALUE"))
     var faults: [String] = []
 
+    @Option(
+        name: .customLong("max-sessions"),
+        help: ArgumentHelp(
+            "At most N sessions at once (lowers the cap the descriptor limit gives); more clients wait.",
+            valueName: "N"))
+    var maxSessions: String?
+
     func run() async throws {
         // A capture that reaches the file size limit fails with EFBIG (reported, forwarding goes
         // on) instead of killing the process.
@@ -89,6 +96,7 @@ struct ProxyCommand: AsyncParsableCommand {
         let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
         let targetAddress = try Self.address(target, role: "TARGET", listening: false)
         let historyLimit = try Self.byteCount(history, option: "--history")
+        let sessionCap = try maxSessions.map { try Self.sessionCount($0) }
         var faultSpecs: [FaultSpec] = []
         for text in faults {
             do {
@@ -136,6 +144,7 @@ struct ProxyCommand: AsyncParsableCommand {
         options.pauseNewSessions = pause
         options.rewrites = try RewriteOption.rules(rewrite)
         options.faults = faultSpecs
+        options.maxSessions = sessionCap
         let inspector: Inspector
         do {
             inspector = try await Inspector.bind(
@@ -145,7 +154,8 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         errorSink.inspector = inspector
         if interactive {
-            let outcome = await UserInterface.run(model: model, archive: archive, control: inspector) {
+            let outcome = await UserInterface.run(model: model, archive: archive, control: inspector.control)
+            {
                 await inspector.run()
             } stop: {
                 await inspector.stop()
@@ -181,6 +191,15 @@ struct ProxyCommand: AsyncParsableCommand {
                     : "TARGET must be a connect address (tcp:… or unix:…), not \"\(text)\"")
         }
         return address
+    }
+
+    /// Parses `--max-sessions`: a whole number from 1; anything else is a usage error.
+    static func sessionCount(_ text: String) throws -> Int {
+        guard let count = Int(text), count >= 1 else {
+            throw Failure.usage(
+                "--max-sessions: \"\(text)\" is not a number of sessions (a whole number from 1)")
+        }
+        return count
     }
 
     /// Parses `16MiB`, `512KiB`, `1000`, `2GB` into bytes (``FaultSpec/parseSize(_:)``); a

@@ -28,6 +28,9 @@ struct SessionEventCodableTests {
                 readBytes: 14, readOps: 1, writeBytes: 14, writeOps: 1, duration: .microseconds(120_001)),
             s2c: Stats()),
         .note("c2s: 512 bytes not captured"),
+        .gap(.s2c, from: 8 << 20, to: 40 << 20),
+        .acceptError("cannot accept on 127.0.0.1:80: too many open files"),
+        .acceptPaused(sessions: 6, limit: 6), .acceptResumed(sessions: 5),
     ]
 
     @Test("every kind encodes and decodes back to itself, bytes included")

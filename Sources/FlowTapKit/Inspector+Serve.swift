@@ -1,0 +1,67 @@
+import FlowCore
+import FlowEvents
+import FlowTransport
+
+extension Inspector {
+    /// Serves client number `id`: connects to the target on the client's event loop, then runs
+    /// a ``Session`` between them (faults and rewrites set up), registered for ``control``.
+    ///
+    /// A failed connect is reported as `connect_error` and the client is reset, the way a
+    /// direct client meets a refused target (TCP: ECONNRESET, not end-of-file; a Unix socket
+    /// has no reset and is closed). Both sockets are closed when the session has ended.
+    func serve(_ client: SocketFlow, id: Int) async {
+        let clientAddress = PeerAddress(client.remoteSocketAddress, text: client.remoteAddress)
+        let server: SocketFlow
+        do {
+            server = try await Connector.connect(target, on: client.eventLoop)
+        } catch {
+            emit(
+                SessionEvent(
+                    conn: id,
+                    .connectError(client: clientAddress, target: PeerAddress(target), error: error.reason))
+            )
+            await client.reset()
+            return
+        }
+        emit(
+            SessionEvent(
+                conn: id,
+                .open(
+                    client: clientAddress,
+                    target: PeerAddress(server.remoteSocketAddress, text: server.remoteAddress))))
+        let session = Session(
+            id: id, paused: options.pauseNewSessions, room: { await self.room() }, emit: { self.emit($0) })
+        // Faults act on what is written: c2s on the server's endpoint, s2c on the client's. A
+        // reset fault resets both sockets.
+        let resetBoth: @Sendable () async -> Void = {
+            await client.reset()
+            await server.reset()
+        }
+        let towardsServer = FaultStack(server, onReset: resetBoth)
+        let towardsClient = FaultStack(client, onReset: resetBoth)
+        session.attachFaults(towardsServer, for: .c2s)
+        session.attachFaults(towardsClient, for: .s2c)
+        for direction in Direction.allCases {
+            let faults = options.faults.filter { $0.target.directions.contains(direction) }.map {
+                Self.seeded($0.fault, session: id, direction: direction)
+            }
+            if !faults.isEmpty { session.setFaults(faults, for: direction) }
+        }
+        if !registry.attach(LiveSession(session: session, reset: resetBoth), to: id) {
+            // Stopping: the session ends as soon as what is in flight has gone through.
+            for direction in Direction.allCases { await session.passFIN(direction) }
+        }
+        await withTaskExecutorPreference(client.taskExecutor) {
+            await self.run(session, client: towardsClient, server: towardsServer, kill: resetBoth)
+        }
+        async let closeClient: Void = client.close(waitingAtMost: .seconds(2))
+        await server.close(waitingAtMost: .seconds(2))
+        await closeClient
+    }
+
+    /// `fault` with a jitter seed of its own for the session and direction, when it has none.
+    static func seeded(_ fault: Fault, session: Int, direction: Direction) -> Fault {
+        guard case .latency(let delay, let jitter, 0) = fault else { return fault }
+        return .latency(delay, jitter: jitter, seed: UInt64(session) &* 2 &+ (direction == .c2s ? 1 : 2))
+    }
+}
