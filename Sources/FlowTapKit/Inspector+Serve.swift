@@ -37,8 +37,11 @@ extension Inspector {
             await client.reset()
             await server.reset()
         }
-        let towardsServer = FaultStack(server, onReset: resetBoth)
-        let towardsClient = FaultStack(client, onReset: resetBoth)
+        // Under the faults, a stamp reports each chunk when it reaches the socket.
+        let towardsServer = FaultStack(
+            DepartureStamp(server, writing: .c2s, for: session), onReset: resetBoth)
+        let towardsClient = FaultStack(
+            DepartureStamp(client, writing: .s2c, for: session), onReset: resetBoth)
         session.attachFaults(towardsServer, for: .c2s)
         session.attachFaults(towardsClient, for: .s2c)
         for direction in Direction.allCases {

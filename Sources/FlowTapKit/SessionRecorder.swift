@@ -19,6 +19,19 @@ final class SessionRecorder: Sendable {
         /// What really moved: chunks read from the source (dropped and replaced ones included),
         /// chunks written to the destination (edits and injections included).
         var moved = Stats()
+        /// A ``DepartureStamp`` under the destination's faults reports the chunks when they
+        /// reach the socket (see ``departed(_:bytes:)``); until then they wait here.
+        var stampedBelow = false
+        var departures: [Departure] = []
+        var departuresHead = 0
+        /// Bytes that reached the destination's socket.
+        var departed = 0
+    }
+
+    /// A chunk's events, waiting for its first byte to reach the socket.
+    private struct Departure {
+        var start: Int
+        var events: [SessionEvent.Kind]
     }
     private struct State {
         var directions: [PerDirection] = [PerDirection(), PerDirection()]
@@ -86,24 +99,74 @@ final class SessionRecorder: Sendable {
 
     /// Reports `buffer`, about to be written to `direction`'s destination by the proxy: `data`,
     /// preceded by `edit` when it replaces a held chunk. Call holding the direction's send lock.
+    /// With a ``DepartureStamp`` below the direction's faults, the events wait until the chunk
+    /// reaches the socket, and carry that time (after a latency's delay).
     func reportSent(_ direction: Direction, _ buffer: ByteBuffer) {
         let (offset, original) = advance(direction, by: buffer.readableBytes, takingEdit: true)
+        var events: [SessionEvent.Kind] = []
         if let original {
-            report(
+            events.append(
                 .edit(
                     direction, originalBytes: original.readableBytes,
                     originalSHA256: SHA256.hex(original.readableBytesView), bytes: buffer.readableBytes,
                     original: original))
         }
-        report(.data(direction, offset: offset, bytes: buffer))
+        events.append(.data(direction, offset: offset, bytes: buffer))
+        depart(direction, at: offset, events)
     }
 
     /// Reports `inject` and `data` for bytes the user typed into `direction`, about to be
-    /// written. Call holding the direction's send lock.
+    /// written (or, stamped below, once they reach the socket). Call holding the direction's
+    /// send lock.
     func reportInjected(_ direction: Direction, _ buffer: ByteBuffer) {
         let (offset, _) = advance(direction, by: buffer.readableBytes, takingEdit: false)
-        report(.inject(direction, bytes: buffer.readableBytes))
-        report(.data(direction, offset: offset, bytes: buffer))
+        depart(
+            direction, at: offset,
+            [
+                .inject(direction, bytes: buffer.readableBytes),
+                .data(direction, offset: offset, bytes: buffer),
+            ])
+    }
+
+    /// Reports `events` of the chunk starting at `offset` now, or queues them for the
+    /// ``DepartureStamp`` below the direction's faults.
+    private func depart(_ direction: Direction, at offset: Int, _ events: [SessionEvent.Kind]) {
+        let now = state.withLock { s -> Bool in
+            let i = Self.index(direction)
+            guard s.directions[i].stampedBelow else { return true }
+            s.directions[i].departures.append(Departure(start: offset, events: events))
+            return false
+        }
+        if now { for kind in events { report(kind) } }
+    }
+
+    /// Makes the chunks of `direction` reported when they reach the socket: a
+    /// ``DepartureStamp`` wrapping the destination calls ``departed(_:bytes:)``.
+    func stampBelow(_ direction: Direction) {
+        state.withLock { $0.directions[Self.index(direction)].stampedBelow = true }
+    }
+
+    /// `count` bytes of `direction` are about to be written to the socket: reports, stamped now,
+    /// the events of every chunk whose first byte is among them.
+    func departed(_ direction: Direction, bytes count: Int) {
+        let due = state.withLock { s -> [SessionEvent.Kind] in
+            let i = Self.index(direction)
+            let end = s.directions[i].departed + count
+            s.directions[i].departed = end
+            var due: [SessionEvent.Kind] = []
+            var d = s.directions[i]
+            while d.departuresHead < d.departures.count, d.departures[d.departuresHead].start < end {
+                due += d.departures[d.departuresHead].events
+                d.departuresHead += 1
+            }
+            if d.departuresHead > 64 && d.departuresHead * 2 >= d.departures.count {
+                d.departures.removeFirst(d.departuresHead)
+                d.departuresHead = 0
+            }
+            s.directions[i] = d
+            return due
+        }
+        for kind in due { report(kind) }
     }
 
     /// Reports `drop` of a held chunk of `direction` the user discarded.

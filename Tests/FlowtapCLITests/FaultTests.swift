@@ -40,6 +40,15 @@ struct FaultTests {
         let order = sequence(flowtap.events, conn: 1)
         #expect(Array(order.prefix(2)) == ["open", "fault s2c"])
         #expect(order.last == "close")
+        // Each answer's data event carries the time it was written to the client, after the
+        // delay: at least 200 ms after its request's (the echo server answers at once).
+        let c2s = named(flowtap.events, "data", conn: 1).filter { $0["dir"] as? String == "c2s" }
+        let s2c = named(flowtap.events, "data", conn: 1).filter { $0["dir"] as? String == "s2c" }
+        #expect(c2s.count == 3 && s2c.count >= 3)
+        for (request, answer) in zip(c2s, s2c) {
+            let delay = (answer["t"] as? Double ?? 0) - (request["t"] as? Double ?? 0)
+            #expect(delay >= 0.199, "answer stamped \(delay) s after its request")
+        }
         await client.close()
         await server.close()
     }
