@@ -171,7 +171,9 @@ public final class InspectorModel: InspectorObserver {
         s.order.append(id)
         s.sessions[id] = Live(
             snapshot: SessionSnapshot(id: id, client: client, target: target, opened: time),
-            history: [.c2s: History(limit: historyLimit), .s2c: History(limit: historyLimit)])
+            // With no history wanted (headless), none is kept, not even the newest chunk.
+            history: historyLimit == 0
+                ? [:] : [.c2s: History(limit: historyLimit), .s2c: History(limit: historyLimit)])
     }
 
     private func apply(_ event: SessionEvent, to live: inout Live) {
