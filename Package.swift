@@ -2,12 +2,14 @@
 import PackageDescription
 
 // Layers (DESIGN.md §1), imports point down only:
-//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture → FlowCore
+//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture, FlowFaults → FlowCore
+// FlowCore is the mirage-flow port only; FlowFaults (the fault combinators) sits on it.
 let package = Package(
     name: "flowtap",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "FlowCore", targets: ["FlowCore"]),
+        .library(name: "FlowFaults", targets: ["FlowFaults"]),
         .library(name: "FlowTransport", targets: ["FlowTransport"]),
         .library(name: "FlowCapture", targets: ["FlowCapture"]),
         .library(name: "FlowTapKit", targets: ["FlowTapKit"]),
@@ -24,6 +26,13 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "FlowFaults",
+            dependencies: [
+                "FlowCore",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -44,6 +53,7 @@ let package = Package(
             name: "FlowTapKit",
             dependencies: [
                 "FlowCore",
+                "FlowFaults",
                 "FlowTransport",
                 "FlowCapture",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -60,6 +70,7 @@ let package = Package(
             dependencies: [
                 "CNcurses",
                 "FlowCore",
+                "FlowFaults",
                 "FlowCapture",
                 "FlowTapKit",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -92,12 +103,32 @@ let package = Package(
         ),
         // What several test targets share about the machine (not a test target itself).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Flow helpers and the seeded generator the FlowCore and FlowFaults tests share.
+        .target(
+            name: "FlowTestSupport",
+            dependencies: [
+                "FlowCore",
+                "FlowFaults",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/FlowTestSupport"
+        ),
         .testTarget(
             name: "FlowCoreTests",
             dependencies: [
+                "FlowTestSupport",
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FlowFaultsTests",
+            dependencies: [
+                "FlowTestSupport",
+                "FlowCore",
+                "FlowFaults",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(
@@ -121,6 +152,7 @@ let package = Package(
             name: "FlowTapKitTests",
             dependencies: [
                 "FlowCore",
+                "FlowFaults",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowTapKit",
@@ -132,6 +164,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "FlowCore",
+                "FlowFaults",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowTapKit",

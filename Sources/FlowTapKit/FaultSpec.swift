@@ -1,4 +1,5 @@
 import FlowCore
+import FlowFaults
 
 /// A fault for one or both directions of every session, as `--fault DIR:KIND[=VALUE]` gives it.
 ///

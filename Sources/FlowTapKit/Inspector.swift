@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowFaults
 import FlowTransport
 import NIOCore
 import Synchronization

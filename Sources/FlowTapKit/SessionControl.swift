@@ -1,4 +1,5 @@
 import FlowCore
+import FlowFaults
 import NIOCore
 
 /// The commands a user gives to live sessions (the UI's keys). Every call returns at once; its

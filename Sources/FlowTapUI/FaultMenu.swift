@@ -1,4 +1,5 @@
 import FlowCore
+import FlowFaults
 import FlowTapKit
 
 /// The edits `t` takes for the faults of one direction: words separated by spaces, applied to

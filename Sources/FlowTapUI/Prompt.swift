@@ -1,4 +1,5 @@
 import FlowCore
+import FlowFaults
 import FlowTapKit
 
 /// The line being typed in the footer: a search query after `/`, a capture's file name after

@@ -1,5 +1,6 @@
 import FlowCapture
 import FlowCore
+import FlowFaults
 import FlowTapKit
 import Foundation
 import NIOCore

@@ -1,5 +1,6 @@
 import Dispatch
 import FlowCore
+import FlowFaults
 import FlowTapKit
 import FlowTapUI
 import Foundation

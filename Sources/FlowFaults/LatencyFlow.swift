@@ -1,3 +1,4 @@
+import FlowCore
 import NIOCore
 
 /// A fault combinator: every chunk written is delivered to the wrapped flow `latency` after it

@@ -1,3 +1,4 @@
+import FlowCore
 import NIOCore
 
 /// A ``ShutdownableFlow`` that injects a list of ``Fault``s into what is written to the flow it
@@ -6,7 +7,7 @@ import NIOCore
 ///
 /// Like every fault, the stack acts on what is *written* (the data going towards the wrapped
 /// endpoint); reads and ``shutdownRead()`` go straight to the wrapped flow. The faults are the
-/// combinators of FlowCore chained in list order: ``faults``[0] acts first on written data,
+/// combinators of FlowFaults chained in list order: ``faults``[0] acts first on written data,
 /// the last one writes to the wrapped flow. ``Fault/blackhole`` is applied at the stack's
 /// entry, whatever its place: while it is in the list, writes and the FIN wait (nothing is lost;
 /// what is already queued further down, e.g. in a latency, still arrives).

@@ -1,3 +1,4 @@
+import FlowCore
 import Synchronization
 
 /// A value behind a lock that tasks can wait on until a condition over it holds: the waiting

@@ -1,3 +1,4 @@
+import FlowCore
 import NIOCore
 
 /// A fault combinator: while active, nothing written reaches the wrapped flow and nothing is
