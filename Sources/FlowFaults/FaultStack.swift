@@ -48,7 +48,7 @@ where C.Duration == Duration {
     public let base: Base
     private let clock: C
     private let onReset: (@Sendable () async -> Void)?
-    private let state = WaitableState(State())
+    private let state = AsyncMonitor(State())
 
     /// A stack over `base` starting with `faults`, timed by `clock`; `onReset` is what a reset
     /// does to the real endpoints (default: shut `base` both ways).
@@ -66,7 +66,7 @@ where C.Duration == Duration {
 
     /// Replaces the active faults; see the type's notes for how the change takes effect.
     public func set(_ faults: [Fault]) {
-        state.update { s in
+        state.withLock { s in
             let old = s.faults.filter { $0 != .blackhole }
             let new = faults.filter { $0 != .blackhole }
             defer { s.faults = faults }
@@ -110,7 +110,7 @@ where C.Duration == Duration {
     public func fail(_ error: FlowError) { _ = abort(error) }
 
     private func abort(_ error: FlowError) -> Bool {
-        let chains: [Chain]? = state.update { s in
+        let chains: [Chain]? = state.withLock { s in
             guard s.failure == nil else { return nil }
             s.failure = error
             defer { s.retired.removeAll() }
@@ -191,7 +191,7 @@ where C.Duration == Duration {
             }
             if let failure { throw .failed(failure) }
             if blackholed {
-                let woke = await state.wait { !$0.blackholed || $0.failure != nil }
+                let woke = (try? await state.wait(until: { !$0.blackholed || $0.failure != nil })) != nil
                 if !woke, state.withLock({ $0.failure == nil }) { throw .failed(FlowError("cancelled")) }
                 continue
             }
@@ -200,7 +200,7 @@ where C.Duration == Duration {
                 for layer in chain.layers { await layer.flush() }
             }
             let done = Set(retired.map(\.id))
-            state.update { s in s.retired.removeAll { done.contains($0.id) } }
+            state.withLock { s in s.retired.removeAll { done.contains($0.id) } }
         }
     }
 }
