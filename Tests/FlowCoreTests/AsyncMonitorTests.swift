@@ -221,7 +221,9 @@ struct AsyncMonitorTests {
                             var got: [Int] = []
                             for _ in 0..<pause { await Task.yield() }
                             // Each consumer takes tokens until it is cancelled.
-                            while let token = try? await monitor.waitToTake(takeToken(id)) { got.append(token) }
+                            while let token = try? await monitor.waitToTake(takeToken(id)) {
+                                got.append(token)
+                            }
                             return got
                         })
                 }
