@@ -2,12 +2,16 @@
 import PackageDescription
 
 // Layers (DESIGN.md §1), imports point down only:
-//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture → FlowEvents → FlowCore
+//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture, FlowFaults
+//   FlowCapture → FlowEvents → FlowCore;  FlowFaults → FlowCore
+// FlowCore is the mirage-flow port only; FlowFaults (the fault combinators) sits on it;
+// FlowEvents is the one event model the engine, the logs and the captures share.
 let package = Package(
     name: "flowtap",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "FlowCore", targets: ["FlowCore"]),
+        .library(name: "FlowFaults", targets: ["FlowFaults"]),
         .library(name: "FlowTransport", targets: ["FlowTransport"]),
         .library(name: "FlowEvents", targets: ["FlowEvents"]),
         .library(name: "FlowCapture", targets: ["FlowCapture"]),
@@ -25,6 +29,13 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "FlowFaults",
+            dependencies: [
+                "FlowCore",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -55,6 +66,7 @@ let package = Package(
             name: "FlowTapKit",
             dependencies: [
                 "FlowCore",
+                "FlowFaults",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowEvents",
@@ -72,6 +84,7 @@ let package = Package(
             dependencies: [
                 "CNcurses",
                 "FlowCore",
+                "FlowFaults",
                 "FlowCapture",
                 "FlowEvents",
                 "FlowTapKit",
@@ -106,9 +119,20 @@ let package = Package(
         ),
         // What several test targets share about the machine (not a test target itself).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Flow helpers and the seeded generator the FlowCore and FlowFaults tests share.
+        .target(
+            name: "FlowTestSupport",
+            dependencies: [
+                "FlowCore",
+                "FlowFaults",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/FlowTestSupport"
+        ),
         .testTarget(
             name: "FlowCoreTests",
             dependencies: [
+                "FlowTestSupport",
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,6 +143,15 @@ let package = Package(
             dependencies: [
                 "FlowCore",
                 "FlowEvents",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "FlowFaultsTests",
+            dependencies: [
+                "FlowTestSupport",
+                "FlowCore",
+                "FlowFaults",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -144,6 +177,7 @@ let package = Package(
             name: "FlowTapKitTests",
             dependencies: [
                 "FlowCore",
+                "FlowFaults",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowEvents",
@@ -156,6 +190,7 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "FlowCore",
+                "FlowFaults",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowEvents",

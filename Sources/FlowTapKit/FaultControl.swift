@@ -1,4 +1,5 @@
 import FlowCore
+import FlowFaults
 
 /// What a ``Session`` needs of a fault stack, whatever flow and clock it was made with.
 protocol FaultControl: Sendable {

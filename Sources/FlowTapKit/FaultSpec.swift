@@ -1,5 +1,6 @@
 import FlowCore
 import FlowEvents
+import FlowFaults
 
 /// A fault for one or both directions of every session, as `--fault DIR:KIND[=VALUE]` gives it.
 ///

@@ -1,6 +1,6 @@
+import FlowCore
 import FlowEvents
 import NIOCore
-import Synchronization
 
 /// Pause, step and resume for one direction of a session, and the user's edits of what it holds.
 ///
@@ -11,6 +11,15 @@ import Synchronization
 /// ``resume()`` opens the gate, ``replace(hold:with:)`` sends other bytes in its place, or
 /// ``drop(hold:)`` discards it. A step while nothing is held lets the next chunk through.
 /// Nothing is ever reordered, and nothing is lost unless the user drops or replaces it.
+///
+/// Order of the reports: the hold and its end (`onHold`) are reported by the task that passes
+/// the chunk, in that order, and the end before the chunk goes on; a step, resume, edit or drop
+/// from another task only gives the verdict. A hold is visible (``held``, and to
+/// ``replace(hold:with:)`` and ``drop(hold:)``) only once it was reported, and a drop is
+/// reported (`onDrop`) by the dropping caller before ``drop(hold:)`` returns, before the end of
+/// the hold is. So a direction's events read held, (drop), released, always in that order.
+/// A task cancelled while its chunk is held stops waiting: the hold ends (reported as released)
+/// and ``pass(_:)`` throws `CancellationError`, the chunk delivered to nobody.
 public final class Gate: Sendable {
     /// What the tap does with the chunk it passed to the gate.
     public enum Verdict: Sendable, Equatable {
@@ -22,35 +31,46 @@ public final class Gate: Sendable {
         case drop
     }
 
-    private struct State {
+    private struct State: Sendable {
         var paused: Bool
+        /// Chunks let through ahead by steps while nothing was held.
         var credits = 0
-        var waiter: CheckedContinuation<Verdict, Never>?
+        /// The chunk held now, until a verdict ends its hold (or a drop claims it).
         var held: HeldChunk?
+        /// Whether `held` was reported: only then is it shown and can it be edited or dropped.
+        var reported = false
+        /// The verdict on the last hold, until its passing task takes it.
+        var verdict: Verdict?
         var holds = 0
         var opened = false
 
-        /// Takes the waiter and the held chunk away, for a verdict.
-        mutating func take() -> CheckedContinuation<Verdict, Never>? {
-            defer {
-                waiter = nil
-                held = nil
-            }
-            return waiter
+        /// Ends the current hold with `verdict`; false (and nothing changes) when nothing is held.
+        mutating func settle(_ verdict: Verdict) -> Bool {
+            guard held != nil else { return false }
+            held = nil
+            self.verdict = verdict
+            return true
+        }
+
+        /// The passing task's take: the verdict, once there is one.
+        mutating func takeVerdict() -> Verdict? {
+            defer { verdict = nil }
+            return verdict
         }
     }
-    private let state: Mutex<State>
+    private let state: AsyncMonitor<State>
     private let onHold: @Sendable (HeldChunk?) -> Void
     private let onDrop: @Sendable (HeldChunk) -> Void
 
     /// A gate, paused or open; `onHold` hears when a chunk starts being held and when it stops
-    /// being held (`nil`: it went on, replaced, or dropped); `onDrop` hears of a dropped chunk
-    /// before the reader goes on (so nothing the reader does next is reported before the drop).
+    /// being held (`nil`: it went on, replaced, dropped, or its task was cancelled); `onDrop`
+    /// hears of a dropped chunk before the reader goes on (so nothing the reader does next is
+    /// reported before the drop). Both are called by the task passing the chunk.
     public init(
         paused: Bool = false, onHold: @escaping @Sendable (HeldChunk?) -> Void = { _ in },
         onDrop: @escaping @Sendable (HeldChunk) -> Void = { _ in }
     ) {
-        state = Mutex(State(paused: paused))
+        state = AsyncMonitor(State(paused: paused))
         self.onHold = onHold
         self.onDrop = onDrop
     }
@@ -58,40 +78,45 @@ public final class Gate: Sendable {
     /// True while paused.
     public var isPaused: Bool { state.withLock { $0.paused } }
 
-    /// The chunk held now, if any.
-    public var held: HeldChunk? { state.withLock { $0.held } }
+    /// The chunk held now, if any (once its hold was reported).
+    public var held: HeldChunk? { state.withLock { $0.reported ? $0.held : nil } }
 
     /// Returns what to do with `buffer`, just read: at once ``Verdict/deliver`` when open (or
     /// after ``release()``), else the verdict of the step, resume, replace or drop that ends
     /// its hold.
-    public func pass(_ buffer: ByteBuffer) async -> Verdict {
-        let mustWait = state.withLock { s -> Bool in
-            if !s.paused || s.opened { return false }
+    /// - Throws: `CancellationError` when the task is cancelled while the chunk is held (unless
+    ///   a verdict came first): the hold ends, reported as released, and the chunk is neither
+    ///   delivered nor dropped by the gate — it is the caller's to account for.
+    public func pass(_ buffer: ByteBuffer) async throws(CancellationError) -> Verdict {
+        let hold = state.withLock { s -> HeldChunk? in
+            if !s.paused || s.opened { return nil }
             if s.credits > 0 {
                 s.credits -= 1
-                return false
+                return nil
             }
-            return true
+            s.holds += 1
+            s.held = HeldChunk(number: s.holds, bytes: buffer)
+            s.reported = false
+            s.verdict = nil
+            return s.held
         }
-        guard mustWait else { return .deliver }
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Verdict, Never>) in
-            let hold = state.withLock { s -> HeldChunk? in
-                if !s.paused || s.opened { return nil }
-                if s.credits > 0 {
-                    s.credits -= 1
-                    return nil
-                }
-                s.holds += 1
-                s.waiter = continuation
-                s.held = HeldChunk(number: s.holds, bytes: buffer)
-                return s.held
-            }
-            if let hold {
-                onHold(hold)
-            } else {
-                continuation.resume(returning: .deliver)
-            }
+        guard let hold else { return .deliver }
+        onHold(hold)
+        state.withLock { s in
+            if s.held?.number == hold.number { s.reported = true }
         }
+        let verdict: Verdict
+        do {
+            verdict = try await state.waitToTake { $0.takeVerdict() }
+        } catch {
+            state.withLock { s in
+                if s.held?.number == hold.number { s.held = nil }
+            }
+            onHold(nil)
+            throw error
+        }
+        onHold(nil)
+        return verdict
     }
 
     /// Holds the direction from the next chunk on. Returns false if it was paused already.
@@ -106,28 +131,24 @@ public final class Gate: Sendable {
     /// Opens the gate and lets a held chunk go on. Returns false if it was not paused.
     @discardableResult
     public func resume() -> Bool {
-        let (was, waiter) = state.withLock { s in
-            let result = (s.paused, s.take())
+        state.withLock { s in
+            let was = s.paused
             s.paused = false
             s.credits = 0
-            return result
+            _ = s.settle(.deliver)
+            return was
         }
-        settle(waiter, .deliver)
-        return was
     }
 
     /// Lets exactly one chunk through a paused gate: the held one, or else the next one read.
     /// Returns false (and does nothing) when the gate is open.
     @discardableResult
     public func step() -> Bool {
-        let (paused, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Verdict, Never>?) in
-            guard s.paused else { return (false, nil) }
-            if s.waiter != nil { return (true, s.take()) }
-            s.credits += 1
-            return (true, nil)
+        state.withLock { s in
+            guard s.paused else { return false }
+            if !s.settle(.deliver) { s.credits += 1 }
+            return true
         }
-        settle(waiter, .deliver)
-        return paused
     }
 
     /// Sends `bytes` (at least one) in place of held chunk number `hold`; the gate stays paused.
@@ -142,32 +163,34 @@ public final class Gate: Sendable {
     /// gate being paused, holds) the next chunk. Returns false (and does nothing) when that
     /// chunk is not held any more.
     @discardableResult
-    public func drop(hold: Int) -> Bool { settle(hold: hold, .drop) }
+    public func drop(hold: Int) -> Bool {
+        // Claimed first (no other verdict can end this hold any more), reported, and only then
+        // given as the verdict: the drop is reported before the hold's end and before any later
+        // command of the caller.
+        let claimed = state.withLock { s -> HeldChunk? in
+            guard s.reported, let held = s.held, held.number == hold else { return nil }
+            s.held = nil
+            return held
+        }
+        guard let claimed else { return false }
+        onDrop(claimed)
+        state.withLock { $0.verdict = .drop }
+        return true
+    }
 
     /// Opens the gate for good (the session is ending): a held chunk goes on, and no later chunk
     /// waits. Pausing has no effect afterwards.
     public func release() {
-        let waiter = state.withLock { s in
+        state.withLock { s in
             s.opened = true
-            return s.take()
+            _ = s.settle(.deliver)
         }
-        settle(waiter, .deliver)
     }
 
     private func settle(hold: Int, _ verdict: Verdict) -> Bool {
-        let taken = state.withLock { s -> (CheckedContinuation<Verdict, Never>, HeldChunk)? in
-            guard let held = s.held, held.number == hold, let waiter = s.take() else { return nil }
-            return (waiter, held)
+        state.withLock { s in
+            guard s.reported, s.held?.number == hold else { return false }
+            return s.settle(verdict)
         }
-        guard let (waiter, held) = taken else { return false }
-        if verdict == .drop { onDrop(held) }
-        settle(waiter, verdict)
-        return true
-    }
-
-    private func settle(_ waiter: CheckedContinuation<Verdict, Never>?, _ verdict: Verdict) {
-        guard let waiter else { return }
-        onHold(nil)
-        waiter.resume(returning: verdict)
     }
 }

@@ -1,4 +1,7 @@
+import FlowCapture
+import FlowCore
 import FlowEvents
+import FlowFaults
 import FlowTransport
 
 /// The inspector engine: accepts clients on the listen address, connects each to the target,

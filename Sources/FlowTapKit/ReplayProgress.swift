@@ -1,4 +1,4 @@
-import Synchronization
+import FlowCore
 
 /// What a replay has received from its peer so far, for its sender to wait on: the byte count,
 /// whether the peer's side has ended (FIN, error, or the replay stopped reading), and a change
@@ -11,20 +11,12 @@ final class ReplayProgress: Sendable {
         var changes = 0
     }
 
-    private struct State: ~Copyable {
+    private struct State: Sendable {
         var snapshot = Snapshot()
-        var nextID = 0
-        var waiters: [Int: Waiter] = [:]
-        var abandoned: Set<Int> = []
         var stoppedReading = false
     }
 
-    private struct Waiter {
-        var predicate: @Sendable (Snapshot) -> Bool
-        var continuation: CheckedContinuation<Void, Never>
-    }
-
-    private let state = Mutex(State())
+    private let state = AsyncMonitor(State())
 
     /// The progress now.
     var snapshot: Snapshot { state.withLock { $0.snapshot } }
@@ -49,48 +41,23 @@ final class ReplayProgress: Sendable {
     }
 
     private func update(_ change: (inout Snapshot) -> Void) {
-        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        state.withLock { s in
             change(&s.snapshot)
             s.snapshot.changes += 1
-            var ready: [CheckedContinuation<Void, Never>] = []
-            for (id, waiter) in s.waiters where waiter.predicate(s.snapshot) {
-                ready.append(waiter.continuation)
-                s.waiters[id] = nil
-            }
-            return ready
         }
-        for continuation in ready { continuation.resume() }
     }
 
     /// Waits until `predicate` holds (checked at once and after every change), at most
-    /// `timeout`; returns whether it holds at the end.
+    /// `timeout`; returns whether it holds at the end. A cancelled task stops waiting at once
+    /// (and also returns whether it holds).
     func wait(timeout: Duration, until predicate: @escaping @Sendable (Snapshot) -> Bool) async -> Bool {
         if predicate(snapshot) { return true }
-        let id = state.withLock { s in
-            s.nextID += 1
-            return s.nextID
-        }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let now = self.state.withLock { s -> Bool in
-                        if s.abandoned.contains(id) || predicate(s.snapshot) { return true }
-                        s.waiters[id] = Waiter(predicate: predicate, continuation: continuation)
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-            }
+            group.addTask { try? await self.state.wait(until: { predicate($0.snapshot) }) }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
-            let pending = state.withLock { s in
-                s.abandoned.insert(id)
-                return s.waiters.removeValue(forKey: id)
-            }
-            pending?.continuation.resume()
         }
-        state.withLock { _ = $0.abandoned.remove(id) }
         return predicate(snapshot)
     }
 }

@@ -1,5 +1,6 @@
 import FlowCore
 import FlowEvents
+import FlowFaults
 import NIOCore
 
 /// The commands a user gives to live sessions (the UI's keys). Every call returns at once; its

@@ -23,6 +23,11 @@ import Synchronization
 ///   the session (see ``SessionRecorder/abort()``): both endpoints are reset, so the healthy
 ///   side learns of the failure as a reset, the way a direct peer would, never as a FIN
 ///   flowtap made up.
+/// - Cancellation: a read cancelled while its chunk is held at the gate, or a write or FIN
+///   cancelled while it waits for the send lock, can no longer pass the bytes on in order; it
+///   fails the session the same way (reported as `read_error`/`write_error` "cancelled", both
+///   endpoints reset) and throws. An ``inject(_:)`` cancelled there returns "cancelled" and
+///   writes nothing.
 public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     /// The real endpoint.
     public let base: Base
@@ -58,7 +63,17 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
             else {
                 return recorder.reportEOF(readDirection)
             }
-            switch await gate.pass(buffer) {
+            let verdict: Gate.Verdict
+            do {
+                verdict = try await gate.pass(buffer)
+            } catch {
+                // Read, held, and now never to be delivered: the stream is cut here.
+                let failure = FlowError("cancelled")
+                recorder.report(.readError(readDirection, failure.description), failing: readDirection)
+                await recorder.abort()
+                throw failure
+            }
+            switch verdict {
             case .deliver:
                 return result
             case .replace(let edited):
@@ -75,7 +90,11 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     public func write(_ buffer: ByteBuffer) async throws(WriteError) {
         await recorder.room()
         let lock = recorder.sendLock(writeDirection)
-        await lock.lock()
+        do {
+            try await lock.lock()
+        } catch {
+            throw await cancelledAtSendLock()
+        }
         defer { lock.unlock() }
         recorder.reportSent(writeDirection, buffer)
         try await send(buffer)
@@ -87,7 +106,11 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     func inject(_ buffer: ByteBuffer) async -> String? {
         await recorder.room()
         let lock = recorder.sendLock(writeDirection)
-        await lock.lock()
+        do {
+            try await lock.lock()
+        } catch {
+            return "cancelled"
+        }
         defer { lock.unlock() }
         if let blocker = recorder.sendBlocker(writeDirection) { return blocker }
         recorder.reportInjected(writeDirection, buffer)
@@ -112,10 +135,24 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
         }
     }
 
+    /// A write or FIN whose task was cancelled while it waited for the send lock: it can no
+    /// longer go out in order, so the direction fails (reported, then the session is aborted).
+    private func cancelledAtSendLock() async -> WriteError {
+        let failure = FlowError("cancelled")
+        recorder.report(.writeError(writeDirection, failure.description), failing: writeDirection)
+        await recorder.abort()
+        return .failed(failure)
+    }
+
     /// Sends FIN to the endpoint and reports `shutdown` of the direction written.
     public func shutdownWrite() async {
         let lock = recorder.sendLock(writeDirection)
-        await lock.lock()
+        do {
+            try await lock.lock()
+        } catch {
+            _ = await cancelledAtSendLock()
+            return
+        }
         defer { lock.unlock() }
         await base.shutdownWrite()
         recorder.reportShutdown(writeDirection)

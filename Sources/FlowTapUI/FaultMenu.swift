@@ -1,5 +1,6 @@
 import FlowCore
 import FlowEvents
+import FlowFaults
 import FlowTapKit
 
 /// The edits `t` takes for the faults of one direction: words separated by spaces, applied to

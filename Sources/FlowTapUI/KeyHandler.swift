@@ -1,5 +1,6 @@
 import FlowCore
 import FlowEvents
+import FlowFaults
 import FlowTapKit
 
 #if canImport(Glibc)

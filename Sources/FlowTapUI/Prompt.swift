@@ -1,5 +1,6 @@
 import FlowCore
 import FlowEvents
+import FlowFaults
 import FlowTapKit
 
 /// The line being typed in the footer: a search query after `/`, a capture's file name after

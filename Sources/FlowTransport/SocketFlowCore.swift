@@ -9,11 +9,10 @@ import Synchronization
 #endif
 
 /// The state machine behind a ``SocketFlow``: the bounded inbound queue fed by
-/// ``SocketFlowHandler`` on the event loop, the outbound accounting, and the continuations of a
-/// suspended reader, writer and closer. Every field lives under one mutex; continuations are
-/// always resumed outside it.
+/// ``SocketFlowHandler`` on the event loop, and the outbound accounting. Every field lives in one
+/// ``AsyncMonitor``, on which a reader waits for a chunk or the end, a writer for room, and a
+/// closer for the peer's end; every change wakes whoever can now go on.
 final class SocketFlowCore: Sendable {
-    typealias ReadContinuation = UnsafeContinuation<Result<ReadResult, FlowError>, Never>
 
     /// Where the inbound direction stands.
     enum Inbound: Sendable {
@@ -35,18 +34,16 @@ final class SocketFlowCore: Sendable {
         case failed(FlowError)
     }
 
-    /// What a reader gets without suspending.
-    enum NextRead {
-        case data(ByteBuffer, resumeReading: Bool)
-        case done(Result<ReadResult, FlowError>)
-        case wait
+    /// What a reader takes: the result, and whether the socket's held `read` must now be issued.
+    struct NextRead: Sendable {
+        var result: Result<ReadResult, FlowError>
+        var resumeReading = false
     }
 
     struct State: Sendable {
         var chunks = CircularBuffer<ByteBuffer>(initialCapacity: 8)
         var bufferedBytes = 0
         var inbound = Inbound.open
-        var readers = WaiterList<ReadContinuation>()
         /// A `read` from the pipeline was held back because the queue is full.
         var readHeld = false
         /// Reading was stopped by us (`shutdownRead`, `close`): the socket is still read (so
@@ -54,12 +51,9 @@ final class SocketFlowCore: Sendable {
         var discarding = false
         /// The peer's side ended: FIN, a failure, or the channel closed.
         var peerEnded = false
-        var inboundEndWaiters = WaiterList<UnsafeContinuation<Void, Never>>()
         var outbound = Outbound.open
         /// Bytes handed to the channel whose write has not completed yet.
         var outstandingBytes = 0
-        var writers = WaiterList<UnsafeContinuation<Void, Never>>()
-        var nextWaiterID = 0
         var lastWrite: EventLoopFuture<Void>?
         /// The first failure the socket reported, read or write: the reason later errors give.
         var failure: FlowError?
@@ -75,12 +69,8 @@ final class SocketFlowCore: Sendable {
             return false
         }
 
-        mutating func makeWaiterID() -> Int {
-            defer { nextWaiterID += 1 }
-            return nextWaiterID
-        }
-
-        mutating func next() -> NextRead {
+        /// Takes the next chunk out (or the end); `nil` while the queue is empty and open.
+        mutating func next() -> NextRead? {
             if let chunk = chunks.popFirst() {
                 bufferedBytes -= chunk.readableBytes
                 var resume = false
@@ -88,12 +78,12 @@ final class SocketFlowCore: Sendable {
                     readHeld = false
                     resume = true
                 }
-                return .data(chunk, resumeReading: resume)
+                return NextRead(result: .success(.data(chunk)), resumeReading: resume)
             }
             switch inbound {
-            case .open: return .wait
-            case .eof, .shutByUs: return .done(.success(.eof))
-            case .failed(let error): return .done(.failure(error))
+            case .open: return nil
+            case .eof, .shutByUs: return NextRead(result: .success(.eof))
+            case .failed(let error): return NextRead(result: .failure(error))
             }
         }
 
@@ -104,38 +94,10 @@ final class SocketFlowCore: Sendable {
             defer { readHeld = false }
             return readHeld
         }
-
-        /// The waiters to wake after the directions changed state.
-        mutating func takeWaiters() -> Waiters {
-            var waiters = Waiters()
-            if !readers.isEmpty, chunks.isEmpty, !inboundIsOpen, case .done(let result) = next() {
-                waiters.readers = readers.removeAll().map { ($0, result) }
-            }
-            if peerEnded || !active {
-                waiters.inboundEnd = inboundEndWaiters.removeAll()
-            }
-            if !outboundIsOpen || outstandingBytes <= TransportTuning.outboundLowWatermark {
-                waiters.writers = writers.removeAll()
-            }
-            return waiters
-        }
-    }
-
-    /// Continuations taken out of the state, to resume once the lock is released.
-    struct Waiters {
-        var readers: [(ReadContinuation, Result<ReadResult, FlowError>)] = []
-        var writers: [UnsafeContinuation<Void, Never>] = []
-        var inboundEnd: [UnsafeContinuation<Void, Never>] = []
-
-        func resume() {
-            for (continuation, result) in readers { continuation.resume(returning: result) }
-            for writer in writers { writer.resume() }
-            for waiter in inboundEnd { waiter.resume() }
-        }
     }
 
     let channel: any Channel
-    let state = Mutex(State())
+    let state = AsyncMonitor(State())
 
     init(channel: any Channel) {
         self.channel = channel
@@ -158,41 +120,22 @@ final class SocketFlowCore: Sendable {
 
     // MARK: Reading
 
+    /// The next chunk, end-of-file or the socket's error; waits while nothing is queued.
+    /// - Throws: the socket's failure; "read cancelled" when the task is cancelled while it waits.
     func read() async throws(FlowError) -> ReadResult {
-        switch state.withLock({ $0.next() }) {
-        case .data(let chunk, let resumeReading):
-            if resumeReading { channel.read() }
-            return .data(chunk)
-        case .done(let result):
-            return try result.get()
-        case .wait:
-            return try await waitForRead().get()
-        }
-    }
-
-    private func waitForRead() async -> Result<ReadResult, FlowError> {
-        let id = state.withLock { $0.makeWaiterID() }
-        return await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: ReadContinuation) in
-                let ready: (Result<ReadResult, FlowError>, Bool)? = state.withLock { state in
-                    if Task.isCancelled { return (.failure(FlowError("read cancelled")), false) }
-                    switch state.next() {
-                    case .data(let chunk, let resumeReading): return (.success(.data(chunk)), resumeReading)
-                    case .done(let result): return (result, false)
-                    case .wait:
-                        state.readers.append(continuation, id: id)
-                        return nil
-                    }
-                }
-                if let (result, resumeReading) = ready {
-                    if resumeReading { channel.read() }
-                    continuation.resume(returning: result)
-                }
+        // Tried once through the (inlined, specialized) lock before the generic wait: a chunk
+        // already queued costs no more than a lock.
+        var next = state.withLock { $0.next() }
+        if next == nil {
+            do {
+                next = try await state.waitToTake { $0.next() }
+            } catch {
+                throw FlowError("read cancelled")
             }
-        } onCancel: {
-            let reader = state.withLock { $0.readers.remove(id: id) }
-            reader?.resume(returning: .failure(FlowError("read cancelled")))
         }
+        guard let next else { throw FlowError("read cancelled") }
+        if next.resumeReading { channel.read() }
+        return try next.result.get()
     }
 
     /// Stops reading on our side only. The socket's input is deliberately not shut
@@ -200,14 +143,12 @@ final class SocketFlowCore: Sendable {
     /// a socket with unread bytes sends a reset that can destroy what we sent last. Instead the
     /// socket goes on being read and its bytes are dropped, until the peer's FIN or our close.
     func shutdownRead() async {
-        let (waiters, resumeReading): (Waiters, Bool) = state.withLock { state in
-            if case .shutByUs = state.inbound { return (Waiters(), false) }
+        let resumeReading = state.withLock { state in
+            if case .shutByUs = state.inbound { return false }
             state.inbound = .shutByUs
             state.discarding = true
-            let resume = state.dropChunks()
-            return (state.takeWaiters(), resume)
+            return state.dropChunks()
         }
-        waiters.resume()
         if resumeReading { channel.read() }
     }
 
@@ -271,9 +212,9 @@ final class SocketFlowCore: Sendable {
     }
 
     private func waitForRoom() async throws(WriteError) {
-        await suspend(in: \.writers) {
+        _ = try? await state.wait(until: {
             !$0.outboundIsOpen || $0.outstandingBytes <= TransportTuning.outboundLowWatermark
-        }
+        })
         try state.withLock { (state: inout State) throws(WriteError) in
             if case .failed(let error) = state.outbound { throw .failed(error) }
         }
@@ -282,7 +223,7 @@ final class SocketFlowCore: Sendable {
 
     /// On the event loop: a write reached the socket, or failed (with the socket's real errno).
     private func writeCompleted(_ count: Int, _ result: Result<Void, any Error>) {
-        let waiters = state.withLock { state in
+        state.withLock { state in
             state.outstandingBytes -= count
             if case .failure(let error) = result {
                 let failure = ErrorText.socketFailure(error)
@@ -291,9 +232,7 @@ final class SocketFlowCore: Sendable {
                     state.outbound = .failed(failure ?? state.failure ?? FlowError("connection closed"))
                 }
             }
-            return state.takeWaiters()
         }
-        waiters.resume()
     }
 
     func shutdownWrite() async {
@@ -325,39 +264,15 @@ final class SocketFlowCore: Sendable {
     }
 
     private func waitForInboundEnd() async {
-        await suspend(in: \.inboundEndWaiters) { !$0.active || $0.peerEnded }
-    }
-
-    /// Suspends until `ready` holds, checked under the lock now and by whoever resumes the
-    /// waiters of `list`, or until the task is cancelled.
-    private func suspend(
-        in list: WritableKeyPath<State, WaiterList<UnsafeContinuation<Void, Never>>> & Sendable,
-        until ready: (borrowing State) -> Bool
-    ) async {
-        let id = state.withLock { $0.makeWaiterID() }
-        await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if Task.isCancelled || ready(state) { return true }
-                    state[keyPath: list].append(continuation, id: id)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0[keyPath: list].remove(id: id) }
-            waiter?.resume()
-        }
+        _ = try? await state.wait(until: { !$0.active || $0.peerEnded })
     }
 
     func reset() async {
-        let waiters = state.withLock { state in
+        state.withLock { state in
             if state.outboundIsOpen { state.outbound = .shut }
             state.inbound = .shutByUs
             _ = state.dropChunks()
-            return state.takeWaiters()
         }
-        waiters.resume()
         // SO_LINGER 0 and the close are chained on the event loop, in one go: the RST leaves
         // now, not once this task is scheduled again. Awaiting the option before closing would
         // leave a window (as long as the caller's executor is busy) in which the socket is still
@@ -377,13 +292,11 @@ final class SocketFlowCore: Sendable {
 
     /// Closes the channel of a flow nobody will use (dropped, or never handed out).
     func abandon() {
-        let waiters = state.withLock { state in
+        state.withLock { state in
             if state.outboundIsOpen { state.outbound = .shut }
             state.inbound = .shutByUs
             _ = state.dropChunks()
-            return state.takeWaiters()
         }
-        waiters.resume()
         channel.close(promise: nil)
     }
 
@@ -400,42 +313,36 @@ final class SocketFlowCore: Sendable {
         }
     }
 
+    /// Queues a chunk read from the socket; a waiting reader takes it at once.
     func received(_ buffer: ByteBuffer) {
-        let reader: ReadContinuation? = state.withLock { state in
-            guard !state.discarding, state.inboundIsOpen else { return nil }
-            if let reader = state.readers.popFirst() { return reader }
+        state.withLock { state in
+            guard !state.discarding, state.inboundIsOpen else { return }
             state.chunks.append(buffer)
             state.bufferedBytes += buffer.readableBytes
-            return nil
         }
-        reader?.resume(returning: .success(.data(buffer)))
     }
 
     func inputEnded() {
-        let waiters = state.withLock { state in
+        state.withLock { state in
             state.peerEnded = true
             if state.inboundIsOpen { state.inbound = .eof }
-            return state.takeWaiters()
         }
-        waiters.resume()
     }
 
     func caughtError(_ error: any Error) {
-        let waiters = state.withLock { state in
+        state.withLock { state in
             let failure = ErrorText.socketFailure(error) ?? FlowError("connection closed")
             if state.failure == nil { state.failure = failure }
             state.peerEnded = true
             if state.inboundIsOpen { state.inbound = .failed(failure) }
-            return state.takeWaiters()
         }
-        waiters.resume()
     }
 
     /// The channel closed. When we did not close it and no failure was reported, NIO closed it
     /// on the socket's error notification (EPOLLHUP/EPOLLERR), whose errno it does not pass
     /// on to handlers; it is then a reset (NIO's own default for that path is ECONNRESET).
     func becameInactive() {
-        let waiters = state.withLock { state in
+        state.withLock { state in
             state.active = false
             state.peerEnded = true
             if state.outboundIsOpen {
@@ -446,9 +353,7 @@ final class SocketFlowCore: Sendable {
             if state.inboundIsOpen {
                 state.inbound = state.failure.map { .failed($0) } ?? .eof
             }
-            return state.takeWaiters()
         }
-        waiters.resume()
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import FlowCapture
 import FlowCore
 import FlowEvents
+import FlowFaults
 import FlowTapKit
 import FlowTapUI
 import FlowTransport

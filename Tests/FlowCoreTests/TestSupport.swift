@@ -1,39 +1,14 @@
 import FlowCore
+import FlowTestSupport
 import NIOCore
 import Synchronization
 import Testing
-
-/// Bytes of a `ByteBuffer` as a `String`, for readable expectations.
-func text(_ result: ReadResult) -> String? {
-    if case .data(let buffer) = result { return String(buffer: buffer) }
-    return nil
-}
-
-func buf(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
 
 /// Reads a flow to its end and returns every chunk.
 func readAll(_ flow: some Flow) async throws -> [ByteBuffer] {
     var chunks: [ByteBuffer] = []
     while case .data(let chunk) = try await flow.read() { chunks.append(chunk) }
     return chunks
-}
-
-/// Concatenation of chunks.
-func joined(_ chunks: [ByteBuffer]) -> [UInt8] {
-    chunks.flatMap { Array($0.readableBytesView) }
-}
-
-/// Expects `body` to throw exactly `expected`.
-func expectWriteError(
-    _ expected: WriteError, sourceLocation: SourceLocation = #_sourceLocation,
-    _ body: () async throws(WriteError) -> Void
-) async {
-    do {
-        try await body()
-        Issue.record("expected \(expected), the write succeeded", sourceLocation: sourceLocation)
-    } catch {
-        #expect(error == expected, sourceLocation: sourceLocation)
-    }
 }
 
 /// Runs `body` and fails the test if it takes longer than `seconds` (a hang guard, not a speed
@@ -57,9 +32,6 @@ func withTimeout<T: Sendable>(
         return value
     }
 }
-
-/// The seeded generator of the property tests.
-typealias SeededRandom = SplitMix64
 
 /// A flow that reads given chunks and then fails, or fails every write after `acceptedWrites`.
 /// It stands for a broken transport in copy/proxy tests.

@@ -1,4 +1,5 @@
 import FlowCore
+import FlowFaults
 import FlowTapKit
 import Testing
 

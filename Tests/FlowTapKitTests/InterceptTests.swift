@@ -1,6 +1,7 @@
 import FlowCapture
 import FlowCore
 import FlowEvents
+import FlowFaults
 import FlowTapKit
 import Foundation
 import NIOCore

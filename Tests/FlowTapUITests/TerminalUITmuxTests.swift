@@ -1,6 +1,7 @@
 import Dispatch
 import FlowCore
 import FlowEvents
+import FlowFaults
 import FlowTapKit
 import FlowTapUI
 import Foundation

@@ -1,5 +1,6 @@
 import FlowCore
 import FlowEvents
+import FlowFaults
 import NIOCore
 
 /// The ``SessionControl`` of an ``Inspector``: the UI's commands, each applied to the live

@@ -1,3 +1,4 @@
+import FlowCore
 import NIOCore
 
 /// A fault combinator: while active, nothing written reaches the wrapped flow and nothing is
@@ -23,25 +24,25 @@ public final class BlackholeFlow<Base: ShutdownableFlow>: ShutdownableFlow, Faul
 
     /// The wrapped flow.
     public let base: Base
-    private let state: WaitableState<State>
+    private let state: AsyncMonitor<State>
 
     /// Holds everything written to `base` while active (from the start when `active`).
     public init(_ base: Base, active: Bool = true) {
         self.base = base
-        self.state = WaitableState(State(active: active))
+        self.state = AsyncMonitor(State(active: active))
     }
 
     /// True while writes are held.
     public var isActive: Bool { state.withLock { $0.active } }
 
     /// Starts holding writes (again).
-    public func engage() { state.update { $0.active = true } }
+    public func engage() { state.withLock { $0.active = true } }
 
     /// Stops holding: the waiting write and every later one go through, in order.
-    public func lift() { state.update { $0.active = false } }
+    public func lift() { state.withLock { $0.active = false } }
 
     /// Ends every waiting and later write with `error` (as ``WriteError/failed(_:)``).
-    public func fail(_ error: FlowError) { state.update { $0.failure = error } }
+    public func fail(_ error: FlowError) { state.withLock { $0.failure = error } }
 
     /// Reads from the wrapped flow.
     public func read() async throws(FlowError) -> ReadResult { try await base.read() }
@@ -69,7 +70,7 @@ public final class BlackholeFlow<Base: ShutdownableFlow>: ShutdownableFlow, Faul
     }
 
     private func pass() async throws(WriteError) {
-        let woke = await state.wait { !$0.active || $0.failure != nil }
+        let woke = (try? await state.wait(until: { !$0.active || $0.failure != nil })) != nil
         if let failure = state.withLock({ $0.failure }) { throw .failed(failure) }
         if !woke { throw .failed(FlowError("cancelled")) }
     }

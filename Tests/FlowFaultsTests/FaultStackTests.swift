@@ -1,4 +1,6 @@
 import FlowCore
+import FlowFaults
+import FlowTestSupport
 import NIOCore
 import Synchronization
 import Testing
@@ -31,6 +33,35 @@ struct FaultStackTests {
         // The other direction still works after the FIN, through the stack's reads.
         try await b.write(buf("answer"))
         #expect(text(try await stack.read()) == "answer")
+    }
+
+    @Test(
+        "an empty stack passes straight through, yet a fault added later, its removal and a failure all still apply"
+    )
+    func emptyStack() async throws {
+        let clock = ManualClock()
+        let (a, b) = Pipe.pair()
+        let stack = FaultStack(a, clock: clock)
+        let arrivals = Arrivals(b, clock: clock)
+        try await stack.write(buf("one "))
+        await settle { arrivals.text == "one " }
+        // A latency added to the empty stack holds the next chunk back until its time.
+        stack.set([.latency(.milliseconds(50))])
+        try await stack.write(buf("two "))
+        await quiesce()
+        #expect(arrivals.text == "one ")
+        // Emptied again: the next write waits until the old chain has delivered (order kept).
+        stack.set([])
+        let writer = Task { try await stack.write(buf("three")) }
+        await drive(clock) { arrivals.text == "one two three" }
+        try await writer.value
+        // A failure is not bypassed by the empty path: writes and reads fail from now on.
+        stack.fail(FlowError("session killed"))
+        await expectWriteError(.failed(FlowError("session killed"))) { () async throws(WriteError) in
+            try await stack.write(buf("no"))
+        }
+        try await b.write(buf("late"))
+        await #expect(throws: FlowError("session killed")) { _ = try await stack.read() }
     }
 
     @Test("latency then slice: 3 bytes arrive one by one, 100 ms after they were written")

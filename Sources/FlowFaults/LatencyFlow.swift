@@ -1,3 +1,4 @@
+import FlowCore
 import NIOCore
 
 /// A fault combinator: every chunk written is delivered to the wrapped flow `latency` after it
@@ -66,7 +67,7 @@ where C.Duration == Duration {
     /// The most bytes queued before a writer waits.
     public let capacity: Int
     private let clock: C
-    private let state: WaitableState<State>
+    private let state: AsyncMonitor<State>
     private let delivery: Task<Void, Never>
 
     /// Delays what is written to `base` by `latency` (± `jitter`, drawn from `seed`), timed by
@@ -82,7 +83,7 @@ where C.Duration == Duration {
         self.jitter = jitter
         self.capacity = capacity
         self.clock = clock
-        let state = WaitableState(State(random: SplitMix64(seed: seed)))
+        let state = AsyncMonitor(State(random: SplitMix64(seed: seed)))
         self.state = state
         delivery = Task { await Self.deliver(state: state, base: base, clock: clock) }
     }
@@ -104,7 +105,7 @@ where C.Duration == Duration {
         let count = buffer.readableBytes
         while true {
             let now = clock.now
-            let outcome: Result<Bool, WriteError> = state.update { s in
+            let outcome: Result<Bool, WriteError> = state.withLock { s in
                 if let failure = s.failure { return .failure(failure) }
                 if s.finQueued { return .failure(.closed) }
                 if count == 0 { return .success(true) }
@@ -118,9 +119,10 @@ where C.Duration == Duration {
             case .success(true): return
             case .success(false):
                 let capacity = self.capacity
-                let woke = await state.wait { s in
-                    s.failure != nil || s.finQueued || s.bytes == 0 || s.bytes + count <= capacity
-                }
+                let woke =
+                    (try? await state.wait(until: { s in
+                        s.failure != nil || s.finQueued || s.bytes == 0 || s.bytes + count <= capacity
+                    })) != nil
                 if !woke { throw .failed(FlowError("cancelled")) }
             }
         }
@@ -130,7 +132,7 @@ where C.Duration == Duration {
     /// delivery failed). Calling it again waits for the same FIN.
     public func shutdownWrite() async {
         let now = clock.now
-        let failed = state.update { s -> Bool in
+        let failed = state.withLock { s -> Bool in
             if s.failure != nil { return true }
             if !s.finQueued {
                 s.finQueued = true
@@ -142,7 +144,7 @@ where C.Duration == Duration {
             await base.shutdownWrite()
             return
         }
-        _ = await state.wait { $0.finDelivered || $0.failure != nil }
+        _ = try? await state.wait(until: { $0.finDelivered || $0.failure != nil })
     }
 
     /// Stops reading the wrapped flow.
@@ -157,11 +159,11 @@ where C.Duration == Duration {
 
     /// Waits until every chunk written so far was delivered (or dropped by a failure).
     func flush() async {
-        _ = await state.wait { $0.isEmpty || $0.failure != nil }
+        _ = try? await state.wait(until: { $0.isEmpty || $0.failure != nil })
     }
 
     func abort(_ error: FlowError) {
-        state.update { s in
+        state.withLock { s in
             if s.failure == nil { s.failure = .failed(error) }
             s.items.removeAll()
             s.head = 0
@@ -189,9 +191,9 @@ where C.Duration == Duration {
     }
 
     /// The delivery task: writes each chunk when it is due, then the FIN, and ends.
-    private static func deliver(state: WaitableState<State>, base: Base, clock: C) async {
+    private static func deliver(state: AsyncMonitor<State>, base: Base, clock: C) async {
         while true {
-            guard await state.wait(until: { !$0.isEmpty || $0.failure != nil }) else { return }
+            guard (try? await state.wait(until: { !$0.isEmpty || $0.failure != nil })) != nil else { return }
             guard let item = state.withLock({ s in s.failure == nil ? s.items[s.head] : nil }) else { return }
             do {
                 try await clock.sleep(until: item.due, tolerance: nil)
@@ -201,7 +203,7 @@ where C.Duration == Duration {
             if state.withLock({ $0.failure != nil }) { return }
             guard let buffer = item.buffer else {
                 await base.shutdownWrite()
-                state.update { s in
+                state.withLock { s in
                     s.popFirst()
                     s.finDelivered = true
                 }
@@ -210,7 +212,7 @@ where C.Duration == Duration {
             do {
                 try await base.write(buffer)
             } catch {
-                state.update { s in
+                state.withLock { s in
                     if s.failure == nil { s.failure = error }
                     s.items.removeAll()
                     s.head = 0
@@ -218,7 +220,7 @@ where C.Duration == Duration {
                 }
                 return
             }
-            state.update { s in if s.failure == nil { s.popFirst() } }
+            state.withLock { s in if s.failure == nil { s.popFirst() } }
         }
     }
 }

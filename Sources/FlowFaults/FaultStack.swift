@@ -1,4 +1,6 @@
+import FlowCore
 import NIOCore
+import Synchronization
 
 /// A ``ShutdownableFlow`` that injects a list of ``Fault``s into what is written to the flow it
 /// wraps, and whose list can be changed while data flows: how the inspector puts faults on one
@@ -6,7 +8,7 @@ import NIOCore
 ///
 /// Like every fault, the stack acts on what is *written* (the data going towards the wrapped
 /// endpoint); reads and ``shutdownRead()`` go straight to the wrapped flow. The faults are the
-/// combinators of FlowCore chained in list order: ``faults``[0] acts first on written data,
+/// combinators of FlowFaults chained in list order: ``faults``[0] acts first on written data,
 /// the last one writes to the wrapped flow. ``Fault/blackhole`` is applied at the stack's
 /// entry, whatever its place: while it is in the list, writes and the FIN wait (nothing is lost;
 /// what is already queued further down, e.g. in a latency, still arrives).
@@ -26,6 +28,10 @@ import NIOCore
 /// ``shutdownWrite()`` passes the FIN through the chain (after a latency's queued data, after a
 /// slow close's delay) and returns once it was passed on; ``close()`` is that followed by the
 /// wrapped flow's `close()`.
+///
+/// An empty stack costs nothing: with no fault, no retired chain and no failure, a write, read
+/// or FIN goes straight to the wrapped flow after one atomic load (no lock, no allocation, no
+/// extra suspension).
 public final class FaultStack<Base: ShutdownableFlow, C: Clock>: ShutdownableFlow
 where C.Duration == Duration {
     private struct Chain: Sendable {
@@ -41,13 +47,17 @@ where C.Duration == Duration {
         var nextChainID = 1
         var failure: FlowError?
         var blackholed: Bool { faults.contains(.blackhole) }
+        /// Nothing to apply: calls go straight to the wrapped flow.
+        var passesThrough: Bool { failure == nil && faults.isEmpty && retired.isEmpty && chain.top == nil }
     }
 
     /// The wrapped flow.
     public let base: Base
     private let clock: C
     private let onReset: (@Sendable () async -> Void)?
-    private let state = WaitableState(State())
+    private let state = AsyncMonitor(State())
+    /// ``State/passesThrough``, kept in step with every change: the empty stack's fast path.
+    private let passThrough = Atomic(true)
 
     /// A stack over `base` starting with `faults`, timed by `clock`; `onReset` is what a reset
     /// does to the real endpoints (default: shut `base` both ways).
@@ -65,7 +75,7 @@ where C.Duration == Duration {
 
     /// Replaces the active faults; see the type's notes for how the change takes effect.
     public func set(_ faults: [Fault]) {
-        state.update { s in
+        change { s in
             let old = s.faults.filter { $0 != .blackhole }
             let new = faults.filter { $0 != .blackhole }
             defer { s.faults = faults }
@@ -109,7 +119,7 @@ where C.Duration == Duration {
     public func fail(_ error: FlowError) { _ = abort(error) }
 
     private func abort(_ error: FlowError) -> Bool {
-        let chains: [Chain]? = state.update { s in
+        let chains: [Chain]? = change { s in
             guard s.failure == nil else { return nil }
             s.failure = error
             defer { s.retired.removeAll() }
@@ -120,6 +130,15 @@ where C.Duration == Duration {
             for layer in chain.layers { layer.abort(error) }
         }
         return true
+    }
+
+    /// Changes the state and keeps ``passThrough`` in step with it.
+    private func change<R: Sendable>(_ body: (inout State) -> R) -> R {
+        state.withLock { s in
+            let result = body(&s)
+            passThrough.store(s.passesThrough, ordering: .releasing)
+            return result
+        }
     }
 
     private func push(_ fault: Fault, onto chain: inout Chain) {
@@ -144,16 +163,24 @@ where C.Duration == Duration {
     /// Reads from the wrapped flow.
     /// - Throws: the reset or failure error once there was one.
     public func read() async throws(FlowError) -> ReadResult {
-        if let failure = state.withLock({ $0.failure }) { throw failure }
+        try checkFailure()
         let result = try await base.read()
-        if let failure = state.withLock({ $0.failure }) { throw failure }
+        try checkFailure()
         return result
+    }
+
+    /// Throws the reset or failure error once there was one (one atomic load when the stack is
+    /// empty and healthy).
+    private func checkFailure() throws(FlowError) {
+        if passThrough.load(ordering: .acquiring) { return }
+        if let failure = state.withLock({ $0.failure }) { throw failure }
     }
 
     /// Writes `buffer` through the active faults.
     /// - Throws: the faults' errors (``WriteError/closed`` after a limit or a FIN, the reset
     ///   error), the wrapped flow's errors, "cancelled" for a writer cancelled at the blackhole.
     public func write(_ buffer: ByteBuffer) async throws(WriteError) {
+        if passThrough.load(ordering: .acquiring) { return try await base.write(buffer) }
         if let top = try await enter() {
             try await top.write(buffer)
         } else {
@@ -163,6 +190,7 @@ where C.Duration == Duration {
 
     /// Passes the FIN through the active faults; returns once it was passed on.
     public func shutdownWrite() async {
+        if passThrough.load(ordering: .acquiring) { return await base.shutdownWrite() }
         do {
             if let top = try await enter() {
                 await top.shutdownWrite()
@@ -190,7 +218,7 @@ where C.Duration == Duration {
             }
             if let failure { throw .failed(failure) }
             if blackholed {
-                let woke = await state.wait { !$0.blackholed || $0.failure != nil }
+                let woke = (try? await state.wait(until: { !$0.blackholed || $0.failure != nil })) != nil
                 if !woke, state.withLock({ $0.failure == nil }) { throw .failed(FlowError("cancelled")) }
                 continue
             }
@@ -199,7 +227,7 @@ where C.Duration == Duration {
                 for layer in chain.layers { await layer.flush() }
             }
             let done = Set(retired.map(\.id))
-            state.update { s in s.retired.removeAll { done.contains($0.id) } }
+            change { s in s.retired.removeAll { done.contains($0.id) } }
         }
     }
 }

@@ -1,3 +1,4 @@
+import FlowCore
 import NIOCore
 
 /// A type-erased ``ShutdownableFlow``: how a ``FaultStack`` chains combinators of any type.

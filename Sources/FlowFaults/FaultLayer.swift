@@ -1,3 +1,5 @@
+import FlowCore
+
 /// What a ``FaultStack`` needs of the combinators it chains, besides being flows.
 protocol FaultLayer: ShutdownableFlow {
     /// Waits until everything written so far was handed to the wrapped flow (or dropped by a

@@ -1,4 +1,6 @@
 import FlowCore
+import FlowFaults
+import FlowTestSupport
 import NIOCore
 import Synchronization
 import Testing

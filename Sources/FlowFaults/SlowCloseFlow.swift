@@ -1,3 +1,4 @@
+import FlowCore
 import NIOCore
 import Synchronization
 
@@ -24,7 +25,7 @@ where C.Duration == Duration {
     /// How long a FIN is held.
     public let delay: Duration
     private let clock: C
-    private let state = WaitableState(State())
+    private let state = AsyncMonitor(State())
 
     /// Holds every FIN written to `base` for `delay`, timed by `clock`.
     public init(_ base: Base, delay: Duration, clock: C) {
@@ -50,12 +51,12 @@ where C.Duration == Duration {
             return !s.shut
         }
         guard first else {
-            _ = await state.wait { $0.passed }
+            _ = try? await state.wait(until: { $0.passed })
             return
         }
         try? await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
         await base.shutdownWrite()
-        state.update { $0.passed = true }
+        state.withLock { $0.passed = true }
     }
 
     /// Stops reading the wrapped flow.
