@@ -1,16 +1,13 @@
+import FlowCore
 import NIOCore
-import Synchronization
 
-/// The connections a ``Listener`` accepted and nobody took yet, and the tasks waiting in
-/// ``Listener/accept()``.
+/// The connections a ``Listener`` accepted and nobody took yet, and the accept failures not yet
+/// reported, behind the one waiting primitive (``FlowCore/AsyncMonitor``): tasks in
+/// ``Listener/accept()`` wait on it for a connection, a failure, or the close.
 final class AcceptQueue: Sendable {
-    typealias Waiter = UnsafeContinuation<Result<SocketFlow?, TransportError>, Never>
-
     private struct State: Sendable {
         var flows = CircularBuffer<SocketFlow>()
         var errors = CircularBuffer<TransportError>()
-        var waiters: [(id: Int, continuation: Waiter)] = []
-        var nextWaiterID = 0
         var closed = false
         /// Accepting is paused because too many connections wait to be taken.
         var acceptingHeld = false
@@ -21,19 +18,25 @@ final class AcceptQueue: Sendable {
         var serverChannel: (any Channel)?
     }
 
-    private let state = Mutex(State())
+    /// What a waiting ``next()`` takes.
+    private enum Taken: Sendable {
+        /// A connection, and the listening channel to read from again if accepting was held.
+        case flow(SocketFlow, resume: (any Channel)?)
+        case failure(TransportError)
+        case closed
+    }
 
-    /// Hands a new connection to a waiting `accept`, or queues it; closes it if the listener
-    /// is closed.
+    private let state = AsyncMonitor(State())
+
+    /// Queues a new connection for an `accept` (a waiting one takes it at once); closes it if the
+    /// listener is closed.
     func push(_ flow: SocketFlow) {
-        let outcome: (Waiter?, Bool) = state.withLock { state in
-            if state.closed { return (nil, true) }
-            if !state.waiters.isEmpty { return (state.waiters.removeFirst().continuation, false) }
+        let closed = state.withLock { state -> Bool in
+            if state.closed { return true }
             state.flows.append(flow)
-            return (nil, false)
+            return false
         }
-        if let waiter = outcome.0 { waiter.resume(returning: .success(flow)) }
-        if outcome.1 { flow.core.abandon() }
+        if closed { flow.core.abandon() }
     }
 
     /// How many accepted connections wait to be taken.
@@ -56,71 +59,62 @@ final class AcceptQueue: Sendable {
     /// Reports an accept failure to one `accept` (keeps the latest few when nobody waits); the
     /// listener, which stopped reading, reads again at the `accept` call after this one.
     func push(_ error: TransportError) {
-        let waiter: Waiter? = state.withLock { state in
-            if state.closed { return nil }
+        state.withLock { state in
+            if state.closed { return }
             state.pausedAfterError = true
-            if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
             if state.errors.count >= 4 { state.errors.removeFirst() }
             state.errors.append(error)
-            return nil
         }
-        waiter?.resume(returning: .failure(error))
     }
 
     /// The next connection; nil once closed or when the task is cancelled.
+    /// - Throws: the ``TransportError`` of a failed accept (each is reported once).
     func next() async throws(TransportError) -> SocketFlow? {
-        let id = state.withLock { state in
-            defer { state.nextWaiterID += 1 }
-            return state.nextWaiterID
+        // After a failure was reported, this call lets the listener read again.
+        let resumeAfterError = state.withLock { state -> (any Channel)? in
+            guard state.errors.isEmpty, state.pausedAfterError, !state.closed else { return nil }
+            state.pausedAfterError = false
+            return state.serverChannel
         }
-        let result = await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: Waiter) in
-                var resumeAccepting: (any Channel)?
-                var resumeAfterError: (any Channel)?
-                let ready: Result<SocketFlow?, TransportError>? = state.withLock { state in
-                    // An error is handed out first; accepting resumes at the call after it.
-                    if let error = state.errors.popFirst() { return .failure(error) }
-                    if state.pausedAfterError && !state.closed {
-                        state.pausedAfterError = false
-                        resumeAfterError = state.serverChannel
-                    }
-                    let flow = state.flows.popFirst()
+        if let resumeAfterError { _ = resumeAfterError.setOption(.autoRead, value: true) }
+        let taken: Taken
+        do {
+            taken = try await state.waitToTake { state -> Taken? in
+                // A failure is handed out first; accepting resumes at the call after it.
+                if let error = state.errors.popFirst() { return .failure(error) }
+                if let flow = state.flows.popFirst() {
+                    var resume: (any Channel)?
                     if state.acceptingHeld && !state.closed
                         && state.flows.count < TransportTuning.acceptQueueLimit
                     {
                         state.acceptingHeld = false
-                        resumeAccepting = state.serverChannel
+                        resume = state.serverChannel
                     }
-                    if let flow { return .success(flow) }
-                    if state.closed || Task.isCancelled { return .success(nil) }
-                    state.waiters.append((id, continuation))
-                    return nil
+                    return .flow(flow, resume: resume)
                 }
-                resumeAccepting?.read()
-                if let resumeAfterError { _ = resumeAfterError.setOption(.autoRead, value: true) }
-                if let ready { continuation.resume(returning: ready) }
+                return state.closed ? .closed : nil
             }
-        } onCancel: {
-            let waiter: Waiter? = state.withLock { state in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: index).continuation
-            }
-            waiter?.resume(returning: .success(nil))
+        } catch {
+            return nil  // cancelled
         }
-        return try result.get()
+        switch taken {
+        case .flow(let flow, let resume):
+            resume?.read()
+            return flow
+        case .failure(let error):
+            throw error
+        case .closed:
+            return nil
+        }
     }
 
     /// Stops queueing: waiting `accept`s return nil, queued connections are closed.
     func close() {
-        let (waiters, flows) = state.withLock { state in
+        let flows = state.withLock { state -> [SocketFlow] in
             state.closed = true
-            defer {
-                state.waiters = []
-                state.flows.removeAll()
-            }
-            return (state.waiters.map(\.continuation), Array(state.flows))
+            defer { state.flows.removeAll() }
+            return Array(state.flows)
         }
-        for waiter in waiters { waiter.resume(returning: .success(nil)) }
         for flow in flows { flow.core.abandon() }
     }
 }

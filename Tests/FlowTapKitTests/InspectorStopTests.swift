@@ -39,7 +39,12 @@ struct InspectorStopTests {
         let running = Task { await inspector.run() }
         let client = try RawClient(port: Int(inspector.listenAddress.split(separator: ":").last!)!)
         #expect(client.send("hello") == 5)
-        try await waitUntil { events.names.contains("data c2s") }
+        // The session runs with its faults (its chunk, held by the blackhole, never reaches the
+        // target, so it has no data event).
+        try await waitUntil {
+            events.all.contains { $0.kind == .fault(.c2s, "blackhole") }
+                && events.all.contains { $0.kind == .fault(.s2c, "blackhole") }
+        }
 
         // A guard, not a measure: a stop that never resets would wait forever.
         let stopped = await withTaskGroup(of: Bool.self) { group in

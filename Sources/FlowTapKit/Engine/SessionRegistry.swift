@@ -1,3 +1,4 @@
+import FlowCore
 import Synchronization
 
 /// The live sessions of a listener, each running as a child task of the registry's task group.
@@ -17,7 +18,7 @@ public final class SessionRegistry<Handle: Sendable>: Sendable {
         var stopping = false
     }
 
-    private let state = ChangeMonitor(State())
+    private let state = AsyncMonitor(State())
 
     /// An empty registry.
     public init() {}
@@ -92,14 +93,14 @@ public final class SessionRegistry<Handle: Sendable>: Sendable {
     /// Suspends until fewer than `cap` sessions are live (true) or the registry is stopping or
     /// the task cancelled (false).
     public func waitUntilFewer(than cap: Int) async -> Bool {
-        await state.wait { $0.stopping || $0.live.count < cap }
+        await state.waitOrCancel { $0.stopping || $0.live.count < cap }
         return state.withLock { !$0.stopping && $0.live.count < cap } && !Task.isCancelled
     }
 
     /// Suspends until no session is live, at most `limit`; returns whether none is.
     public func waitAllEnded(atMost limit: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.state.wait { $0.live.isEmpty } }
+            group.addTask { await self.state.waitOrCancel { $0.live.isEmpty } }
             group.addTask {
                 do { try await Task.sleep(for: limit) } catch {}
                 return false
@@ -113,13 +114,13 @@ public final class SessionRegistry<Handle: Sendable>: Sendable {
     /// Suspends until a session has ended (true) or the registry is stopping or the task
     /// cancelled (false): what `--once` waits for.
     public func waitForFirstEnd() async -> Bool {
-        await state.wait { $0.stopping || $0.ended > 0 }
+        await state.waitOrCancel { $0.stopping || $0.ended > 0 }
         return state.withLock { $0.ended > 0 && !$0.stopping }
     }
 
     /// Suspends until no session is live (or the task is cancelled).
     public func waitAllEnded() async {
-        await state.wait { $0.live.isEmpty }
+        await state.waitOrCancel { $0.live.isEmpty }
     }
 
     private func end(_ id: Int) {
@@ -131,44 +132,17 @@ public final class SessionRegistry<Handle: Sendable>: Sendable {
     }
 }
 
-/// A value behind a lock that tasks can wait on until a condition over it holds.
-///
-/// A minimal stand-in, built on `AsyncStream` (no continuation of its own), until FlowCore's
-/// one waiter primitive (`AsyncMonitor`, with the same `withLock` / `wait(until:)` shape)
-/// lands; then this type goes. Each waiter registers a stream before its first check, every
-/// ``withLock(_:)`` signals every stream (buffer of one), and the waiter checks again.
-final class ChangeMonitor<Value: Sendable>: Sendable {
-    private struct Inner: Sendable {
-        var value: Value
-        var nextWatcher = 0
-        var watchers: [Int: AsyncStream<Void>.Continuation] = [:]
-    }
-
-    private let inner: Mutex<Inner>
-
-    init(_ value: Value) { inner = Mutex(Inner(value: value)) }
-
-    /// Reads or changes the value under the lock, then signals every waiter to check again.
-    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R {
-        let (result, watchers) = inner.withLock { i in
-            (body(&i.value), i.watchers.isEmpty ? [] : Array(i.watchers.values))
-        }
-        for watcher in watchers { watcher.yield() }
-        return result
-    }
-
-    /// Suspends until `condition` holds (true) or the task is cancelled (false).
+extension AsyncMonitor {
+    /// Waits until `condition` holds (true), or until the task is cancelled (false).
     @discardableResult
-    func wait(until condition: @escaping @Sendable (Value) -> Bool) async -> Bool {
-        let (changes, watcher) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let id = inner.withLock { i in
-            i.nextWatcher += 1
-            i.watchers[i.nextWatcher] = watcher
-            return i.nextWatcher
+    fileprivate func waitOrCancel(until condition: @escaping @Sendable (borrowing State) -> Bool) async
+        -> Bool
+    {
+        do {
+            try await wait(until: condition)
+            return true
+        } catch {
+            return false
         }
-        defer { _ = inner.withLock { $0.watchers.removeValue(forKey: id) } }
-        if inner.withLock({ condition($0.value) }) { return true }
-        for await _ in changes where inner.withLock({ condition($0.value) }) { return true }
-        return false
     }
 }

@@ -1,3 +1,4 @@
+import FlowCore
 import FlowEvents
 import Foundation
 import NIOCore
@@ -21,7 +22,9 @@ import Synchronization
 /// The bound counts the storage a queued chunk keeps alive (a slice of a 64 KiB read buffer keeps
 /// all of it), not just its readable bytes.
 public final class EventQueue: InspectorObserver, Sendable {
-    private struct State {
+    private struct State: Sendable {
+        let maxBytes: Int
+        let maxEvents: Int
         var events: [SessionEvent] = []
         var bytes = 0
         /// The reader is running a batch of this many storage bytes.
@@ -33,16 +36,16 @@ public final class EventQueue: InspectorObserver, Sendable {
         var unbounded = false
         /// The reader's thread has ended (after ``finish``): later events are handed on at once.
         var readerGone = false
-        var drained: [CheckedContinuation<Void, Never>] = []
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
-        var nextWaiter: UInt64 = 0
 
-        func hasRoom(maxBytes: Int, maxEvents: Int) -> Bool {
+        var hasRoom: Bool {
             abandoned || unbounded || (bytes + inFlight < maxBytes && events.count < maxEvents)
         }
+        var drained: Bool { abandoned || (events.isEmpty && inFlight == 0) }
     }
 
-    private let state = Mutex(State())
+    /// The queue, and the producers waiting for room and the finisher waiting for the drain.
+    private let state: AsyncMonitor<State>
+    /// Where the reader's thread sleeps while the queue is empty.
     private let wake = NSCondition()
     private let consumer: any EventConsumer
     /// The most chunk storage queued (and being read) before producers wait.
@@ -58,6 +61,7 @@ public final class EventQueue: InspectorObserver, Sendable {
         self.consumer = consumer
         self.maxBytes = maxBytes
         self.maxEvents = maxEvents
+        state = AsyncMonitor(State(maxBytes: maxBytes, maxEvents: maxEvents))
         let thread = Thread { [self] in run() }
         thread.name = name
         thread.start()
@@ -86,38 +90,17 @@ public final class EventQueue: InspectorObserver, Sendable {
     /// Returns when the queue has room (at once, usually), or when the calling task is cancelled,
     /// or once the queue was abandoned by ``finish(waitingAtMost:)``.
     public func room() async {
-        if state.withLock({ $0.hasRoom(maxBytes: maxBytes, maxEvents: maxEvents) }) { return }
-        let id = state.withLock { s -> UInt64 in
-            defer { s.nextWaiter += 1 }
-            return s.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { s -> Bool in
-                    if s.hasRoom(maxBytes: maxBytes, maxEvents: maxEvents) || Task.isCancelled { return true }
-                    s.waiters.append((id, continuation))
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.waiters.remove(at: index).continuation
-            }
-            waiter?.resume()
+        do {
+            try await state.wait { $0.hasRoom }
+        } catch {
+            // Cancelled: the task stops waiting (the session is being torn down).
         }
     }
 
     /// Stops pushing back: waiting producers go on and later ones never wait; events are still
     /// all handed on (see ``InspectorObserver/stopPushingBack()``).
     public func stopPushingBack() {
-        let waiters = state.withLock { s in
-            s.unbounded = true
-            defer { s.waiters = [] }
-            return s.waiters.map(\.continuation)
-        }
-        for waiter in waiters { waiter.resume() }
+        state.withLock { $0.unbounded = true }
     }
 
     /// Lets the reader hand on everything recorded so far, then stops its thread. If it has not
@@ -125,27 +108,23 @@ public final class EventQueue: InspectorObserver, Sendable {
     /// waiting producers go on, later events are dropped, and this returns `false`.
     @discardableResult
     public func finish(waitingAtMost limit: Duration = .seconds(3600)) async -> Bool {
-        let idle = state.withLock { s -> Bool in
-            s.finished = true
-            return s.events.isEmpty && s.inFlight == 0
-        }
+        state.withLock { $0.finished = true }
         signalReader()
-        if idle { return true }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let done = self.state.withLock { s -> Bool in
-                        if s.events.isEmpty && s.inFlight == 0 || s.abandoned { return true }
-                        s.drained.append(continuation)
-                        return false
-                    }
-                    if done { continuation.resume() }
+                do {
+                    try await self.state.wait { $0.drained }
+                } catch {
+                    // Cancelled: the deadline came first.
                 }
             }
             group.addTask {
                 do {
                     try await Task.sleep(for: limit)
-                    self.abandon()
+                    // Gives up on the reader: producers waiting for room go on, and so does this.
+                    self.state.withLock { s in
+                        if !s.drained { s.abandoned = true }
+                    }
                 } catch {
                     // Cancelled: the reader drained in time.
                 }
@@ -154,24 +133,6 @@ public final class EventQueue: InspectorObserver, Sendable {
             group.cancelAll()
         }
         return !state.withLock { $0.abandoned }
-    }
-
-    /// Gives up on the reader: producers waiting for room go on, and so does ``finish``.
-    private func abandon() {
-        let (waiters, drained) = state.withLock { s in
-            guard !s.abandoned else {
-                return ([CheckedContinuation<Void, Never>](), [CheckedContinuation<Void, Never>]())
-            }
-            let done = s.events.isEmpty && s.inFlight == 0
-            if !done { s.abandoned = true }
-            defer {
-                s.waiters = []
-                if !done { s.drained = [] }
-            }
-            return (s.waiters.map(\.continuation), done ? [] : s.drained)
-        }
-        for waiter in waiters { waiter.resume() }
-        for waiter in drained { waiter.resume() }
     }
 
     private func signalReader() {
@@ -186,7 +147,7 @@ public final class EventQueue: InspectorObserver, Sendable {
             var batch: [SessionEvent] = []
             var stop = false
             while true {
-                let taken = state.withLock { s -> ([SessionEvent], Bool) in
+                (batch, stop) = state.withLock { s -> ([SessionEvent], Bool) in
                     if s.events.isEmpty {
                         s.readerSleeping = !s.finished
                         return ([], s.finished)
@@ -198,25 +159,13 @@ public final class EventQueue: InspectorObserver, Sendable {
                     s.bytes = 0
                     return (events, false)
                 }
-                batch = taken.0
-                stop = taken.1
                 if !batch.isEmpty || stop { break }
                 wake.wait()
             }
             wake.unlock()
             if !batch.isEmpty { consumer.consume(batch[...]) }
-            let (waiters, drained) = state.withLock { s in
-                s.inFlight = 0
-                let room = s.hasRoom(maxBytes: maxBytes, maxEvents: maxEvents)
-                let done = s.finished && s.events.isEmpty
-                defer {
-                    if room { s.waiters = [] }
-                    if done { s.drained = [] }
-                }
-                return (room ? s.waiters.map(\.continuation) : [], done ? s.drained : [])
-            }
-            for waiter in waiters { waiter.resume() }
-            for waiter in drained { waiter.resume() }
+            // Frees the room (and wakes the producers waiting for it, and the finisher).
+            state.withLock { $0.inFlight = 0 }
             if stop && batch.isEmpty {
                 let late = state.withLock { s -> [SessionEvent] in
                     s.readerGone = true
