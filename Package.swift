@@ -113,6 +113,7 @@ let package = Package(
         .testTarget(
             name: "FlowCaptureTests",
             dependencies: [
+                "TestSupport",
                 "FlowCapture",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

@@ -1,11 +1,12 @@
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowCapture
 
 /// tshark as the independent judge of what the writer produces.
-@Suite("tshark reads the captures")
+@Suite("tshark reads the captures", .leavesNoProcesses)
 struct CaptureTsharkTests {
     /// Three sessions (IPv4, IPv6, Unix) with random chunks both ways, clean half-closes.
     private static func cleanSessions() -> [CaptureRecord] {

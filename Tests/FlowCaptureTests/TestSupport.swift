@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowCapture
@@ -118,30 +119,15 @@ func wiresharkTool(_ tool: String, _ arguments: [String], sourceLocation: Source
             sourceLocation: sourceLocation)
         return nil
     }
-    let directory = try TemporaryDirectory()
-    defer { directory.cleanup() }
-    let outputPath = directory.file("out.txt")
-    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    let done = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in done.signal() }
-    try process.run()
-    if done.wait(timeout: .now() + 60) == .timedOut {
-        process.terminate()
+    let child = try ChildProcess(executable, arguments, error: .discard)
+    guard let status = child.waitForExitBlocking(timeout: .seconds(60)) else {
+        child.stop()
         Issue.record("\(tool) \(arguments) did not finish within 60 s", sourceLocation: sourceLocation)
         return nil
     }
-    try output.close()
-    let text = try String(contentsOfFile: outputPath, encoding: .utf8)
-    guard process.terminationStatus == 0 else {
-        Issue.record(
-            "\(tool) \(arguments) exited with \(process.terminationStatus): \(text)",
-            sourceLocation: sourceLocation)
+    let text = child.standardOutput
+    guard status == 0 else {
+        Issue.record("\(tool) \(arguments) exited with \(status): \(text)", sourceLocation: sourceLocation)
         return nil
     }
     return text

@@ -9,7 +9,7 @@ import Testing
 
 /// The real `flowtap` binary with its curses UI in tmux, against a real echo server on loopback:
 /// what the user sees, and what the peer really gets.
-@Suite("flowtap UI end to end (tmux)", .serialized)
+@Suite("flowtap UI end to end (tmux)", .serialized, .leavesNoProcesses)
 struct FlowtapUIEndToEndTests {
     /// The built binary (see ``Machine/flowtapBinary``).
     static var binary: String { Machine.flowtapBinary }
@@ -285,18 +285,20 @@ struct FlowtapUIEndToEndTests {
             follow.filter { !$0.hasPrefix("\t") }.joined() == sent.map { String(format: "%02x", $0) }.joined()
         )
         let comments = try await tsharkComments(path)
-        let red = SHA256Hex.of("SET color red\r\n")
+        let red = try await SHA256Hex.of("SET color red\r\n")
+        let secret = try await SHA256Hex.of("DEBUG secret\r\n")
+        let after = try await SHA256Hex.of("AFTER\r\n")
         #expect(
             comments.contains(
                 "flowtap #1: c2s edit: held chunk replaced; original 15 bytes, sha256 \(red); sent 16 bytes"))
         #expect(
             comments.contains(
-                "flowtap #1: c2s drop: held chunk of 14 bytes, sha256 \(SHA256Hex.of("DEBUG secret\r\n")), not sent"
+                "flowtap #1: c2s drop: held chunk of 14 bytes, sha256 \(secret), not sent"
             ))
         #expect(comments.contains("flowtap #1: c2s inject: 6 bytes typed by the user"))
         #expect(
             comments.contains(
-                "flowtap #1: c2s edit: held chunk replaced; original 7 bytes, sha256 \(SHA256Hex.of("AFTER\r\n")); sent 8 bytes"
+                "flowtap #1: c2s edit: held chunk replaced; original 7 bytes, sha256 \(after); sent 8 bytes"
             ))
         screen = try tmux.capture(history: true)
         #expect(screen.contains("flowtap: 1 session"))
@@ -411,47 +413,31 @@ func eventually(sourceLocation: SourceLocation = #_sourceLocation, _ condition: 
 }
 
 /// `tshark -q -z follow,tcp,raw,0` output (hex, the server's lines indented by a tab).
-func tsharkFollow(_ path: String) async throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-    process.arguments = ["-r", path, "-q", "-z", "follow,tcp,raw,0"]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-    return String(decoding: data, as: UTF8.self)
+func tsharkFollow(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    let result = try await ChildProcess.run("/usr/bin/tshark", ["-r", path, "-q", "-z", "follow,tcp,raw,0"])
+    #expect(result.status == 0, "tshark: \(result.err)", sourceLocation: sourceLocation)
+    return result.out
 }
 
 /// The comments of a capture, one per packet that has one (`tshark -Y frame.comment`).
-func tsharkComments(_ path: String) async throws -> [String] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/tshark")
-    process.arguments = ["-r", path, "-Y", "frame.comment", "-T", "fields", "-e", "frame.comment"]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-    return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+func tsharkComments(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
+    -> [String]
+{
+    let result = try await ChildProcess.run(
+        "/usr/bin/tshark", ["-r", path, "-Y", "frame.comment", "-T", "fields", "-e", "frame.comment"])
+    #expect(result.status == 0, "tshark: \(result.err)", sourceLocation: sourceLocation)
+    return result.out.split(separator: "\n").map(String.init)
 }
 
 /// SHA-256 in hex, from the system's `sha256sum`, as an independent check of flowtap's own.
 enum SHA256Hex {
-    static func of(_ text: String) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        let input = Pipe()
-        let out = Pipe()
-        process.standardInput = input
-        process.standardOutput = out
-        try? process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try? input.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(String(decoding: data, as: UTF8.self).prefix(64))
+    static func of(_ text: String) async throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID().uuidString)")
+            .path
+        defer { unlink(file) }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        let result = try await ChildProcess.run("/usr/bin/sha256sum", [file])
+        #expect(result.status == 0, "sha256sum: \(result.err)")
+        return String(result.out.prefix(64))
     }
 }

@@ -4,12 +4,13 @@ import FlowTapKit
 import FlowTapUI
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 /// The real curses front end, end to end: this test bundle runs itself in tmux (the child test
 /// below runs ``TerminalUI/run(model:control:options:)`` on the §7 fixture) and is driven with
 /// keys and read with capture-pane. The CLI's own end-to-end tests come with the CLI.
-@Suite struct TerminalUITmuxTests {
+@Suite(.leavesNoProcesses) struct TerminalUITmuxTests {
     static let childVariable = "FLOWTAP_UI_CHILD"
     static var isChild: Bool { ProcessInfo.processInfo.environment[childVariable] != nil }
 

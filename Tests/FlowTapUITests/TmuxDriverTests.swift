@@ -1,6 +1,7 @@
+import TestSupport
 import Testing
 
-@Suite(.enabled(if: TmuxDriver.isAvailable, "needs tmux"))
+@Suite(.enabled(if: TmuxDriver.isAvailable, "needs tmux"), .leavesNoProcesses)
 struct TmuxDriverTests {
     @Test func drivesCat() async throws {
         let tmux = try TmuxDriver(command: ["cat"], width: 80, height: 10)

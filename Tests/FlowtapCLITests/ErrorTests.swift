@@ -2,9 +2,10 @@ import FlowCore
 import FlowTransport
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
-@Suite("flowtap proxy: errors are reported with their reason, and the listener lives on")
+@Suite("flowtap proxy: errors are reported with their reason, and the listener lives on", .leavesNoProcesses)
 struct ErrorTests {
     @Test(
         "a target that resets mid-transfer: an error event with the reason, the client told, next session served"

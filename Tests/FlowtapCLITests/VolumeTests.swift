@@ -3,6 +3,7 @@ import FlowTransport
 import Foundation
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
 /// A deterministic stream: unit k is an 8-byte counter followed by a fixed pseudo-random block,
@@ -48,7 +49,7 @@ struct PatternStream {
     }
 }
 
-@Suite("flowtap proxy: volume and concurrency", .serialized)
+@Suite("flowtap proxy: volume and concurrency", .serialized, .leavesNoProcesses)
 struct VolumeTests {
     @Test("256 MiB each way at once arrive identical")
     func bulkBothWays() async throws {
