@@ -179,22 +179,24 @@ struct FlowtapUIEndToEndTests {
         _ = try await roundTrip("one\r\n")
         try await tmux.waitFor("server → client  #1  open  5 B")
 
-        // Tab focuses server → client; t opens its menu; +latency=300ms and Enter apply it.
+        // Tab focuses server → client; t opens its menu; +latency=3s and Enter apply it. The latency is
+        // long so that "not delayed any more" below is told apart from a slow machine: a round trip
+        // on loopback that takes 3 s without the fault would be a bug of its own.
         try tmux.sendKeys("Tab")
         try tmux.sendKeys("t")
         try await tmux.waitFor("faults of server → client #1: none >")
-        try tmux.type("+latency=300ms")
+        try tmux.type("+latency=3s")
         try tmux.sendKeys("Enter")
         let screen = try await tmux.waitUntil("the title shows the fault") {
-            s2cTitle($0).contains("faults: latency=300ms")
+            s2cTitle($0).contains("faults: latency=3s")
         }
-        #expect(screen.contains("faults on server → client #1: latency=300ms"))
+        #expect(screen.contains("faults on server → client #1: latency=3s"))
         let slow = try await roundTrip("two\r\n")
-        #expect(slow >= .milliseconds(300), "round trip \(slow) under a 300 ms latency")
+        #expect(slow >= .seconds(3), "round trip \(slow) under a 3 s latency")
 
         // A bad edit says why and keeps the menu open; clear then removes the fault.
         try tmux.sendKeys("t")
-        try await tmux.waitFor("faults of server → client #1: 1 latency=300ms >")
+        try await tmux.waitFor("faults of server → client #1: 1 latency=3s >")
         try tmux.type("+latency=soon")
         try tmux.sendKeys("Enter")
         try await tmux.waitFor("bad duration \"soon\"")
@@ -205,7 +207,7 @@ struct FlowtapUIEndToEndTests {
             $0.contains("no faults on server → client #1") && !s2cTitle($0).contains("faults")
         }
         let fast = try await roundTrip("three\r\n")
-        #expect(fast < .milliseconds(300), "round trip \(fast) after clear")
+        #expect(fast < .seconds(3), "round trip \(fast) after clear")
 
         try tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
