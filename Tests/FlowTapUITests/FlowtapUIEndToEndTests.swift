@@ -26,7 +26,7 @@ struct FlowtapUIEndToEndTests {
                     Task {
                         while case .data(let chunk) = (try? await connection.read()) ?? .eof {
                             self.received.withLock { $0 += chunk.readableBytesView }
-                            try? await connection.write(chunk)
+                            do { try await connection.write(chunk) } catch { break }
                         }
                         try? await Task.sleep(for: .milliseconds(300))
                         try? await connection.write(ByteBuffer(string: "BYE\r\n"))

@@ -45,7 +45,9 @@ struct CaptureTests {
         let echo = try await LoopbackServer { connection in
             // Answers each chunk reversed, so the two directions differ.
             while case .data(let chunk) = (try? await connection.read()) ?? .eof {
-                try? await connection.write(ByteBuffer(bytes: Array(chunk.readableBytesView.reversed())))
+                do {
+                    try await connection.write(ByteBuffer(bytes: Array(chunk.readableBytesView.reversed())))
+                } catch { break }
             }
             await connection.shutdownWrite()
             await connection.close(waitingAtMost: .seconds(5))

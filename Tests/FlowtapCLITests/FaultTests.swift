@@ -109,7 +109,9 @@ struct FaultTests {
             var offset = 0
             while offset < size {
                 let count = min(65536, size - offset)
-                try? await connection.write(ByteBuffer(bytes: pattern[offset..<offset + count]))
+                do { try await connection.write(ByteBuffer(bytes: pattern[offset..<offset + count])) } catch {
+                    break  // the test's own expectations report the short transfer
+                }
                 offset += count
             }
             await connection.shutdownWrite()

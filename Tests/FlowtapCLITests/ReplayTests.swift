@@ -171,7 +171,7 @@ struct ReplayTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let nope = try await LoopbackServer { connection in
             while case .data = (try? await connection.read()) ?? .eof {
-                try? await connection.write(ByteBuffer(string: "-ERR nope\r\n"))
+                do { try await connection.write(ByteBuffer(string: "-ERR nope\r\n")) } catch { break }
             }
             await connection.shutdownWrite()
             await connection.close(waitingAtMost: .seconds(5))
