@@ -52,10 +52,13 @@ public final class ChildProcess: Sendable {
     /// - Parameters:
     ///   - input: a file to read standard input from; `/dev/null` when `nil`.
     ///   - environment: the whole environment of the child; the test process's when `nil`.
+    ///   - sourceLocation: where an issue about this child (spawned outside a
+    ///     ``LeavesNoProcesses`` scope) is reported.
     /// - Throws: ``SpawnError`` when the program cannot be started.
     public init(
         _ executable: String, _ arguments: [String], input: String? = nil, output: Output = .capture,
-        error: Output = .capture, environment: [String: String]? = nil
+        error: Output = .capture, environment: [String: String]? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         command = [executable] + arguments
         let state = ChildState()
@@ -72,7 +75,7 @@ public final class ChildProcess: Sendable {
         } stop: { [state, pid = spawned.0] in
             state.stop(pid)
         }
-        ProcessLedger.track(entry)
+        ProcessLedger.track(entry, sourceLocation: sourceLocation)
         if let fd = spawned.1 { state.drain(fd, into: \.out) }
         if let fd = spawned.2 { state.drain(fd, into: \.err) }
     }
@@ -150,7 +153,7 @@ public final class ChildProcess: Sendable {
         _ executable: String, _ arguments: [String], input: String? = nil, timeout: Duration = .seconds(60),
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> (status: Int32, out: String, err: String) {
-        let child = try ChildProcess(executable, arguments, input: input)
+        let child = try ChildProcess(executable, arguments, input: input, sourceLocation: sourceLocation)
         guard let status = try await child.waitForExit(timeout: timeout) else {
             let status = child.stop()
             Issue.record(
