@@ -102,14 +102,16 @@ func timed(_ events: [(Int, CaptureEvent)], start: UInt64 = 1_764_000_000_123_45
 }
 
 /// Runs tshark with a bounded wait; records an issue (and returns nil) when it is missing or fails.
-func tshark(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String? {
-    try wiresharkTool("tshark", arguments, sourceLocation: sourceLocation)
+func tshark(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String?
+{
+    try await wiresharkTool("tshark", arguments, sourceLocation: sourceLocation)
 }
 
-/// Runs a Wireshark command-line tool (`tshark`, `editcap`) with a bounded wait; records an issue
-/// (and returns nil) when it is missing or fails.
+/// Runs a Wireshark command-line tool (`tshark`, `editcap`) with a bounded wait (never blocking a
+/// thread: the cooperative pool has as many threads as cores, two here); records an issue (and
+/// returns nil) when it is missing or fails.
 func wiresharkTool(_ tool: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation)
-    throws -> String?
+    async throws -> String?
 {
     let candidates = ["/usr/bin/", "/usr/local/bin/", "/opt/homebrew/bin/"].map { $0 + tool }
     guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
@@ -120,7 +122,7 @@ func wiresharkTool(_ tool: String, _ arguments: [String], sourceLocation: Source
         return nil
     }
     let child = try ChildProcess(executable, arguments, error: .discard)
-    guard let status = child.waitForExitBlocking(timeout: .seconds(60)) else {
+    guard let status = try await child.waitForExit(timeout: .seconds(60)) else {
         child.stop()
         Issue.record("\(tool) \(arguments) did not finish within 60 s", sourceLocation: sourceLocation)
         return nil

@@ -44,7 +44,7 @@ struct FlowtapUIEndToEndTests {
     /// driver and the real listening port, read from the title line
     /// ("flowtap  127.0.0.1:PORT ⇄ 127.0.0.1:TARGET").
     static func start(in server: EchoServer, _ options: String...) async throws -> (TmuxDriver, Int) {
-        let tmux = try TmuxDriver(
+        let tmux = try await TmuxDriver(
             command: [binary, "tcp-listen:0", "tcp:127.0.0.1:\(server.port)"] + options, width: 120,
             height: 40,
             environment: ["LANG": "C.UTF-8"])
@@ -68,7 +68,7 @@ struct FlowtapUIEndToEndTests {
         #expect(String(buffer: try await nextChunk(client)) == "PING\r\n")
 
         // p pauses the focused direction (client → server): the next chunk is held, not delivered.
-        try tmux.sendKeys("p")
+        try await tmux.sendKeys("p")
         try await tmux.waitFor("paused")
         try await client.write(ByteBuffer(string: "HELD\r\n"))
         var screen = try await tmux.waitFor("(held)")
@@ -77,7 +77,7 @@ struct FlowtapUIEndToEndTests {
         #expect(server.text == "PING\r\n", "the server got bytes that were held")
 
         // r delivers them.
-        try tmux.sendKeys("r")
+        try await tmux.sendKeys("r")
         #expect(String(buffer: try await nextChunk(client)) == "HELD\r\n")
         try await eventually { server.text == "PING\r\nHELD\r\n" }
         screen = try await tmux.waitUntil("held mark gone") { !$0.contains("(held)") }
@@ -94,11 +94,11 @@ struct FlowtapUIEndToEndTests {
         // w saves a capture that tshark reads back byte for byte.
         let path =
             NSTemporaryDirectory() + "flowtap-ui-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcapng"
-        try tmux.sendKeys("w")
+        try await tmux.sendKeys("w")
         try await tmux.waitFor(".pcapng")
-        for _ in 0..<48 { try tmux.sendKeys("BSpace") }  // clear the proposed name
-        try tmux.type(path)
-        try tmux.sendKeys("Enter")
+        for _ in 0..<48 { try await tmux.sendKeys("BSpace") }  // clear the proposed name
+        try await tmux.type(path)
+        try await tmux.sendKeys("Enter")
         try await tmux.waitFor("saved 1 session")
         let follow = try await tsharkFollow(path).split(separator: "\n").filter {
             $0.allSatisfy { $0.isHexDigit || $0 == "\t" } && !$0.isEmpty
@@ -110,16 +110,16 @@ struct FlowtapUIEndToEndTests {
         try? FileManager.default.removeItem(atPath: path)
 
         // A resize redraws the whole screen at the new size.
-        try tmux.resize(width: 80, height: 24)
+        try await tmux.resize(width: 80, height: 24)
         screen = try await tmux.waitUntil("redrawn at 80 columns") { screen in
             screen.contains("? help") && screen.split(separator: "\n").allSatisfy { $0.count <= 80 }
         }
         #expect(screen.contains("#1"))
 
         // q exits 0 and leaves the terminal usable: the summary prints after the UI is gone.
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
-        let after = try tmux.capture(history: true)
+        let after = try await tmux.capture(history: true)
         #expect(after.contains("flowtap: 1 session"))
         await client.close(waitingAtMost: .seconds(1))
         await server.listener.close()
@@ -137,15 +137,15 @@ struct FlowtapUIEndToEndTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(server.text.isEmpty)
         // s steps the focused direction (client → server) by exactly one chunk.
-        try tmux.sendKeys("s")
+        try await tmux.sendKeys("s")
         try await eventually { server.text == "one\r\n" }
         try await Task.sleep(for: .milliseconds(300))
         #expect(server.text == "one\r\n")
-        try tmux.sendKeys("s")
+        try await tmux.sendKeys("s")
         try await eventually { server.text == "one\r\ntwo\r\n" }
         // The answers are held too (server → client is paused): r resumes everything.
         try await tmux.waitFor("server → client  #1  open  5 B in 1 chunk")
-        try tmux.sendKeys("r")
+        try await tmux.sendKeys("r")
         // The client gets both answers, in order.
         var answers: [UInt8] = []
         while answers.count < 10 { answers += try await nextChunk(client).readableBytesView }
@@ -154,7 +154,7 @@ struct FlowtapUIEndToEndTests {
         try await tmux.waitUntil("both resumed, every answer shown") {
             !$0.contains("paused") && $0.contains("10 B       10 B")
         }
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
         await client.close(waitingAtMost: .seconds(1))
         await server.listener.close()
@@ -182,11 +182,11 @@ struct FlowtapUIEndToEndTests {
         // Tab focuses server → client; t opens its menu; +latency=3s and Enter apply it. The latency is
         // long so that "not delayed any more" below is told apart from a slow machine: a round trip
         // on loopback that takes 3 s without the fault would be a bug of its own.
-        try tmux.sendKeys("Tab")
-        try tmux.sendKeys("t")
+        try await tmux.sendKeys("Tab")
+        try await tmux.sendKeys("t")
         try await tmux.waitFor("faults of server → client #1: none >")
-        try tmux.type("+latency=3s")
-        try tmux.sendKeys("Enter")
+        try await tmux.type("+latency=3s")
+        try await tmux.sendKeys("Enter")
         let screen = try await tmux.waitUntil("the title shows the fault") {
             s2cTitle($0).contains("faults: latency=3s")
         }
@@ -195,21 +195,21 @@ struct FlowtapUIEndToEndTests {
         #expect(slow >= .seconds(3), "round trip \(slow) under a 3 s latency")
 
         // A bad edit says why and keeps the menu open; clear then removes the fault.
-        try tmux.sendKeys("t")
+        try await tmux.sendKeys("t")
         try await tmux.waitFor("faults of server → client #1: 1 latency=3s >")
-        try tmux.type("+latency=soon")
-        try tmux.sendKeys("Enter")
+        try await tmux.type("+latency=soon")
+        try await tmux.sendKeys("Enter")
         try await tmux.waitFor("bad duration \"soon\"")
-        for _ in 0..<"+latency=soon".count { try tmux.sendKeys("BSpace") }
-        try tmux.type("clear")
-        try tmux.sendKeys("Enter")
+        for _ in 0..<"+latency=soon".count { try await tmux.sendKeys("BSpace") }
+        try await tmux.type("clear")
+        try await tmux.sendKeys("Enter")
         try await tmux.waitUntil("the fault left the title") {
             $0.contains("no faults on server → client #1") && !s2cTitle($0).contains("faults")
         }
         let fast = try await roundTrip("three\r\n")
         #expect(fast < .seconds(3), "round trip \(fast) after clear")
 
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
         await client.close(waitingAtMost: .seconds(1))
         await server.listener.close()
@@ -227,18 +227,18 @@ struct FlowtapUIEndToEndTests {
         defer { tmux.kill() }
         let client = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
         try await tmux.waitFor("client → server  #1")
-        try tmux.sendKeys("p")  // client → server is focused at start
+        try await tmux.sendKeys("p")  // client → server is focused at start
         try await tmux.waitFor("paused: nothing held")
 
         // e opens the editor on the held chunk, in text with escapes; the edit goes in its place.
         try await client.write(ByteBuffer(string: "SET color red\r\n"))
         try await tmux.waitFor("(held)")
-        try tmux.sendKeys("e")
+        try await tmux.sendKeys("e")
         try await tmux.waitFor("SET color red\\r\\n")
-        for _ in 0..<"red\\r\\n".count { try tmux.sendKeys("BSpace") }
-        try tmux.type("blue\\r\\n")
+        for _ in 0..<"red\\r\\n".count { try await tmux.sendKeys("BSpace") }
+        try await tmux.type("blue\\r\\n")
         try await tmux.waitFor("15 B → 16 B")
-        try tmux.sendKeys("Enter")
+        try await tmux.sendKeys("Enter")
         try await eventually { server.text == "SET color blue\r\n" }
         #expect(String(buffer: try await nextChunk(client)) == "SET color blue\r\n")
         var screen = try await tmux.waitFor("(edited)")
@@ -248,36 +248,36 @@ struct FlowtapUIEndToEndTests {
         // d drops the next held chunk: the server never gets it.
         try await client.write(ByteBuffer(string: "DEBUG secret\r\n"))
         try await tmux.waitFor("(held)")
-        try tmux.sendKeys("d")
+        try await tmux.sendKeys("d")
         try await tmux.waitFor("(dropped, not sent)")
 
         // i injects while a chunk is held: the injected bytes arrive first, the held chunk after.
         try await client.write(ByteBuffer(string: "AFTER\r\n"))
         try await tmux.waitFor("(held)")
-        try tmux.sendKeys("i")
+        try await tmux.sendKeys("i")
         try await tmux.waitFor("inject into client → server #1")
-        try tmux.type("INJ\\x21\\r\\n")
-        try tmux.sendKeys("Enter")
+        try await tmux.type("INJ\\x21\\r\\n")
+        try await tmux.sendKeys("Enter")
         try await eventually { server.text == "SET color blue\r\nINJ!\r\n" }
         try await tmux.waitFor("(injected)")
 
         // e, Tab to hex, one more byte at the end: the held chunk goes out as edited in hex.
-        try tmux.sendKeys("e")
+        try await tmux.sendKeys("e")
         try await tmux.waitFor("AFTER\\r\\n")
-        try tmux.sendKeys("Tab")
+        try await tmux.sendKeys("Tab")
         try await tmux.waitFor("41 46 54 45 52 0d 0a")
-        try tmux.sendKeys("End")
-        try tmux.type(" 3f")
-        try tmux.sendKeys("Enter")
+        try await tmux.sendKeys("End")
+        try await tmux.type(" 3f")
+        try await tmux.sendKeys("Enter")
         try await eventually { server.text == "SET color blue\r\nINJ!\r\nAFTER\r\n?" }
         try await Task.sleep(for: .milliseconds(300))
         #expect(server.text == "SET color blue\r\nINJ!\r\nAFTER\r\n?", "a dropped chunk arrived")
 
         // The session ends; the capture holds what was really sent, with notes on every change.
-        try tmux.sendKeys("r")
+        try await tmux.sendKeys("r")
         await client.shutdownWrite()
         try await tmux.waitFor("closed")
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
         let follow = try await tsharkFollow(path).split(separator: "\n").filter {
             $0.allSatisfy { $0.isHexDigit || $0 == "\t" } && !$0.isEmpty
@@ -302,7 +302,7 @@ struct FlowtapUIEndToEndTests {
             comments.contains(
                 "flowtap #1: c2s edit: held chunk replaced; original 7 bytes, sha256 \(after); sent 8 bytes"
             ))
-        screen = try tmux.capture(history: true)
+        screen = try await tmux.capture(history: true)
         #expect(screen.contains("flowtap: 1 session"))
         await client.close(waitingAtMost: .seconds(1))
         await server.listener.close()
@@ -345,7 +345,7 @@ struct FlowtapUIEndToEndTests {
         try Self.writeCapture(
             "\(base)-other.pcapng", request: "hello\r\n", answers: ["+PONG\r\n", "BYE\r\n"])
         for (name, status) in [("same", Int32(0)), ("other", 1)] {
-            let tmux = try TmuxDriver(
+            let tmux = try await TmuxDriver(
                 command: [Self.binary, "replay", "\(base)-\(name).pcapng", "tcp:127.0.0.1:\(server.port)"],
                 width: 120, height: 40, environment: ["LANG": "C.UTF-8"])
             defer { tmux.kill() }
@@ -363,18 +363,18 @@ struct FlowtapUIEndToEndTests {
             #expect(rows[below...].contains { $0.contains("|hello..|") } && screen.contains("|BYE..|"))
             #expect(rows[above..<below].contains { $0.contains(status == 0 ? "|hello..|" : "|+PONG..|") })
             // Up shows the captured session in the same panes.
-            try tmux.sendKeys("Up")
+            try await tmux.sendKeys("Up")
             let captured = try await tmux.waitFor("server → client  #1")
             #expect(captured.contains(status == 0 ? "|hello..|" : "|+PONG..|"))
             if status == 1 {
                 // n shows the first difference: the replay's answer, focused, scrolled to it.
-                try tmux.sendKeys("n")
+                try await tmux.sendKeys("n")
                 let marked = try await tmux.waitFor("the marked byte: s2c offset 0 of #2")
                 #expect(marked.contains(" server → client  #2") && marked.contains("|hello..|"))
             }
-            try tmux.sendKeys("q")
+            try await tmux.sendKeys("q")
             #expect(try await tmux.waitForExit() == status)
-            let after = try tmux.capture(history: true)
+            let after = try await tmux.capture(history: true)
             #expect(after.contains(status == 0 ? "answers match" : "first difference at byte 0"))
         }
         await server.listener.close()

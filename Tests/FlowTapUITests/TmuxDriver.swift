@@ -16,11 +16,11 @@ import Testing
 /// outlives the test) and named to its tmux watchdog (killed even if the test process dies).
 ///
 /// ```swift
-/// let tmux = try TmuxDriver(command: [flowtapPath, "127.0.0.1:0", "127.0.0.1:6379"])
+/// let tmux = try await TmuxDriver(command: [flowtapPath, "127.0.0.1:0", "127.0.0.1:6379"])
 /// try await tmux.waitFor("? help")
-/// try tmux.sendKeys("p")
+/// try await tmux.sendKeys("p")
 /// let screen = try await tmux.waitFor("paused")
-/// try tmux.sendKeys("q")
+/// try await tmux.sendKeys("q")
 /// #expect(try await tmux.waitForExit() == 0)
 /// ```
 final class TmuxDriver: Sendable {
@@ -47,7 +47,7 @@ final class TmuxDriver: Sendable {
     /// line is off, so the program gets all the rows.
     init(
         command: [String], width: Int = 120, height: Int = 40, environment: [String: String] = [:]
-    ) throws {
+    ) async throws {
         statusPath =
             FileManager.default.temporaryDirectory
             .appendingPathComponent("flowtap-tmux-\(UUID().uuidString).status").path
@@ -62,12 +62,12 @@ final class TmuxDriver: Sendable {
         // One invocation, so the options hold before the program starts.
         // Killed at the latest when the test process ends, however it ends.
         try ProcessLedger.killOnExit(tmuxSocket: socket)
-        try tmux([
+        try await tmux([
             "start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
             "set-option", "-g", "status", "off", ";",
             "new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", line,
         ])
-        let pid = try tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(
+        let pid = try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(
             in: .whitespacesAndNewlines)
         guard let serverPID = pid_t(pid) else {
             throw Failure(message: "tmux gave no server pid: \(pid)", screen: nil)
@@ -80,24 +80,24 @@ final class TmuxDriver: Sendable {
     deinit { kill() }
 
     /// Sends tmux key names: `"q"`, `"Enter"`, `"Tab"`, `"C-c"`, `"PPage"`, `"Escape"`, `"BTab"`.
-    func sendKeys(_ keys: String...) throws {
-        try tmux(["send-keys", "-t", session] + keys)
+    func sendKeys(_ keys: String...) async throws {
+        try await tmux(["send-keys", "-t", session] + keys)
     }
 
     /// Types `text` literally (no key names).
-    func type(_ text: String) throws {
-        try tmux(["send-keys", "-t", session, "-l", text])
+    func type(_ text: String) async throws {
+        try await tmux(["send-keys", "-t", session, "-l", text])
     }
 
     /// The screen's text now, one line per row (`capture-pane -p`); with `history`, the lines
     /// scrolled off the top first (`-S -`).
-    func capture(history: Bool = false) throws -> String {
-        try tmux(["capture-pane", "-p", "-t", session] + (history ? ["-S", "-"] : []))
+    func capture(history: Bool = false) async throws -> String {
+        try await tmux(["capture-pane", "-p", "-t", session] + (history ? ["-S", "-"] : []))
     }
 
     /// Resizes the terminal (the program gets SIGWINCH).
-    func resize(width: Int, height: Int) throws {
-        try tmux(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"])
+    func resize(width: Int, height: Int) async throws {
+        try await tmux(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"])
     }
 
     /// Waits until the screen contains `text`, polling every 50 ms, at most `timeout`; returns
@@ -115,7 +115,7 @@ final class TmuxDriver: Sendable {
         let deadline = ContinuousClock.now + timeout
         var screen = ""
         while true {
-            screen = try capture()
+            screen = try await capture()
             if condition(screen) { return screen }
             if ContinuousClock.now >= deadline {
                 throw Failure(message: "timed out: \(what)", screen: screen)
@@ -135,17 +135,17 @@ final class TmuxDriver: Sendable {
     func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let status = try exitStatus(), try paneIsDead() { return status }
+            if let status = try exitStatus(), try await paneIsDead() { return status }
             if ContinuousClock.now >= deadline {
-                throw Failure(message: "timed out: program exit", screen: try? capture())
+                throw Failure(message: "timed out: program exit", screen: try? await capture())
             }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
     /// True once tmux has seen the program's end (its terminal closed).
-    private func paneIsDead() throws -> Bool {
-        try tmux(["display-message", "-p", "-t", session, "#{pane_dead}"]).hasPrefix("1")
+    private func paneIsDead() async throws -> Bool {
+        try await tmux(["display-message", "-p", "-t", session, "#{pane_dead}"]).hasPrefix("1")
     }
 
     /// Stops the program and this driver's tmux server (`kill-server`), and waits until the
@@ -155,7 +155,7 @@ final class TmuxDriver: Sendable {
         guard !killed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         defer { unlink(statusPath) }
         do {
-            try tmux(["kill-server"])
+            try tmuxBlocking(["kill-server"])
         } catch {
             // Fine if the server had already gone (or never started); checked just below.
         }
@@ -169,29 +169,48 @@ final class TmuxDriver: Sendable {
         ProcessLedger.untrack(server)
     }
 
-    /// Runs `tmux -L socket -f /dev/null args…` to completion and returns its standard output.
-    ///
-    /// Output goes through temporary files, not pipes: the first command forks the tmux server,
-    /// which keeps its standard output open.
+    /// Runs `tmux -L socket -f /dev/null args…` to completion and returns its standard output,
+    /// waiting without blocking a thread of the cooperative pool (two threads on two cores).
     @discardableResult
-    private func tmux(_ arguments: [String]) throws -> String {
-        let args = ["-L", socket, "-f", "/dev/null"] + arguments
+    private func tmux(_ arguments: [String]) async throws -> String {
+        let (child, output) = try start(arguments)
+        return try finish(
+            arguments, child, output, status: try await child.waitForExit(timeout: .seconds(10)))
+    }
+
+    /// ``tmux(_:)`` for ``kill()``, which runs from `deinit`: blocks the calling thread.
+    private func tmuxBlocking(_ arguments: [String]) throws {
+        let (child, output) = try start(arguments)
+        _ = try finish(arguments, child, output, status: child.waitForExitBlocking(timeout: .seconds(10)))
+    }
+
+    /// Starts a tmux command. Its output goes to temporary files, not pipes: the first command
+    /// forks the tmux server, which keeps its standard output open.
+    private func start(_ arguments: [String]) throws -> (ChildProcess, String) {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)")
             .path
-        let outPath = base + ".out"
-        let errPath = base + ".err"
+        let child = try ChildProcess(
+            "tmux", ["-L", socket, "-f", "/dev/null"] + arguments, output: .file(base + ".out"),
+            error: .file(base + ".err"))
+        return (child, base)
+    }
+
+    /// The output of a tmux command that ended with `status` (`nil`: it did not end in time, and
+    /// is killed); throws ``Failure`` unless it succeeded. Removes its output files.
+    private func finish(_ arguments: [String], _ child: ChildProcess, _ base: String, status: Int32?) throws
+        -> String
+    {
         defer {
-            unlink(outPath)
-            unlink(errPath)
+            unlink(base + ".out")
+            unlink(base + ".err")
         }
-        let child = try ChildProcess("tmux", args, output: .file(outPath), error: .file(errPath))
-        guard let status = child.waitForExitBlocking(timeout: .seconds(10)) else {
+        guard let status else {
             child.stop()
             throw Failure(message: "tmux \(arguments.first ?? "") did not finish within 10 s", screen: nil)
         }
-        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
         guard status == 0 else {
-            let error = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            let error = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
             throw Failure(message: "tmux \(arguments.first ?? "") failed (\(status)): \(error)", screen: nil)
         }
         return output
