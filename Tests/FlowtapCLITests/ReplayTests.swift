@@ -25,8 +25,10 @@ final class RedisServer: Sendable {
                 "--port", "0", "--unixsocket", path, "--unixsocketperm", "700", "--save", "", "--appendonly",
                 "no",
             ])
-        let deadline = ContinuousClock.now + .seconds(10)
+        // Generous: at the start of a parallel run, on two cores, the whole suite starts at once.
+        let deadline = ContinuousClock.now + .seconds(30)
         var lastError = "never tried"
+        var attempts = 0
         while ContinuousClock.now < deadline {
             if let status = child.exitStatus {
                 Issue.record(
@@ -34,6 +36,7 @@ final class RedisServer: Sendable {
                     sourceLocation: sourceLocation)
                 throw CancellationError()
             }
+            attempts += 1
             do {
                 if try await Self.ping(path) { return }
                 lastError = "no PONG"
@@ -44,7 +47,10 @@ final class RedisServer: Sendable {
         }
         child.stop()
         Issue.record(
-            "redis-server did not answer PING on \(path): \(lastError)", sourceLocation: sourceLocation)
+            """
+            redis-server did not answer PING on \(path) in \(attempts) attempts: \(lastError)
+            its output: \(child.standardOutput.suffix(2000)) \(child.standardError.suffix(2000))
+            """, sourceLocation: sourceLocation)
         throw CancellationError()
     }
 
