@@ -168,6 +168,7 @@ let package = Package(
         .testTarget(
             name: "FlowCaptureTests",
             dependencies: [
+                "TestSupport",
                 "FlowCapture",
                 "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),

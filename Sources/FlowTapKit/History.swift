@@ -6,14 +6,17 @@ import NIOCore
 /// Whatever was cut is named by ``cut``, so the UI can say so where it was. The newest chunk is
 /// always kept, however large.
 ///
-/// Memory stays bounded whatever the chunk sizes: each half holds at most ``maxChunks`` chunks,
-/// and a small chunk that keeps a large buffer alive (a one-byte read out of a 64 KiB receive
-/// buffer) is copied into one of its own size.
+/// Memory stays bounded whatever the chunk sizes: each kept chunk also costs its record and its
+/// buffer's allocation, about ``chunkOverhead`` bytes, so at most ``chunkLimit`` chunks are kept
+/// (one per ``chunkOverhead`` bytes of the limit, at least ``minimumChunkLimit``), half of them
+/// in the head, and ``footprint`` counts both; a small chunk that keeps a large buffer alive (a
+/// one-byte read out of a 64 KiB receive buffer) is copied into one of its own size.
 public struct History: Sendable {
     /// The most bytes kept, head and tail together (16 MiB unless set).
     public let limit: Int
-    /// The most chunks kept in the head, and again in the tail.
-    public let maxChunks: Int
+    /// The most chunks kept, head and tail together: `limit / chunkOverhead`, at least
+    /// ``minimumChunkLimit``.
+    public let chunkLimit: Int
     /// The head: the first chunks, up to half the limit; it never changes once full.
     private var head: [HistoryChunk] = []
     private var headBytes = 0
@@ -32,14 +35,25 @@ public struct History: Sendable {
 
     /// The default limit: 16 MiB.
     public static let defaultLimit = 16 << 20
-    /// The default number of chunks a half holds.
-    public static let defaultMaxChunks = 65_536
+    /// What a kept chunk costs besides its bytes, as counted here: its record and its buffer's
+    /// header and allocation (an estimate).
+    public static let chunkOverhead = 128
+    /// The fewest chunks a history may keep, however small its limit.
+    public static let minimumChunkLimit = 64
 
-    /// An empty history holding at most `limit` bytes in at most `2 × maxChunks` chunks.
-    public init(limit: Int = History.defaultLimit, maxChunks: Int = History.defaultMaxChunks) {
+    /// An empty history holding at most `limit` bytes (and ``chunkLimit`` chunks).
+    public init(limit: Int = History.defaultLimit) {
         self.limit = max(0, limit)
-        self.maxChunks = max(1, maxChunks)
+        chunkLimit = max(History.minimumChunkLimit, self.limit / History.chunkOverhead)
     }
+
+    /// The memory the kept chunks stand for, as counted here: their bytes, plus
+    /// ``chunkOverhead`` for each.
+    public var footprint: Int { keptBytes + (head.count + tail.count - tailStart) * History.chunkOverhead }
+
+    /// The chunk records held in memory (kept, or cut and not compacted away yet): at most about
+    /// twice the kept ones.
+    public var storedChunks: Int { head.count + tail.count }
 
     /// Appends a chunk: to the head while it has room, else to the tail, cutting the tail's
     /// oldest chunks while over the limit.
@@ -50,7 +64,7 @@ public struct History: Sendable {
             chunk.bytes = ByteBuffer(bytes: chunk.bytes.readableBytesView)
         }
         keptBytes += size
-        if !headFull && tail.isEmpty && headBytes + size <= limit / 2 && head.count < maxChunks {
+        if !headFull && tail.isEmpty && headBytes + size <= limit / 2 && head.count < chunkLimit / 2 {
             head.append(chunk)
             headBytes += size
             return
@@ -58,7 +72,9 @@ public struct History: Sendable {
         headFull = true
         tail.append(chunk)
         tailBytes += size
-        while (tailBytes > limit - headBytes || tail.count - tailStart > maxChunks) && tail.count - tailStart > 1 {
+        while (tailBytes > limit - headBytes || tail.count - tailStart > chunkLimit - head.count)
+            && tail.count - tailStart > 1
+        {
             let old = tail[tailStart]
             let count = old.bytes.readableBytes
             tailBytes -= count

@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// Recording an event only updates memory under a lock (never waits on the UI). The history of
 /// each direction is bounded by `historyLimit`, and all sessions together by `historyBudget`
-/// (the histories of the oldest sessions are dropped first); counters keep counting everything.
+/// (counted as ``History/footprint``s; the histories of the oldest sessions are dropped first);
+/// counters keep counting everything.
 /// With a limit of 0 no history is kept at all (headless runs only count).
 public final class InspectorModel: InspectorObserver {
     private struct Live {
@@ -36,7 +37,7 @@ public final class InspectorModel: InspectorObserver {
     private let state: Mutex<State>
     /// The most bytes of history kept per direction.
     public let historyLimit: Int
-    /// The most bytes of history kept over all sessions.
+    /// The most history kept over all sessions, in bytes as ``History/footprint`` counts them.
     public let historyBudget: Int
 
     /// An empty model for a proxy to `target` (or a capture's name), optionally writing a capture.
@@ -146,8 +147,10 @@ public final class InspectorModel: InspectorObserver {
         }
     }
 
+    /// What a session's histories cost against the budget: their ``History/footprint``s (bytes
+    /// plus a per-chunk overhead, so many tiny chunks count for what they cost).
     private func historyBytes(_ live: Live) -> Int {
-        (live.history[.c2s]?.keptBytes ?? 0) + (live.history[.s2c]?.keptBytes ?? 0)
+        (live.history[.c2s]?.footprint ?? 0) + (live.history[.s2c]?.footprint ?? 0)
     }
 
     /// Drops the histories of the oldest sessions until the total fits the budget; the session

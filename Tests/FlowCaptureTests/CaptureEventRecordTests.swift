@@ -2,6 +2,7 @@ import FlowCore
 import FlowEvents
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowCapture
@@ -48,7 +49,7 @@ private struct HandMadeCapture {
     }
 }
 
-@Suite("Event records: every kind, version 1, bad fields, clipping")
+@Suite("Event records: every kind, version 1, bad fields, clipping", .leavesNoProcesses)
 struct CaptureEventRecordTests {
     private static let digest = String(repeating: "0123456789abcdef", count: 4)
     /// Quotes, backslashes, newlines, every C0 control, DEL, U+2028, non-ASCII and an emoji.
@@ -328,7 +329,7 @@ struct CaptureEventRecordTests {
     }
 
     @Test("long texts are clipped with \"…\"; edited and dropped originals are kept up to 96 KiB")
-    func clipping() throws {
+    func clipping() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let limit = EventRecord.maxText
@@ -374,6 +375,6 @@ struct CaptureEventRecordTests {
         }
         #expect(read == want)
         // Wireshark opens it: no packet over its limit, nothing malformed.
-        #expect(try tshark(["-r", path, "-Y", "_ws.malformed || _ws.expert.severity >= 0x00800000"]) == "")
+        #expect(try await tshark(["-r", path, "-Y", "_ws.malformed || _ws.expert.severity >= 0x00800000"]) == "")
     }
 }

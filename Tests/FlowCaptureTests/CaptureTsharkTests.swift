@@ -1,12 +1,13 @@
 import FlowEvents
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowCapture
 
 /// tshark as the independent judge of what the writer produces.
-@Suite("tshark reads the captures")
+@Suite("tshark reads the captures", .leavesNoProcesses)
 struct CaptureTsharkTests {
     /// Three sessions (IPv4, IPv6, Unix) with random chunks both ways, clean half-closes.
     private static func cleanSessions() -> [SessionEvent] {
@@ -38,14 +39,15 @@ struct CaptureTsharkTests {
     }
 
     @Test("follow,tcp,raw gives back each direction byte for byte")
-    func followGivesBackTheBytes() throws {
+    func followGivesBackTheBytes() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let events = Self.cleanSessions()
         let path = directory.file("follow.pcapng")
         _ = try writeCapture(events, to: path)
         for session in 1...3 {
-            guard let text = try tshark(["-r", path, "-q", "-z", "follow,tcp,raw,\(session - 1)"]) else {
+            guard let text = try await tshark(["-r", path, "-q", "-z", "follow,tcp,raw,\(session - 1)"])
+            else {
                 return
             }
             let got = parseFollow(text)
@@ -57,22 +59,22 @@ struct CaptureTsharkTests {
     }
 
     @Test("a clean capture has no tcp.analysis.flags and valid checksums")
-    func cleanCaptureHasNoAnalysisFlags() throws {
+    func cleanCaptureHasNoAnalysisFlags() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let path = directory.file("clean.pcapng")
         _ = try writeCapture(Self.cleanSessions(), to: path)
-        #expect(try tshark(["-r", path, "-Y", "tcp.analysis.flags"]) == "")
+        #expect(try await tshark(["-r", path, "-Y", "tcp.analysis.flags"]) == "")
         let checks = ["-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"]
         let filter = "(tcp && tcp.checksum.status != 1) || (ip && ip.checksum.status != 1)"
-        #expect(try tshark(["-r", path] + checks + ["-Y", filter]) == "")
+        #expect(try await tshark(["-r", path] + checks + ["-Y", filter]) == "")
         // …and the checksums were really verified.
-        let good = try tshark(["-r", path] + checks + ["-Y", "tcp.checksum.status == 1"]) ?? ""
+        let good = try await tshark(["-r", path] + checks + ["-Y", "tcp.checksum.status == 1"]) ?? ""
         #expect(good.split(separator: "\n").count > 50)
     }
 
     @Test("FIN and RST come from the right side; comments are frame.comment")
-    func finRstAndComments() throws {
+    func finRstAndComments() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let client = PeerAddress.ip(host: "10.0.0.1", port: 40_001)
@@ -91,19 +93,19 @@ struct CaptureTsharkTests {
         let path = directory.file("finrst.pcapng")
         _ = try writeCapture(events, to: path)
         let fields = ["-T", "fields", "-e", "tcp.flags.fin", "-e", "tcp.flags.reset", "-e", "ip.src"]
-        guard let fin = try tshark(["-r", path, "-Y", "tcp.flags.fin == 1"] + fields) else { return }
+        guard let fin = try await tshark(["-r", path, "-Y", "tcp.flags.fin == 1"] + fields) else { return }
         #expect(fin == "1\t0\t10.0.0.1\n")
-        guard let rst = try tshark(["-r", path, "-Y", "tcp.flags.reset == 1"] + fields) else { return }
+        guard let rst = try await tshark(["-r", path, "-Y", "tcp.flags.reset == 1"] + fields) else { return }
         #expect(rst == "0\t1\t10.0.0.1\n0\t1\t10.0.0.2\n")
         // epb_flags: the client's packets inbound (01), the server's outbound (10).
         let directions =
-            try tshark([
+            try await tshark([
                 "-r", path, "-Y", "tcp", "-T", "fields", "-e", "ip.src", "-e", "frame.packet_flags_direction",
             ]) ?? ""
         let pairs = Set(directions.split(separator: "\n").map(String.init))
         #expect(pairs == ["10.0.0.1\t0x00000001", "10.0.0.2\t0x00000002"])
         let commentFields = ["-Y", "frame.comment", "-T", "fields", "-e", "frame.comment"]
-        guard let comments = try tshark(["-r", path] + commentFields) else { return }
+        guard let comments = try await tshark(["-r", path] + commentFields) else { return }
         let lines = comments.split(separator: "\n").map(String.init)
         #expect(lines.contains("flowtap #1: open 10.0.0.1:40001 → 10.0.0.2:80"))
         #expect(lines.contains("flowtap #1 c2s: EOF from the client"))
@@ -112,25 +114,25 @@ struct CaptureTsharkTests {
         #expect(lines.contains("flowtap #1 c2s: paused"))
         #expect(lines.contains("flowtap #1: close"))
         // The SYN carries the open comment as well.
-        let syn = try tshark([
+        let syn = try await tshark([
             "-r", path, "-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0", "-T", "fields", "-e",
             "frame.comment",
         ])
         #expect(syn == "flowtap #1: open 10.0.0.1:40001 → 10.0.0.2:80\n")
         // An error session is flagged by tshark only for its resets, never for the data.
-        let flagged = try tshark(["-r", path, "-Y", "tcp.analysis.flags && !tcp.flags.reset"])
+        let flagged = try await tshark(["-r", path, "-Y", "tcp.analysis.flags && !tcp.flags.reset"])
         #expect(flagged == "")
     }
 
     @Test("event packets are dissected as JSON; a clean capture has no warnings at all")
-    func eventsAreJSON() throws {
+    func eventsAreJSON() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let clean = directory.file("clean.pcapng")
         _ = try writeCapture(Self.cleanSessions(), to: clean)
-        #expect(try tshark(["-r", clean, "-Y", "_ws.expert.severity >= 0x00600000"]) == "")
-        #expect(try tshark(["-r", clean, "-Y", "_ws.malformed"]) == "")
-        let closes = try tshark(["-r", clean, "-Y", "json.member_with_value == \"event:close\""]) ?? ""
+        #expect(try await tshark(["-r", clean, "-Y", "_ws.expert.severity >= 0x00600000"]) == "")
+        #expect(try await tshark(["-r", clean, "-Y", "_ws.malformed"]) == "")
+        let closes = try await tshark(["-r", clean, "-Y", "json.member_with_value == \"event:close\""]) ?? ""
         #expect(closes.split(separator: "\n").count == 3)
 
         let path = directory.file("events.pcapng")
@@ -140,14 +142,14 @@ struct CaptureTsharkTests {
                 (4, .writeError(.c2s, "broken pipe")),
             ]), to: path)
         let fields = ["-T", "fields", "-e", "frame.comment", "-e", "json.value.string"]
-        let text = try tshark(["-r", path, "-Y", "json.value.string == \"write_error\""] + fields)
+        let text = try await tshark(["-r", path, "-Y", "json.value.string == \"write_error\""] + fields)
         #expect(text == "flowtap #4 c2s: write error: broken pipe\twrite_error,c2s,broken pipe\n")
-        let protocols = try tshark(["-r", path, "-Y", "json", "-T", "fields", "-e", "_ws.col.Protocol"])
+        let protocols = try await tshark(["-r", path, "-Y", "json", "-T", "fields", "-e", "_ws.col.Protocol"])
         #expect(protocols == "flowtap/JSON\nflowtap/JSON\n")
     }
 
     @Test("very long texts are cut, so that Wireshark still opens the capture")
-    func longTextsAreCut() throws {
+    func longTextsAreCut() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let long = String(repeating: "\u{1}é", count: 100_000)
@@ -173,12 +175,12 @@ struct CaptureTsharkTests {
         #expect(note.hasSuffix("…") && note.utf8.count <= EventRecord.maxText + 3)
         #expect(long.hasPrefix(note.dropLast()))
         #expect(client.utf8.count == EventRecord.maxAddress + 3)
-        let lines = try tshark(["-r", path, "-T", "fields", "-e", "frame.number"]) ?? ""
+        let lines = try await tshark(["-r", path, "-T", "fields", "-e", "frame.number"]) ?? ""
         #expect(lines.split(separator: "\n").count == 7)  // handshake, open, note, RST, read error
     }
 
     @Test("an HTTP exchange is dissected as HTTP")
-    func httpIsDissected() throws {
+    func httpIsDissected() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let body = "hello, world\n"
@@ -201,12 +203,12 @@ struct CaptureTsharkTests {
         let fields = [
             "-T", "fields", "-e", "http.request.method", "-e", "http.request.uri", "-e", "http.response.code",
         ]
-        guard let text = try tshark(["-r", path, "-Y", "http"] + fields) else { return }
+        guard let text = try await tshark(["-r", path, "-Y", "http"] + fields) else { return }
         #expect(text == "GET\t/index.html\t\n\t\t200\n")
     }
 
     @Test("tcpdump-style pcap exported by tshark is read back as TCP sessions")
-    func foreignPcapFromTshark() throws {
+    func foreignPcapFromTshark() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let events = Self.cleanSessions()
@@ -215,8 +217,8 @@ struct CaptureTsharkTests {
         // tshark keeps the event interface in pcapng; editcap makes it a plain raw-IP pcap.
         let tcpOnly = directory.file("tcp.pcapng")
         let exported = directory.file("tcp.pcap")
-        guard try tshark(["-r", path, "-Y", "tcp", "-w", tcpOnly]) != nil,
-            try wiresharkTool("editcap", ["-F", "pcap", "-T", "rawip", tcpOnly, exported]) != nil
+        guard try await tshark(["-r", path, "-Y", "tcp", "-w", tcpOnly]) != nil,
+            try await wiresharkTool("editcap", ["-F", "pcap", "-T", "rawip", tcpOnly, exported]) != nil
         else { return }
         let sessions = try CaptureReader.read(path: exported)
         #expect(sessions.count == 3)

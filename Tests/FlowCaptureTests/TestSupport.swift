@@ -2,6 +2,7 @@ import FlowCore
 import FlowEvents
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowCapture
@@ -131,14 +132,16 @@ func timed(_ events: [(Int?, SessionEvent.Kind)], start: UInt64 = 1_764_000_000_
 }
 
 /// Runs tshark with a bounded wait; records an issue (and returns nil) when it is missing or fails.
-func tshark(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String? {
-    try wiresharkTool("tshark", arguments, sourceLocation: sourceLocation)
+func tshark(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String?
+{
+    try await wiresharkTool("tshark", arguments, sourceLocation: sourceLocation)
 }
 
-/// Runs a Wireshark command-line tool (`tshark`, `editcap`) with a bounded wait; records an issue
-/// (and returns nil) when it is missing or fails.
+/// Runs a Wireshark command-line tool (`tshark`, `editcap`) with a bounded wait (never blocking a
+/// thread: the cooperative pool has as many threads as cores, two here); records an issue (and
+/// returns nil) when it is missing or fails.
 func wiresharkTool(_ tool: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation)
-    throws -> String?
+    async throws -> String?
 {
     let candidates = ["/usr/bin/", "/usr/local/bin/", "/opt/homebrew/bin/"].map { $0 + tool }
     guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) })
@@ -148,30 +151,15 @@ func wiresharkTool(_ tool: String, _ arguments: [String], sourceLocation: Source
             sourceLocation: sourceLocation)
         return nil
     }
-    let directory = try TemporaryDirectory()
-    defer { directory.cleanup() }
-    let outputPath = directory.file("out.txt")
-    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    let done = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in done.signal() }
-    try process.run()
-    if done.wait(timeout: .now() + 60) == .timedOut {
-        process.terminate()
+    let child = try ChildProcess(executable, arguments, error: .discard)
+    guard let status = try await child.waitForExit(timeout: .seconds(60)) else {
+        child.stop()
         Issue.record("\(tool) \(arguments) did not finish within 60 s", sourceLocation: sourceLocation)
         return nil
     }
-    try output.close()
-    let text = try String(contentsOfFile: outputPath, encoding: .utf8)
-    guard process.terminationStatus == 0 else {
-        Issue.record(
-            "\(tool) \(arguments) exited with \(process.terminationStatus): \(text)",
-            sourceLocation: sourceLocation)
+    let text = child.standardOutput
+    guard status == 0 else {
+        Issue.record("\(tool) \(arguments) exited with \(status): \(text)", sourceLocation: sourceLocation)
         return nil
     }
     return text

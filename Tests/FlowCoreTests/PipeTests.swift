@@ -1,6 +1,7 @@
 import FlowCore
 import FlowTestSupport
 import NIOCore
+import Synchronization
 import Testing
 
 @Suite("Pipe: in-memory connected shutdownable flows")
@@ -51,16 +52,32 @@ struct PipeTests {
         #expect(text(try await a.read()) == "still writes")
     }
 
-    @Test("bounded: a writer waits while the pipe is full and goes on once read")
+    @Test("bounded: a writer waits while the pipe is full, and its bytes go in only once there is room")
     func bounded() async throws {
         let (a, b) = Pipe.pair(capacity: 4)
         try await a.write(buf("abcd"))
-        let writer = Task { try await a.write(buf("e")) }
-        // The second write cannot complete until the reader makes room.
+        // A write into the full pipe cannot complete: cancelled, it fails, and its bytes never
+        // arrive. (Had it gone in at once, the cancellation would have come too late to matter.)
+        let refused = Task { try await a.write(buf("X")) }
+        refused.cancel()
+        switch await refused.result {
+        case .success: Issue.record("a write into a full pipe went in without a reader")
+        case .failure(let error): #expect(error as? WriteError == .failed(FlowError("cancelled")))
+        }
+        // The next writer is still waiting while nothing is read...
+        let returned = Flag()
+        let writer = Task {
+            try await a.write(buf("e"))
+            returned.set()
+        }
         try await Task.sleep(for: .milliseconds(50))
+        #expect(!returned.isSet, "a write into a full pipe returned before anything was read")
+        // ...and goes on once the reader makes room; "X" was never queued.
         #expect(text(try await b.read()) == "abcd")
         try await withTimeout { try await writer.value }
-        #expect(text(try await b.read()) == "e")
+        #expect(returned.isSet)
+        await a.shutdownWrite()
+        #expect(try await readAll(b).map { String(buffer: $0) } == ["e"])
     }
 
     @Test("a chunk larger than the capacity passes alone")
@@ -74,17 +91,20 @@ struct PipeTests {
     @Test("close returns only after the peer has closed too")
     func closeWaitsForPeer() async throws {
         let (a, b) = Pipe.pair()
+        // The order in which "B closes" and "A's close returned" happen, as each side sees it.
+        let order = Mutex<[String]>([])
         let closing = Task {
             await a.close()
-            return true
+            order.withLock { $0.append("A's close returned") }
         }
         #expect(try await b.read() == .eof)
         try await b.write(buf("reply while A closes"))
         #expect(text(try await a.read()) == "reply while A closes")
         try await Task.sleep(for: .milliseconds(20))
-        #expect(closing.isCancelled == false)
+        order.withLock { $0.append("B closes") }
         await b.close()
-        #expect(try await withTimeout { await closing.value })
+        try await withTimeout { await closing.value }
+        #expect(order.withLock { $0 } == ["B closes", "A's close returned"])
         await expectWriteError(.closed) { () async throws(WriteError) in try await a.write(buf("x")) }
     }
 

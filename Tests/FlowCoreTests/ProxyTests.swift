@@ -29,9 +29,19 @@ struct ProxyTests {
 
     @Test("a direction's end shuts the source's read side, then the destination's write side")
     func shutdownOrder() async throws {
-        let a = FailingFlow(reads: [buf("x")])
-        let b = FailingFlow(reads: [])
+        // The two directions run at once, so only the order within each direction is fixed:
+        // a → b ends with a.shutdownRead then b.shutdownWrite (after a's last byte was written
+        // to b); b → a with b.shutdownRead then a.shutdownWrite.
+        let journal = Journal()
+        let a = FailingFlow(reads: [buf("x")], name: "a", journal: journal)
+        let b = FailingFlow(reads: [], name: "b", journal: journal)
         _ = try await proxy(a, b)
+        #expect(
+            journal.only(["b.write", "a.shutdownRead", "b.shutdownWrite"]) == [
+                "b.write", "a.shutdownRead", "b.shutdownWrite",
+            ])
+        #expect(
+            journal.only(["b.shutdownRead", "a.shutdownWrite"]) == ["b.shutdownRead", "a.shutdownWrite"])
         #expect(a.shutdowns.sorted() == ["read", "write"])
         #expect(b.shutdowns.sorted() == ["read", "write"])
         #expect(joined(b.written) == [UInt8(ascii: "x")])

@@ -40,6 +40,10 @@ final class FailingFlow: ShutdownableFlow {
     let readFailure: FlowError?
     let acceptedWrites: Int
     let writeFailure: WriteError
+    /// Where shutdowns and writes are also noted, as "NAME.shutdownRead", "NAME.write", … in
+    /// the order they happen, shared with other flows to see the order across flows.
+    let journal: Journal?
+    let name: String
     private struct State {
         var readIndex = 0
         var written: [ByteBuffer] = []
@@ -49,8 +53,11 @@ final class FailingFlow: ShutdownableFlow {
 
     init(
         reads: [ByteBuffer] = [], readFailure: FlowError? = nil, acceptedWrites: Int = .max,
-        writeFailure: WriteError = .failed(FlowError("broken pipe", errno: 32))
+        writeFailure: WriteError = .failed(FlowError("broken pipe", errno: 32)), name: String = "",
+        journal: Journal? = nil
     ) {
+        self.name = name
+        self.journal = journal
         self.reads = reads
         self.readFailure = readFailure
         self.acceptedWrites = acceptedWrites
@@ -77,11 +84,28 @@ final class FailingFlow: ShutdownableFlow {
             return true
         }
         if !ok { throw writeFailure }
+        journal?.note("\(name).write")
     }
 
     func close() async {}
-    func shutdownWrite() async { state.withLock { $0.shutdowns.append("write") } }
-    func shutdownRead() async { state.withLock { $0.shutdowns.append("read") } }
+    func shutdownWrite() async {
+        state.withLock { $0.shutdowns.append("write") }
+        journal?.note("\(name).shutdownWrite")
+    }
+    func shutdownRead() async {
+        state.withLock { $0.shutdowns.append("read") }
+        journal?.note("\(name).shutdownRead")
+    }
+}
+
+/// What happened, in order, noted by several flows or tasks.
+final class Journal: Sendable {
+    private let entries = Mutex<[String]>([])
+    func note(_ entry: String) { entries.withLock { $0.append(entry) } }
+    var all: [String] { entries.withLock { $0 } }
+
+    /// The entries among `wanted`, in the order they happened.
+    func only(_ wanted: Set<String>) -> [String] { all.filter(wanted.contains) }
 }
 
 /// A flag one task sets and another reads.

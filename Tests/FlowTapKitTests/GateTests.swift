@@ -36,6 +36,13 @@ final class EventCollector: InspectorObserver {
     }
 }
 
+/// A flag one task sets and another reads.
+final class Flag: Sendable {
+    private let state = Mutex(false)
+    func set() { state.withLock { $0 = true } }
+    var isSet: Bool { state.withLock { $0 } }
+}
+
 func waitUntil(_ condition: @Sendable () -> Bool, sourceLocation: SourceLocation = #_sourceLocation)
     async throws
 {
@@ -163,7 +170,7 @@ struct GateTests {
         #expect(events.names.contains("shutdown c2s"))
     }
 
-    @Test("kill fails both directions and releases a held chunk")
+    @Test("kill ends the session; the held chunk is released but never reaches the server")
     func kill() async throws {
         let events = EventCollector()
         let (client, clientSide) = Pipe.pair()
@@ -180,9 +187,33 @@ struct GateTests {
         try await client.write(ByteBuffer(string: "held"))
         try await waitUntil { events.names.contains("held c2s 4") }
         await session.kill()
-        _ = await running.value
-        #expect(events.names.last == "close")
-        _ = server
+        // The session ends by itself once killed (bounded, so a kill that fails is a failure,
+        // not a hang: then both peers end it).
+        let ended = Flag()
+        Task {
+            _ = await running.value
+            ended.set()
+        }
+        do { try await waitUntil { ended.isSet } } catch {
+            await client.shutdownWrite()
+            await server.shutdownWrite()
+            _ = await running.value
+        }
+        // The server never gets the held bytes: its side was shut by the kill before the chunk
+        // was let go, so it reads end-of-file and nothing else.
+        var delivered: [UInt8] = []
+        while case .data(let chunk) = try await server.read() { delivered += chunk.readableBytesView }
+        #expect(delivered.isEmpty, "the server got \(delivered.count) bytes of a killed session")
+        // The hold ended (released), its write failed, and close counts it as read, not written.
+        let afterHold = events.names.drop { $0 != "held c2s 4" }.filter { $0.contains("c2s") }
+        #expect(afterHold.contains("released c2s"), "\(afterHold)")
+        #expect(afterHold.contains("write_error c2s"), "\(afterHold)")
+        #expect(session.held(.c2s) == nil)
+        guard case .close(let c2s, _)? = events.all.last?.kind else {
+            Issue.record("the last event is not close: \(events.names)")
+            return
+        }
+        #expect(c2s.readBytes == 4 && c2s.writeBytes == 0, "\(c2s)")
     }
 }
 

@@ -30,18 +30,18 @@ struct ModelTests {
         #expect(history.cut == 4..<(70 + 100_000 - 6))
     }
 
-    @Test("history holds at most maxChunks chunks a half, and small chunks do not keep large buffers")
-    func historyChunkBound() {
-        var history = History(limit: 1 << 20, maxChunks: 100)
+    @Test("small chunks do not keep large buffers alive in the history")
+    func historyCopiesSmallChunks() {
+        var history = History(limit: 1 << 20)
         var big = ByteBuffer()
         big.reserveCapacity(65_536)
         big.writeString("x")
         for i in 0..<10_000 {
             history.append(HistoryChunk(offset: i, timestamp: 0, bytes: big))
         }
-        #expect(history.kept.count == 200)
+        #expect(history.kept.count == history.chunkLimit)
         #expect(history.kept.allSatisfy { $0.bytes.storageCapacity < 4096 })
-        #expect(history.cut == 100..<9_900)
+        #expect(history.cut == (history.chunkLimit / 2)..<(10_000 - history.chunkLimit / 2))
     }
 
     @Test("the model walks each direction through open, EOF, shut, closed; errors stay")

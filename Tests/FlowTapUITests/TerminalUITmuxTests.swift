@@ -6,12 +6,13 @@ import FlowTapKit
 import FlowTapUI
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 /// The real curses front end, end to end: this test bundle runs itself in tmux (the child test
 /// below runs ``TerminalUI/run(model:control:options:)`` on the §7 fixture) and is driven with
 /// keys and read with capture-pane. The CLI's own end-to-end tests come with the CLI.
-@Suite struct TerminalUITmuxTests {
+@Suite(.leavesNoProcesses) struct TerminalUITmuxTests {
     static let childVariable = "FLOWTAP_UI_CHILD"
     static var isChild: Bool { ProcessInfo.processInfo.environment[childVariable] != nil }
 
@@ -91,9 +92,9 @@ import Testing
         print("outcome: \(outcome)")
     }
 
-    func startChild(width: Int = 100, height: Int = 30, lang: String = "C.UTF-8") throws -> TmuxDriver {
+    func startChild(width: Int = 100, height: Int = 30, lang: String = "C.UTF-8") async throws -> TmuxDriver {
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        return try TmuxDriver(
+        return try await TmuxDriver(
             command: [executable, "--testing-library", "swift-testing", "--filter", "terminalUIChild"],
             width: width, height: height,
             environment: [Self.childVariable: "1", "LANG": lang, "LC_ALL": lang])
@@ -101,63 +102,63 @@ import Testing
 
     @Test(.enabled(if: TmuxDriver.isAvailable && !TerminalUITmuxTests.isChild, "needs tmux"))
     func liveScreenKeysResizeSaveAndQuit() async throws {
-        let tmux = try startChild()
+        let tmux = try await startChild()
         defer { tmux.kill() }
         var screen = try await tmux.waitFor("paused: 1 chunk held (7 B)")
         #expect(screen.contains(" flowtap  127.0.0.1:8080 ⇄ 127.0.0.1:6379"))
         #expect(
             screen.contains(" 00000000  2a 31 0d 0a 24 34 0d 0a  50 49 4e 47 0d 0a        |*1..$4..PING..|"))
         #expect(screen.contains("|+PONG..|   (held)"))
-        try tmux.sendKeys("p")
+        try await tmux.sendKeys("p")
         try await tmux.waitFor("shut paused")
-        try tmux.sendKeys("Tab", "s")
+        try await tmux.sendKeys("Tab", "s")
         try await tmux.waitUntil("held chunk stepped") { !$0.contains("(held)") }
-        try tmux.sendKeys("x")
+        try await tmux.sendKeys("x")
         try await tmux.waitFor(" PING\\r\\n")
-        try tmux.resize(width: 30, height: 8)
+        try await tmux.resize(width: 30, height: 8)
         try await tmux.waitFor("terminal too small")
-        try tmux.resize(width: 60, height: 20)
+        try await tmux.resize(width: 60, height: 20)
         screen = try await tmux.waitFor("? help")
         #expect(screen.split(separator: "\n").allSatisfy { $0.count <= 60 })
-        try tmux.resize(width: 100, height: 30)
+        try await tmux.resize(width: 100, height: 30)
         try await tmux.waitUntil("full width again") { $0.contains("? help") && !$0.contains("too small") }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "ui-\(UUID().uuidString).pcapng"
         ).path
         defer { unlink(path) }
-        try tmux.sendKeys("w")
+        try await tmux.sendKeys("w")
         try await tmux.waitFor("save capture as: flowtap-")
-        for _ in 0..<40 { try tmux.sendKeys("BSpace") }
-        try tmux.type(path)
-        try tmux.sendKeys("Enter")
+        for _ in 0..<40 { try await tmux.sendKeys("BSpace") }
+        try await tmux.type(path)
+        try await tmux.sendKeys("Enter")
         try await tmux.waitFor("saved 2 sessions to")
         #expect(FileManager.default.fileExists(atPath: path))
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
-        #expect(try tmux.capture(history: true).contains("outcome: quit"))
+        #expect(try await tmux.capture(history: true).contains("outcome: quit"))
     }
 
     @Test(.enabled(if: TmuxDriver.isAvailable && !TerminalUITmuxTests.isChild, "needs tmux"))
     func interruptStopsAndRestoresTheTerminal() async throws {
-        let tmux = try startChild(width: 80, height: 24)
+        let tmux = try await startChild(width: 80, height: 24)
         defer { tmux.kill() }
         try await tmux.waitFor("? help")
-        try tmux.sendKeys("C-c")
+        try await tmux.sendKeys("C-c")
         #expect(try await tmux.waitForExit() == 0)
-        let text = try tmux.capture(history: true)
+        let text = try await tmux.capture(history: true)
         #expect(text.contains("outcome: stopped"))
     }
 
     @Test(.enabled(if: TmuxDriver.isAvailable && !TerminalUITmuxTests.isChild, "needs tmux"))
     func asciiLocaleDrawsOnlyASCII() async throws {
-        let tmux = try startChild(width: 90, height: 24, lang: "C")
+        let tmux = try await startChild(width: 90, height: 24, lang: "C")
         defer { tmux.kill() }
         let screen = try await tmux.waitFor("paused: 1 chunk held (7 B)")
         #expect(screen.contains(" flowtap  127.0.0.1:8080 <-> 127.0.0.1:6379"))
         #expect(screen.contains(" client -> server  #2"))
         let nonASCII = screen.unicodeScalars.filter { !$0.isASCII }
         #expect(nonASCII.isEmpty)
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
     }
 }

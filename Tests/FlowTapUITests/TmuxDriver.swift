@@ -1,5 +1,7 @@
 import Foundation
 import Synchronization
+import TestSupport
+import Testing
 
 /// Runs a terminal program in a detached tmux session of a fixed size, types at it and reads
 /// its screen: the end-to-end test harness for the curses UI (DESIGN.md §7).
@@ -8,12 +10,17 @@ import Synchronization
 /// touch the user's tmux and may run in parallel; ``kill()`` (also on deinit) stops that server
 /// and the program. The pane stays after the program exits, so ``exitStatus()`` can be read.
 ///
+/// tmux commands run as ``ChildProcess``es (no inherited descriptor: the server and the program
+/// in its pane hold none of the test's sockets). The server forks away from them, so it is
+/// tracked in the ``ProcessLedger`` (the test's `.leavesNoProcesses` scope reports it if it
+/// outlives the test) and named to its tmux watchdog (killed even if the test process dies).
+///
 /// ```swift
-/// let tmux = try TmuxDriver(command: [flowtapPath, "127.0.0.1:0", "127.0.0.1:6379"])
+/// let tmux = try await TmuxDriver(command: [flowtapPath, "127.0.0.1:0", "127.0.0.1:6379"])
 /// try await tmux.waitFor("? help")
-/// try tmux.sendKeys("p")
+/// try await tmux.sendKeys("p")
 /// let screen = try await tmux.waitFor("paused")
-/// try tmux.sendKeys("q")
+/// try await tmux.sendKeys("q")
 /// #expect(try await tmux.waitForExit() == 0)
 /// ```
 final class TmuxDriver: Sendable {
@@ -30,6 +37,8 @@ final class TmuxDriver: Sendable {
     /// The session's name.
     let session = "main"
     private let killed = Atomic<Bool>(false)
+    /// The tmux server, once started.
+    private let server = Mutex<ProcessLedger.Entry?>(nil)
     /// Where the wrapper writes the program's exit status.
     private let statusPath: String
 
@@ -38,7 +47,7 @@ final class TmuxDriver: Sendable {
     /// line is off, so the program gets all the rows.
     init(
         command: [String], width: Int = 120, height: Int = 40, environment: [String: String] = [:]
-    ) throws {
+    ) async throws {
         statusPath =
             FileManager.default.temporaryDirectory
             .appendingPathComponent("flowtap-tmux-\(UUID().uuidString).status").path
@@ -51,34 +60,44 @@ final class TmuxDriver: Sendable {
         let wrapper = "trap : INT; \"$@\"; echo $? > \(status).tmp; mv \(status).tmp \(status)"
         let line = (["sh", "-c", wrapper, "sh", "env"] + env + command).map(Self.quote).joined(separator: " ")
         // One invocation, so the options hold before the program starts.
-        try tmux([
+        // Killed at the latest when the test process ends, however it ends.
+        try ProcessLedger.killOnExit(tmuxSocket: socket)
+        try await tmux([
             "start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
             "set-option", "-g", "status", "off", ";",
             "new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", line,
         ])
+        let pid = try await tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        guard let serverPID = pid_t(pid) else {
+            throw Failure(message: "tmux gave no server pid: \(pid)", screen: nil)
+        }
+        let entry = Self.serverEntry(pid: serverPID, socket: socket)
+        ProcessLedger.track(entry)
+        server.withLock { $0 = entry }
     }
 
     deinit { kill() }
 
     /// Sends tmux key names: `"q"`, `"Enter"`, `"Tab"`, `"C-c"`, `"PPage"`, `"Escape"`, `"BTab"`.
-    func sendKeys(_ keys: String...) throws {
-        try tmux(["send-keys", "-t", session] + keys)
+    func sendKeys(_ keys: String...) async throws {
+        try await tmux(["send-keys", "-t", session] + keys)
     }
 
     /// Types `text` literally (no key names).
-    func type(_ text: String) throws {
-        try tmux(["send-keys", "-t", session, "-l", text])
+    func type(_ text: String) async throws {
+        try await tmux(["send-keys", "-t", session, "-l", text])
     }
 
     /// The screen's text now, one line per row (`capture-pane -p`); with `history`, the lines
     /// scrolled off the top first (`-S -`).
-    func capture(history: Bool = false) throws -> String {
-        try tmux(["capture-pane", "-p", "-t", session] + (history ? ["-S", "-"] : []))
+    func capture(history: Bool = false) async throws -> String {
+        try await tmux(["capture-pane", "-p", "-t", session] + (history ? ["-S", "-"] : []))
     }
 
     /// Resizes the terminal (the program gets SIGWINCH).
-    func resize(width: Int, height: Int) throws {
-        try tmux(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"])
+    func resize(width: Int, height: Int) async throws {
+        try await tmux(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"])
     }
 
     /// Waits until the screen contains `text`, polling every 50 ms, at most `timeout`; returns
@@ -96,7 +115,7 @@ final class TmuxDriver: Sendable {
         let deadline = ContinuousClock.now + timeout
         var screen = ""
         while true {
-            screen = try capture()
+            screen = try await capture()
             if condition(screen) { return screen }
             if ContinuousClock.now >= deadline {
                 throw Failure(message: "timed out: \(what)", screen: screen)
@@ -116,74 +135,104 @@ final class TmuxDriver: Sendable {
     func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let status = try exitStatus(), try paneIsDead() { return status }
+            if let status = try exitStatus(), try await paneIsDead() { return status }
             if ContinuousClock.now >= deadline {
-                throw Failure(message: "timed out: program exit", screen: try? capture())
+                throw Failure(message: "timed out: program exit", screen: try? await capture())
             }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
     /// True once tmux has seen the program's end (its terminal closed).
-    private func paneIsDead() throws -> Bool {
-        try tmux(["display-message", "-p", "-t", session, "#{pane_dead}"]).hasPrefix("1")
+    private func paneIsDead() async throws -> Bool {
+        try await tmux(["display-message", "-p", "-t", session, "#{pane_dead}"]).hasPrefix("1")
     }
 
-    /// Stops the program and this driver's tmux server; later calls do nothing.
+    /// Stops the program and this driver's tmux server (`kill-server`), and waits until the
+    /// server has really exited (SIGKILL after 5 s, reported as an issue); later calls do
+    /// nothing.
     func kill() {
         guard !killed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        _ = try? tmux(["kill-server"])
-        unlink(statusPath)
+        defer { unlink(statusPath) }
+        do {
+            try tmuxBlocking(["kill-server"])
+        } catch {
+            // Fine if the server had already gone (or never started); checked just below.
+        }
+        guard let server = server.withLock({ $0 }) else { return }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while server.isRunning() && ContinuousClock.now < deadline { usleep(5_000) }
+        if server.isRunning() {
+            server.stop()
+            Issue.record("tmux server \(server.description) outlived kill-server: killed")
+        }
+        ProcessLedger.untrack(server)
     }
 
-    /// Runs `tmux -L socket -f /dev/null args…` and returns its standard output.
-    ///
-    /// Spawned with `posix_spawn` and reaped with `waitpid` (Foundation's `Process` can miss the
-    /// child's exit on Linux); output goes through temporary files, not pipes, since the first
-    /// command forks the tmux server, which keeps its standard output open.
+    /// Runs `tmux -L socket -f /dev/null args…` to completion and returns its standard output,
+    /// waiting without blocking a thread of the cooperative pool (two threads on two cores).
     @discardableResult
-    private func tmux(_ arguments: [String]) throws -> String {
-        let args = ["tmux", "-L", socket, "-f", "/dev/null"] + arguments
+    private func tmux(_ arguments: [String]) async throws -> String {
+        let (child, output) = try start(arguments)
+        return try finish(
+            arguments, child, output, status: try await child.waitForExit(timeout: .seconds(10)))
+    }
+
+    /// ``tmux(_:)`` for ``kill()``, which runs from `deinit`: blocks the calling thread.
+    private func tmuxBlocking(_ arguments: [String]) throws {
+        let (child, output) = try start(arguments)
+        _ = try finish(arguments, child, output, status: child.waitForExitBlocking(timeout: .seconds(10)))
+    }
+
+    /// Starts a tmux command. Its output goes to temporary files, not pipes: the first command
+    /// forks the tmux server, which keeps its standard output open.
+    private func start(_ arguments: [String]) throws -> (ChildProcess, String) {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)")
             .path
-        let outPath = base + ".out"
-        let errPath = base + ".err"
+        let child = try ChildProcess(
+            "tmux", ["-L", socket, "-f", "/dev/null"] + arguments, output: .file(base + ".out"),
+            error: .file(base + ".err"))
+        return (child, base)
+    }
+
+    /// The output of a tmux command that ended with `status` (`nil`: it did not end in time, and
+    /// is killed); throws ``Failure`` unless it succeeded. Removes its output files.
+    private func finish(_ arguments: [String], _ child: ChildProcess, _ base: String, status: Int32?) throws
+        -> String
+    {
         defer {
-            unlink(outPath)
-            unlink(errPath)
+            unlink(base + ".out")
+            unlink(base + ".err")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let cArgs = args.map { strdup($0) } + [nil]
-        defer { for arg in cArgs { free(arg) } }
-        var pid: pid_t = 0
-        // The test runner's threads block or ignore signals; the tmux server (forked from the
-        // first command) must start with none blocked and every default, or it misses SIGCHLD
-        // and cannot report exit statuses.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let spawned = posix_spawnp(&pid, "tmux", &actions, &attributes, cArgs, environ)
-        guard spawned == 0 else { throw Failure(message: "cannot run tmux: error \(spawned)", screen: nil) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        guard let status else {
+            child.stop()
+            throw Failure(message: "tmux \(arguments.first ?? "") did not finish within 10 s", screen: nil)
+        }
+        let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
         guard status == 0 else {
-            let error = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            let error = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
             throw Failure(message: "tmux \(arguments.first ?? "") failed (\(status)): \(error)", screen: nil)
         }
         return output
+    }
+
+    /// Tracks the tmux server (its pid read from tmux) in the ``ProcessLedger``, so that a
+    /// server this driver failed to stop is reported and killed at the end of the test.
+    private static func serverEntry(pid: pid_t, socket: String) -> ProcessLedger.Entry {
+        ProcessLedger.Entry(description: "pid \(pid): tmux server -L \(socket)") {
+            isTmuxServer(pid)
+        } stop: {
+            _ = Glibc.kill(pid, SIGKILL)
+        }
+    }
+
+    /// True while `pid` is a live (not zombie) tmux process.
+    private static func isTmuxServer(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(close, offsetBy: 2)...].prefix(1)
+        return stat.contains("(tmux") && state != "Z" && state != "X"
     }
 
     /// `text` quoted for the shell tmux runs the command with.

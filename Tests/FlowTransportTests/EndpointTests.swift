@@ -9,9 +9,22 @@ import Testing
 extension SocketTests {
     @Suite struct Endpoints {
         @Test func refusedConnectSaysSo() async throws {
-            let listener = try await Listener.bind(.tcpListen(host: "127.0.0.1", port: 0))
-            let port = listener.localSocketAddress!.port!
-            await listener.close()
+            // A port that is bound but not listening refuses connections, and stays ours for the
+            // whole test (a closed listener's port could be taken by a parallel test).
+            let bound = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            #expect(bound >= 0)
+            defer { close(bound) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                    bind(bound, raw, length) == 0 && getsockname(bound, raw, &length) == 0
+                }
+            }
+            #expect(named)
+            let port = Int(UInt16(bigEndian: address.sin_port))
             let error = try await within(15, "refused connect") { () -> TransportError? in
                 do throws(TransportError) {
                     _ = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))

@@ -5,9 +5,10 @@ import FlowTransport
 import Foundation
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
-@Suite("Back-pressure from a stalled reader suspends sessions, never a thread")
+@Suite("Back-pressure from a stalled reader suspends sessions, never a thread", .leavesNoProcesses)
 struct BackPressureTests {
     @Test(
         "stdout nobody reads: flowtap still accepts and connects new clients, and SIGTERM ends it with the capture flushed"
@@ -29,19 +30,16 @@ struct BackPressureTests {
         let socket = directory + "/in.sock"
         let capture = directory + "/stall.pcapng"
 
-        // stdout is a pipe whose read end stays open and is never read: the hex dumps fill it.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: FlowtapProcess.binary)
-        process.arguments = ["unix-listen:\(socket)", echo.target, "--headless", "-x", "-w", capture]
-        let stalled = Foundation.Pipe()
-        process.standardOutput = stalled
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            try? stalled.fileHandleForReading.close()
-        }
+        // stdout is a FIFO whose reader (a sleep in the same process group) never reads: the hex
+        // dumps fill it. The shell execs flowtap, so the child's pid is flowtap's.
+        let fifo = directory + "/stdout.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let arguments = ["unix-listen:\(socket)", echo.target, "--headless", "-x", "-w", capture]
+        let flowtap = try ChildProcess(
+            "/bin/sh",
+            ["-c", "sleep 600 < \"$0\" & exec \"$@\" > \"$0\"", fifo, FlowtapProcess.binary] + arguments,
+            output: .discard, error: .discard)
+        defer { flowtap.stop() }
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) {
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -68,12 +66,11 @@ struct BackPressureTests {
         }
         #expect(connections.load(ordering: .relaxed) == 2, "the second client reached the target")
 
-        // SIGTERM ends flowtap although stdout is still stalled.
-        kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<3000 where process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(!process.isRunning, "flowtap ended after SIGTERM with stdout stalled")
-        guard !process.isRunning else { return }
-        #expect(process.terminationStatus == 0)
+        // SIGTERM ends flowtap although stdout is still stalled (the sleep still holds the FIFO).
+        flowtap.signal(SIGTERM)
+        let status = try await flowtap.waitForExitBlockingFree()
+        #expect(status == 0, "flowtap did not end with 0 after SIGTERM with stdout stalled")
+        guard status == 0 else { return }
         sender.cancel()
         _ = await receiver.value
         await second.close(waitingAtMost: .seconds(1))
@@ -95,5 +92,17 @@ struct BackPressureTests {
         }
         #expect(!sent.isEmpty && sent.count <= payload.readableBytes)
         #expect(sent == Array(payload.readableBytesView.prefix(sent.count)))
+    }
+}
+
+extension ChildProcess {
+    /// The exit status once the program has exited (its output is not waited for: a child of
+    /// its group may still hold it), or `nil` after 30 s.
+    fileprivate func waitForExitBlockingFree() async throws -> Int32? {
+        for _ in 0..<3000 {
+            if let status = exitStatus { return status }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
     }
 }

@@ -3,6 +3,7 @@ import FlowCore
 import FlowTransport
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 /// Follows TCP stream `index` of a capture with tshark and returns each direction's bytes.
@@ -33,7 +34,7 @@ func tsharkFollow(_ file: String, stream index: Int) async throws -> (c2s: [UInt
     return (c2s, s2c)
 }
 
-@Suite("flowtap -w: live captures judged by tshark", .serialized)
+@Suite("flowtap -w: live captures judged by tshark", .serialized, .leavesNoProcesses)
 struct CaptureTests {
     static func tempFile(_ name: String) -> String {
         NSTemporaryDirectory() + "flowtap-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
@@ -44,7 +45,9 @@ struct CaptureTests {
         let echo = try await LoopbackServer { connection in
             // Answers each chunk reversed, so the two directions differ.
             while case .data(let chunk) = (try? await connection.read()) ?? .eof {
-                try? await connection.write(ByteBuffer(bytes: Array(chunk.readableBytesView.reversed())))
+                do {
+                    try await connection.write(ByteBuffer(bytes: Array(chunk.readableBytesView.reversed())))
+                } catch { break }
             }
             await connection.shutdownWrite()
             await connection.close(waitingAtMost: .seconds(5))

@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `flowtap demo`, the README's first command, headless: every scenario shows what it promises.
-@Suite("flowtap demo: every scenario, headless", .serialized)
+@Suite("flowtap demo: every scenario, headless", .serialized, .leavesNoProcesses)
 struct DemoTests {
     @Test(
         "eight sessions: text, binary, both half-close orders, a reset, a refused connect, pause/step, edits")

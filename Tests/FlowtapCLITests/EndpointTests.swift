@@ -5,7 +5,7 @@ import NIOCore
 import TestSupport
 import Testing
 
-@Suite("flowtap proxy: endpoints, addresses and exit status")
+@Suite("flowtap proxy: endpoints, addresses and exit status", .leavesNoProcesses)
 struct EndpointTests {
     static func tempPath(_ name: String) -> String {
         NSTemporaryDirectory() + "flowtap-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"

@@ -3,54 +3,22 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// The real `flowtap` binary, run as a child process with its stdout read line by line.
+/// The real `flowtap` binary, run as a ``ChildProcess`` (no inherited descriptor, killed with
+/// the test process, reported if it outlives its test) with its stdout read line by line.
 final class FlowtapProcess: Sendable {
-    let process: Process
-    private let lines = Mutex<[String]>([])
-    private let errText = Mutex("")
-    private let outDone = Mutex(false)
+    let child: ChildProcess
 
     /// The built binary (see ``Machine/flowtapBinary``).
     static var binary: String { Machine.flowtapBinary }
 
     init(_ arguments: [String], executable: String = FlowtapProcess.binary) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Foundation.Pipe()
-        let err = Foundation.Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outHandle = out.fileHandleForReading
-        let errHandle = err.fileHandleForReading
-        Thread.detachNewThread { [self] in
-            var pending = Data()
-            while true {
-                let data = outHandle.availableData
-                if data.isEmpty { break }
-                pending.append(data)
-                while let newline = pending.firstIndex(of: 0x0a) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    lines.withLock { $0.append(line) }
-                }
-            }
-            outDone.withLock { $0 = true }
-        }
-        Thread.detachNewThread { [self] in
-            while true {
-                let data = errHandle.availableData
-                if data.isEmpty { break }
-                errText.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
+        child = try ChildProcess(executable, arguments)
     }
 
-    var output: [String] { lines.withLock { $0 } }
-    var stderr: String { errText.withLock { $0 } }
-    var pid: Int32 { process.processIdentifier }
+    /// The complete lines printed so far.
+    var output: [String] { child.outputLines }
+    var stderr: String { child.standardError }
+    var pid: Int32 { child.pid }
 
     /// The JSON objects printed so far (with `--json`).
     var events: [[String: Any]] {
@@ -99,74 +67,34 @@ final class FlowtapProcess: Sendable {
         return Int(address.split(separator: ":").last!)!
     }
 
-    /// Waits (bounded) for the process to exit and returns its status; kills it on timeout.
+    /// Waits (bounded) for the process to exit and returns its status, once its output is all
+    /// read; kills it on timeout (an issue).
     func waitExit(timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation) async throws
         -> Int32
     {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning {
-            process.terminate()
-            kill(pid, SIGKILL)
+        guard let status = try await child.waitForExit(timeout: .seconds(timeout)) else {
+            child.stop()
             Issue.record("flowtap did not exit within \(timeout) s", sourceLocation: sourceLocation)
             throw CancellationError()
         }
-        // Let the reader threads drain what is left.
-        for _ in 0..<100 where !outDone.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-        return process.terminationStatus
+        return status
     }
 
-    func signal(_ number: Int32) { kill(pid, number) }
+    func signal(_ number: Int32) { child.signal(number) }
 
     /// Open file descriptors of the process.
     var openDescriptors: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
 }
 
-/// Runs a command to completion (bounded) and returns its status and output. It waits with
-/// `Task.sleep`, never blocking a thread of the test process's cooperative pool (where the
-/// tests' own servers run).
-func runCommand(_ path: String, _ arguments: [String], timeout: Double = 60) async throws -> (
-    status: Int32, out: String, err: String
-) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Foundation.Pipe()
-    let err = Foundation.Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    final class Sink: Sendable { let data = Mutex(Data()) }
-    let outData = Sink()
-    let errData = Sink()
-    let group = DispatchGroup()
-    for (handle, sink) in [(out.fileHandleForReading, outData), (err.fileHandleForReading, errData)] {
-        group.enter()
-        Thread.detachNewThread {
-            let data = handle.readDataToEndOfFile()
-            sink.data.withLock { $0 = data }
-            group.leave()
-        }
-    }
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
-    if process.isRunning {
-        process.terminate()
-        kill(process.processIdentifier, SIGKILL)
-    }
-    process.waitUntilExit()
-    _ = group.wait(timeout: .now() + 5)
-    return (
-        process.terminationStatus, String(decoding: outData.data.withLock { $0 }, as: UTF8.self),
-        String(decoding: errData.data.withLock { $0 }, as: UTF8.self)
-    )
+/// Runs a command to completion (bounded) and returns its status and output (see
+/// ``ChildProcess/run(_:_:input:timeout:sourceLocation:)``).
+func runCommand(
+    _ path: String, _ arguments: [String], timeout: Double = 60,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> (status: Int32, out: String, err: String) {
+    try await ChildProcess.run(path, arguments, timeout: .seconds(timeout), sourceLocation: sourceLocation)
 }
 
 /// The events of one session with the given name.

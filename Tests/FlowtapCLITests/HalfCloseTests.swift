@@ -3,11 +3,12 @@ import FlowTransport
 import Foundation
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
 /// Half-close end to end through the real binary: every FIN is passed on, for as long as the
 /// other direction lives, with no timer.
-@Suite("flowtap proxy: half-close end to end")
+@Suite("flowtap proxy: half-close end to end", .leavesNoProcesses)
 struct HalfCloseTests {
     @Test("the client's FIN is passed on while the server answers 2 s later")
     func clientFinFirstSlowAnswer() async throws {

@@ -3,51 +3,93 @@ import FlowCore
 import FlowTransport
 import Foundation
 import NIOCore
+import Synchronization
+import TestSupport
 import Testing
 
-/// A throwaway redis-server on a free loopback port, no persistence.
+/// A throwaway redis-server, no persistence, listening on a Unix socket of its own only
+/// (`--port 0 --unixsocket PATH`): no TCP port is picked at all. It is ready once it answers
+/// PING with PONG on that socket (a bare connect could reach something else).
 final class RedisServer: Sendable {
-    let process: Process
-    let port: Int
+    let child: ChildProcess
+    /// The server's socket.
+    let path: String
+    private static let counter = Atomic<Int>(0)
 
-    init() async throws {
-        let probe = try await Listener.bind(.tcpListen(host: "127.0.0.1", port: 0))
-        port = probe.localSocketAddress?.port ?? 0
-        await probe.close()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if let flow = try? await connect(port) {
-                await flow.close(waitingAtMost: .seconds(1))
-                return
+    init(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        path = "/tmp/flowtap-redis-\(getpid())-\(Self.counter.add(1, ordering: .relaxed).newValue).sock"
+        unlink(path)
+        child = try ChildProcess(
+            "/usr/bin/redis-server",
+            [
+                "--port", "0", "--unixsocket", path, "--unixsocketperm", "700", "--save", "", "--appendonly",
+                "no",
+            ])
+        // Generous: at the start of a parallel run, on two cores, the whole suite starts at once.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var lastError = "never tried"
+        var attempts = 0
+        while ContinuousClock.now < deadline {
+            if let status = child.exitStatus {
+                Issue.record(
+                    "redis-server exited with \(status): \(child.standardOutput) \(child.standardError)",
+                    sourceLocation: sourceLocation)
+                throw CancellationError()
+            }
+            attempts += 1
+            do {
+                if try await Self.ping(path) { return }
+                lastError = "no PONG"
+            } catch {
+                lastError = "\(error)"  // not listening yet: try again
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        Issue.record("redis-server did not start on port \(port)")
+        child.stop()
+        Issue.record(
+            """
+            redis-server did not answer PING on \(path) in \(attempts) attempts: \(lastError)
+            its output: \(child.standardOutput.suffix(2000)) \(child.standardError.suffix(2000))
+            """, sourceLocation: sourceLocation)
         throw CancellationError()
     }
 
-    var target: String { "tcp:127.0.0.1:\(port)" }
+    /// Sends PING on `path` and tells whether the answer was PONG (waiting at most 2 s for it).
+    private static func ping(_ path: String) async throws -> Bool {
+        let flow = try await Connector.connect(.unix(path: path))
+        try await flow.write(ByteBuffer(string: "*1\r\n$4\r\nPING\r\n"))
+        let answer = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                var answer: [UInt8] = []
+                while answer.count < 7, case .data(let chunk) = try await flow.read() {
+                    answer += chunk.readableBytesView
+                }
+                return answer
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(2))
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        await flow.close(waitingAtMost: .seconds(1))
+        return answer == Array("+PONG\r\n".utf8)
+    }
 
-    /// Kills it: SIGKILL, since a child spawned from the test process may inherit a signal mask
-    /// that blocks SIGTERM (redis-server then never sees it).
+    /// The address flowtap connects to.
+    var target: String { "unix:\(path)" }
+
+    /// Kills it (SIGKILL) and removes its socket.
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        child.stop()
+        unlink(path)
     }
 
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
+    deinit { stop() }
 }
 
-@Suite("flowtap replay: against live servers and as a stub server", .serialized)
+@Suite("flowtap replay: against live servers and as a stub server", .serialized, .leavesNoProcesses)
 struct ReplayTests {
     static let commands = [
         "*1\r\n$4\r\nPING\r\n", "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
@@ -135,7 +177,7 @@ struct ReplayTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let nope = try await LoopbackServer { connection in
             while case .data = (try? await connection.read()) ?? .eof {
-                try? await connection.write(ByteBuffer(string: "-ERR nope\r\n"))
+                do { try await connection.write(ByteBuffer(string: "-ERR nope\r\n")) } catch { break }
             }
             await connection.shutdownWrite()
             await connection.close(waitingAtMost: .seconds(5))

@@ -5,9 +5,10 @@ import FlowTransport
 import Foundation
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
-@Suite("flowtap proxy --rewrite through the real binary", .serialized)
+@Suite("flowtap proxy --rewrite through the real binary", .serialized, .leavesNoProcesses)
 struct RewriteTests {
     @Test("the peer receives exactly the rewritten bytes, a rewrite event is printed, the capture notes it")
     func rewriteAgainstEcho() async throws {

@@ -3,6 +3,7 @@ import FlowTransport
 import Foundation
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
 /// A deterministic stream: unit k is an 8-byte counter followed by a fixed pseudo-random block,
@@ -48,7 +49,7 @@ struct PatternStream {
     }
 }
 
-@Suite("flowtap proxy: volume and concurrency", .serialized)
+@Suite("flowtap proxy: volume and concurrency", .serialized, .leavesNoProcesses)
 struct VolumeTests {
     @Test("256 MiB each way at once arrive identical")
     func bulkBothWays() async throws {
@@ -79,6 +80,8 @@ struct VolumeTests {
         #expect(checker.ok && checker.pending.readableBytes == 0)
         #expect(checker.units == units)
         #expect(try await flowtap.waitExit(timeout: 120) == 0)
+        // The server's handler sets its count after its last read: flowtap may have exited first.
+        try await serverResult.wait(timeout: .seconds(30))
         #expect(serverResult.get() == units)
         let close = named(flowtap.events, "close").first
         #expect((close?["c2s"] as? [String: Any])?["write_bytes"] as? Int == units * PatternStream.unitSize)
@@ -140,10 +143,17 @@ struct VolumeTests {
     }
 }
 
+/// A count one task sets once it knows it (0 until then).
 final class ReceivedCount: Sendable {
     private let value = Mutex(0)
     func set(_ v: Int) { value.withLock { $0 = v } }
     func get() -> Int { value.withLock { $0 } }
+
+    /// Waits (polling, at most `timeout`) until the count was set.
+    func wait(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while get() == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
 }
 
 func raiseDescriptorLimit() {
