@@ -44,9 +44,6 @@ extension CaptureWriter {
             record()
         case .data(let direction, _, let buffer):
             var tcp = conversation()
-            out.bytes.reserveCapacity(
-                out.bytes.count + buffer.readableBytes + 128
-                    * (buffer.readableBytes / TCPConversation.maxSegment + 2))
             buffer.withUnsafeReadableBytes { bytes in
                 tcp.data(from: .init(sending: direction), bytes, at: time, into: &out)
             }

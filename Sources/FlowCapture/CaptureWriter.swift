@@ -88,6 +88,17 @@ public final class CaptureWriter: Sendable {
         try state.withLock { (state: inout State) throws(CaptureError) in
             try check(state)
             var out = PcapngBuilder()
+            // One allocation for the batch: its payloads plus the blocks and headers around them
+            // (growing the array chunk by chunk copied everything already built, each time).
+            var size = 0
+            for event in events {
+                if case .data(_, _, let bytes) = event.kind {
+                    size += bytes.readableBytes + 128 * (bytes.readableBytes / TCPConversation.maxSegment + 2)
+                } else {
+                    size += 512
+                }
+            }
+            out.bytes.reserveCapacity(size)
             for event in events {
                 guard let id = event.conn else { continue }
                 Self.encode(event, session: id, sessions: &state.sessions, into: &out)

@@ -22,7 +22,7 @@ struct DemoCommand: AsyncParsableCommand {
         let interactive = !headless && !json && isatty(1) == 1 && isatty(0) == 1
         let model = InspectorModel(target: "the built-in demo target")
         let archive = SessionArchive()
-        let log = EventQueue(EventLog(format: json ? .json : .text), name: "flowtap.log")
+        let log = EventQueue(EventLog(format: json ? .json : .text), name: "flowtap.log", keepsBytes: false)
         let demo: Demo
         do {
             demo = try await Demo.start(observers: interactive ? [model, archive] : [model, log])

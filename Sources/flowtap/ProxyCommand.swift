@@ -123,7 +123,10 @@ struct ProxyCommand: AsyncParsableCommand {
         // or the disk is slow.
         var log: EventQueue?
         if !interactive {
-            log = EventQueue(EventLog(format: json ? .json : .text, hexdump: hexdump), name: "flowtap.log")
+            // Without -x the log prints sizes, not bytes: its queue keeps no chunk alive.
+            log = EventQueue(
+                EventLog(format: json ? .json : .text, hexdump: hexdump), name: "flowtap.log",
+                keepsBytes: hexdump)
         }
         var captureQueue: EventQueue?
         let errorSink = ErrorSink()

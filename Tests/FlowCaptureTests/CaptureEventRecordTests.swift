@@ -375,6 +375,7 @@ struct CaptureEventRecordTests {
         }
         #expect(read == want)
         // Wireshark opens it: no packet over its limit, nothing malformed.
-        #expect(try await tshark(["-r", path, "-Y", "_ws.malformed || _ws.expert.severity >= 0x00800000"]) == "")
+        #expect(
+            try await tshark(["-r", path, "-Y", "_ws.malformed || _ws.expert.severity >= 0x00800000"]) == "")
     }
 }

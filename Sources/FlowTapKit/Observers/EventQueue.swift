@@ -53,12 +53,19 @@ public final class EventQueue: InspectorObserver, Sendable {
     /// The most events queued before producers wait.
     public let maxEvents: Int
 
-    /// A queue handing events to `consumer` on a thread named `name`.
+    /// Whether the events handed on keep the bytes of their chunks (see ``init(_:name:keepsBytes:maxBytes:maxEvents:)``).
+    public let keepsBytes: Bool
+
+    /// A queue handing events to `consumer` on a thread named `name`. With `keepsBytes` false
+    /// (a log that prints sizes, not bytes), a `data` event is queued with a chunk of the same
+    /// length whose bytes are not the real ones (shared zeros), so the queue keeps no chunk of
+    /// the traffic alive.
     public init(
-        _ consumer: any EventConsumer, name: String = "flowtap.events", maxBytes: Int = 8 << 20,
-        maxEvents: Int = 65_536
+        _ consumer: any EventConsumer, name: String = "flowtap.events", keepsBytes: Bool = true,
+        maxBytes: Int = 8 << 20, maxEvents: Int = 65_536
     ) {
         self.consumer = consumer
+        self.keepsBytes = keepsBytes
         self.maxBytes = maxBytes
         self.maxEvents = maxEvents
         state = AsyncMonitor(State(maxBytes: maxBytes, maxEvents: maxEvents))
@@ -71,14 +78,21 @@ public final class EventQueue: InspectorObserver, Sendable {
     /// After ``finish(waitingAtMost:)`` has drained the queue, the event is handed on at once, on
     /// the caller's thread; after the queue was abandoned, it is dropped.
     public func record(_ event: SessionEvent) {
-        let size = Self.storage(event)
+        var event = event
+        if !keepsBytes, case .data(let direction, let offset, let bytes) = event.kind {
+            event.kind = .data(direction, offset: offset, bytes: Self.placeholder(bytes.readableBytes))
+        }
+        let size = keepsBytes ? Self.storage(event) : 64
         enum Action { case none, wake, direct }
         let action = state.withLock { s -> Action in
             if s.abandoned { return .none }
             if s.readerGone { return .direct }
             s.events.append(event)
             s.bytes += size
-            return s.readerSleeping ? .wake : .none
+            // One wake per sleep: the reader takes everything queued when it runs.
+            guard s.readerSleeping else { return .none }
+            s.readerSleeping = false
+            return .wake
         }
         switch action {
         case .none: break
@@ -161,6 +175,12 @@ public final class EventQueue: InspectorObserver, Sendable {
                 }
                 if !batch.isEmpty || stop { break }
                 wake.wait()
+                // Woken by the first event after a sleep: let a few more gather (at most 1 ms,
+                // less when much is queued), so that busy traffic is read in batches of many
+                // events, with one write each, instead of one wake-up an event.
+                if state.withLock({ $0.events.count < 1024 && $0.bytes < 256 << 10 && !$0.finished }) {
+                    _ = wake.wait(until: Date(timeIntervalSinceNow: 0.001))
+                }
             }
             wake.unlock()
             if !batch.isEmpty { consumer.consume(batch[...]) }
@@ -178,7 +198,16 @@ public final class EventQueue: InspectorObserver, Sendable {
         }
     }
 
-    /// The memory a queued event keeps alive: the storage of its chunk (or original).
+    private static let zeros = ByteBuffer(repeating: 0, count: 1 << 16)
+
+    /// `count` bytes that share one buffer of zeros (a fresh one only above 64 KiB).
+    static func placeholder(_ count: Int) -> ByteBuffer {
+        if count <= zeros.readableBytes { return zeros.getSlice(at: 0, length: count)! }
+        return ByteBuffer(repeating: 0, count: count)
+    }
+
+    /// The memory a queued event keeps alive: the storage of its chunk (or original). (A queue
+    /// that does not keep bytes counts 64 bytes an event.)
     static func storage(_ event: SessionEvent) -> Int {
         switch event.kind {
         case .data(_, _, let bytes): max(bytes.readableBytes, bytes.storageCapacity)
