@@ -86,15 +86,26 @@ guard arguments.count == 4, let listenPort = Int(arguments[1]), let targetPort =
 }
 let targetHost = arguments[2]
 
+// The buffer sizes flowtap's transport uses (FlowTransport's TransportTuning: reads of up to
+// 256 KiB, 512 KiB queued for a socket before writers wait), so that the two differ by the
+// engine only. NIO's defaults (64 KiB reads, 64 KiB high watermark) gave 0.93× of these on iperf3
+// here (median of 3, same run), at 12 MiB peak RSS instead of 15.
+let recvAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
+let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 512 * 1024)
+
 let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
 let server = ServerBootstrap(group: group)
     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
     .serverChannelOption(.backlog, value: 256)
     .childChannelOption(.autoRead, value: false)  // nothing is read before the peer is connected
     .childChannelOption(.allowRemoteHalfClosure, value: true)
+    .childChannelOption(.recvAllocator, value: recvAllocator)
+    .childChannelOption(.writeBufferWaterMark, value: waterMark)
     .childChannelInitializer { accepted in
         ClientBootstrap(group: accepted.eventLoop)
             .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.recvAllocator, value: recvAllocator)
+            .channelOption(.writeBufferWaterMark, value: waterMark)
             .connect(host: targetHost, port: targetPort)
             .assumeIsolated()
             .flatMapThrowing { peer in
