@@ -10,6 +10,9 @@
 #   - iperf3 throughput: direct, through `socat -b 131072`, through bare-nio-proxy, through
 #     `flowtap --headless` (output to /dev/null), the same with a capture (`-w`, a fresh flowtap
 #     each round), and with the curses UI open (in a detached tmux);
+#   - the file-write ceiling of the capture's directory: `dd` of $DISK_MIB MiB (page cache, no
+#     fsync) to where `-w` writes, so the `-w` row can be read against what this machine's
+#     file system takes in the same run (on this VM it swings between 0.15 and 2 GB/s);
 #   - flowtap's peak RSS (VmHWM): a fresh `flowtap --headless` forwarding $RSS_VOLUME, and a fresh
 #     `flowtap --headless --json -w FILE` forwarding $CAPTURE_RSS_VOLUME;
 #   - redis-benchmark (ping, set, get) with 20 clients (requests/s) and with 1 client (requests/s
@@ -20,7 +23,7 @@
 # target (issue 11 item 8) and PASS/FAIL; keeps the raw outputs in bench-results/<time>/.
 #
 # Knobs (environment): RUNS (3), SECONDS_PER_RUN (4), REDIS_N (40000), REDIS_N1 (10000),
-# RSS_VOLUME (4G), CAPTURE_RSS_VOLUME (2G), CAPTURE_DIR (where `-w` writes, default a directory
+# RSS_VOLUME (4G), CAPTURE_RSS_VOLUME (2G), DISK_MIB (512), CAPTURE_DIR (where `-w` writes, default a directory
 # under /tmp; /dev/shm takes the disk out of the figure), FLOWTAP and BARE_NIO_PROXY (prebuilt
 # binaries: given both, nothing is built), FLOWTAP_STANDIN=socat (run `socat -b 131072` in
 # flowtap's place, to test this script without the CLI). About 5 minutes at the defaults.
@@ -33,6 +36,7 @@ REDIS_N=${REDIS_N:-40000}
 REDIS_N1=${REDIS_N1:-10000}
 RSS_VOLUME=${RSS_VOLUME:-4G}
 CAPTURE_RSS_VOLUME=${CAPTURE_RSS_VOLUME:-2G}
+DISK_MIB=${DISK_MIB:-512}
 FLOWTAP_STANDIN=${FLOWTAP_STANDIN:-}
 HOST=127.0.0.1
 
@@ -288,6 +292,17 @@ measure_capture() { # round
     rm -f "$CAPTURE"
 }
 
+# What the capture's file system takes: dd of $DISK_MIB MiB in 1 MiB writes to the capture's
+# path, without fsync (flowtap does not sync either); GB/s under key disk.
+measure_disk() { # round
+    local raw="$OUT/dd-$1.txt"
+    if timeout 120 dd if=/dev/zero of="$CAPTURE" bs=1M count="$DISK_MIB" >"$raw" 2>&1; then
+        add disk "$(awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") t = $(i - 1)
+                                    if (t > 0) printf "%.3f\n", $1 / t / 1e9 }' "$raw")"
+    fi
+    rm -f "$CAPTURE"
+}
+
 # Peak RSS of a fresh flowtap forwarding one fixed volume: headless (key rss, $RSS_VOLUME) and
 # headless with `--json -w` (key rss.w, $CAPTURE_RSS_VOLUME).
 measure_rss() { # round
@@ -348,6 +363,7 @@ log "iperf3: $RUNS rounds of $IPERF_KEYS ($SECONDS_PER_RUN s each), peak RSS ($R
 for round in $(seq "$RUNS"); do
     for key in $IPERF_KEYS; do
         if [ "$key" = capture ]; then
+            measure_disk "$round"
             measure_capture "$round"
         elif [ -n "${PORT[$key]:-}" ]; then
             measure_iperf "$key" "${PORT[$key]}" "$round"
@@ -361,6 +377,7 @@ done
 stop_forwarders
 stop "$IPERF_PID"
 for key in $IPERF_KEYS; do summarize "$key" GB/s; done
+summarize disk GB/s
 summarize capture.rss MiB
 summarize rss MiB
 summarize rss.gbs GB/s
@@ -448,6 +465,8 @@ line() {
         "${M[bare.rps1]:-n/a} req/s (bare ÷ socat $(ratio "${M[bare.rps1]:-}" "${M[socat.rps1]:-}"));" \
         "p50 direct ${M[direct.p50]:-n/a}, socat ${M[socat.p50]:-n/a}, bare ${M[bare.p50]:-n/a} ms"
     echo "  bare NIO peak RSS after its iperf3 rounds: ${M[bare.rss.after]:-n/a} MiB"
+    echo "  file-write ceiling where -w writes (dd, $DISK_MIB MiB): ${M[disk]:-n/a} GB/s;" \
+        "flowtap -w ÷ dd $(ratio "${M[capture]:-}" "${M[disk]:-}")"
     echo
     line "flowtap row (median of $RUNS)" "flowtap" "socat-128K" "bare NIO" "÷socat" "÷bare" \
         "target" "verdict"
