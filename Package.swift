@@ -117,6 +117,15 @@ let package = Package(
             ],
             path: "Benchmarks/FlowCoreBenchmark"
         ),
+        // The yardstick of Benchmarks/proxy-bench.sh: a bare SwiftNIO forwarder, no flowtap code.
+        .executableTarget(
+            name: "bare-nio-proxy",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/BareNIOProxy"
+        ),
         // What several test targets share about the machine (not a test target itself).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Flow helpers and the seeded generator the FlowCore and FlowFaults tests share.
