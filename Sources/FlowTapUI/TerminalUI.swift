@@ -105,7 +105,8 @@ public enum TerminalUI {
                 for command in commands {
                     switch command {
                     case .quit: return .quit
-                    case .save(let path, let replacing): view = save(archive, to: path, replacing: replacing, view)
+                    case .save(let path, let replacing):
+                        view = save(archive, to: path, replacing: replacing, view)
                     default:
                         if let control { command.send(to: control, onRefusal: onRefusal) }
                     }

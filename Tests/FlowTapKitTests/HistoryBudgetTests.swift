@@ -6,7 +6,9 @@ import Testing
 
 @Suite("History and the model's budget under many tiny chunks")
 struct HistoryBudgetTests {
-    @Test("200,000 one-byte chunks: the history keeps the first and the newest, within its limit in bytes and in chunks")
+    @Test(
+        "200,000 one-byte chunks: the history keeps the first and the newest, within its limit in bytes and in chunks"
+    )
     func oneByteChunks() {
         var history = History(limit: 64 * 1024)
         let count = 200_000

@@ -117,7 +117,8 @@ public final class SessionArchive: InspectorObserver {
     /// Removes the chunk at `index`, growing the direction's cut: its `gap` event stands where
     /// the earliest chunk removed stood, and the other slots are left empty.
     private func remove(_ index: Int, _ log: inout DirectionLog, _ s: inout State) {
-        guard let event = s.events[index], case .data(let direction, let offset, let bytes) = event.kind else {
+        guard let event = s.events[index], case .data(let direction, let offset, let bytes) = event.kind
+        else {
             return
         }
         let end = offset + bytes.readableBytes
@@ -179,9 +180,10 @@ public final class SessionArchive: InspectorObserver {
             guard var session = s.sessions[id] else { continue }
             for d in 0..<2 {
                 session.directions[d].head = session.directions[d].head.map { renumbered[$0] }
-                session.directions[d].tail = session.directions[d].tail[session.directions[d].tailStart...].map {
-                    renumbered[$0]
-                }
+                session.directions[d].tail = session.directions[d].tail[session.directions[d].tailStart...]
+                    .map {
+                        renumbered[$0]
+                    }
                 session.directions[d].tailStart = 0
                 session.directions[d].gap = session.directions[d].gap.map { renumbered[$0] }
             }
