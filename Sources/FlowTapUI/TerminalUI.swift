@@ -148,11 +148,13 @@ public enum TerminalUI {
         do {
             let count = try archive.write(to: path, replacing: replacing)
             next.message = "saved \(count) session\(count == 1 ? "" : "s") to \(path)"
-        } catch where error.errno == EEXIST && !replacing {
-            next.prompt = Prompt(.overwrite(path: path))
         } catch {
-            next.message = error.description
-            next.messageIsError = true
+            if error.errno == EEXIST && !replacing {
+                next.prompt = Prompt(.overwrite(path: path))
+            } else {
+                next.message = error.description
+                next.messageIsError = true
+            }
         }
         return next
     }
