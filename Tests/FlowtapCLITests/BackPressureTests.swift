@@ -37,7 +37,7 @@ struct BackPressureTests {
         let arguments = ["unix-listen:\(socket)", echo.target, "--headless", "-x", "-w", capture]
         let flowtap = try ChildProcess(
             "/bin/sh",
-            ["-c", "sleep 600 < \"$0\" & exec \"$@\" > \"$0\"", fifo, FlowtapProcess.binary] + arguments,
+            ["-c", "sleep 120 < \"$0\" & exec \"$@\" > \"$0\"", fifo, FlowtapProcess.binary] + arguments,
             output: .discard, error: .discard)
         defer { flowtap.stop() }
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) {
