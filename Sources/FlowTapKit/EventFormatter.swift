@@ -111,19 +111,6 @@ public enum EventFormatter {
         return out + "--\n"
     }
 
-    static func statsJSON(_ s: Stats) -> String {
-        "{\"read_bytes\":\(s.readBytes),\"read_ops\":\(s.readOps),\"write_bytes\":\(s.writeBytes),"
-            + "\"write_ops\":\(s.writeOps),\"duration_s\":\(ByteFormat.decimal(s.seconds, digits: 6))}"
-    }
-
-    /// Seconds since the epoch with microseconds: `1764080900.123456`.
-    static func seconds(_ ns: UInt64) -> String {
-        let micros = (ns / 1000) % 1_000_000
-        var frac = String(micros)
-        while frac.count < 6 { frac = "0" + frac }
-        return "\(ns / 1_000_000_000).\(frac)"
-    }
-
     /// Local time `YYYY-MM-DD HH:MM:SS.ffffff` (with `/` between date parts for socat's layout).
     static func localTime(_ ns: UInt64, dateSeparator: String = "-") -> String {
         var t = time_t(ns / 1_000_000_000)
@@ -140,31 +127,5 @@ public enum EventFormatter {
     static func hexByte(_ byte: UInt8) -> String {
         let digits: [Character] = Array("0123456789abcdef")
         return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
-    }
-
-    static func hexString(_ bytes: ByteBuffer) -> String {
-        var out = ""
-        out.reserveCapacity(bytes.readableBytes * 2)
-        for byte in bytes.readableBytesView { out += hexByte(byte) }
-        return out
-    }
-
-    /// A JSON string literal with the required escapes (`"`, `\`, control characters).
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
