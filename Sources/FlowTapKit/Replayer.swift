@@ -76,23 +76,54 @@ public enum Replayer {
         /// `diff_offset` (the first byte shown) with `expected_hex` and `got_hex` (16 bytes from
         /// there); `write_error` when writing failed.
         public func json(timestamp: UInt64 = WallClock.nanoseconds()) -> String {
-            var out =
-                "{\"t\":\(EventFormatter.seconds(timestamp)),\"event\":\"replay_result\","
-                + "\"role\":\"\(role.rawValue)\",\"conn\":\(conn),\"session\":\(sessionID),"
-                + "\"timing\":\"\(timing.rawValue)\",\"sent_bytes\":\(sentBytes),"
-                + "\"received_bytes\":\(comparison.got.count),"
-                + "\"expected_bytes\":\(comparison.expected.count),"
-                + "\"match\":\(comparison.matches),"
-                + "\"first_difference\":\(comparison.firstDifference.map(String.init) ?? "null"),"
-                + "\"reply_timeouts\":\(replyTimeouts)"
-            if !comparison.matches {
-                out +=
-                    ",\"diff_offset\":\(comparison.windowStart()),"
-                    + "\"expected_hex\":\"\(comparison.windowHex(comparison.expected))\","
-                    + "\"got_hex\":\"\(comparison.windowHex(comparison.got))\""
+            // Strings, integers, booleans and six-decimal seconds: encoding cannot fail.
+            try! JSONLineEncoder().encode(Line(result: self, time: timestamp))
+        }
+
+        /// The `replay_result` object, encoded in the order documented on ``json(timestamp:)``.
+        private struct Line: Encodable {
+            var result: Result
+            var time: UInt64
+
+            enum Key: String, CodingKey {
+                case t, event, role, conn, session, timing, match
+                case sentBytes = "sent_bytes"
+                case receivedBytes = "received_bytes"
+                case expectedBytes = "expected_bytes"
+                case firstDifference = "first_difference"
+                case replyTimeouts = "reply_timeouts"
+                case diffOffset = "diff_offset"
+                case expectedHex = "expected_hex"
+                case gotHex = "got_hex"
+                case writeError = "write_error"
             }
-            if let writeError { out += ",\"write_error\":\(EventFormatter.quoted(writeError))" }
-            return out + "}"
+
+            func encode(to encoder: any Encoder) throws {
+                let comparison = result.comparison
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(Seconds(nanoseconds: time), forKey: .t)
+                try c.encode("replay_result", forKey: .event)
+                try c.encode(result.role.rawValue, forKey: .role)
+                try c.encode(result.conn, forKey: .conn)
+                try c.encode(result.sessionID, forKey: .session)
+                try c.encode(result.timing.rawValue, forKey: .timing)
+                try c.encode(result.sentBytes, forKey: .sentBytes)
+                try c.encode(comparison.got.count, forKey: .receivedBytes)
+                try c.encode(comparison.expected.count, forKey: .expectedBytes)
+                try c.encode(comparison.matches, forKey: .match)
+                if let first = comparison.firstDifference {
+                    try c.encode(first, forKey: .firstDifference)
+                } else {
+                    try c.encodeNil(forKey: .firstDifference)
+                }
+                try c.encode(result.replyTimeouts, forKey: .replyTimeouts)
+                if !comparison.matches {
+                    try c.encode(comparison.windowStart(), forKey: .diffOffset)
+                    try c.encode(comparison.windowHex(comparison.expected), forKey: .expectedHex)
+                    try c.encode(comparison.windowHex(comparison.got), forKey: .gotHex)
+                }
+                try c.encodeIfPresent(result.writeError, forKey: .writeError)
+            }
         }
     }
 
