@@ -62,7 +62,17 @@ func settle(
             Issue.record("condition not reached within \(seconds) s", sourceLocation: sourceLocation)
             return
         }
-        await Task.yield()
+        await pause()
+    }
+}
+
+/// Gives the other tasks a turn without spinning: a short sleep frees this pool thread (a bare
+/// `Task.yield()` loop kept both threads of a 2-core machine's pool busy in parallel runs).
+func pause() async {
+    do {
+        try await Task.sleep(for: .microseconds(50))
+    } catch {
+        await Task.yield()  // cancelled: the caller's own deadline ends the wait
     }
 }
 
@@ -87,7 +97,7 @@ func drive(_ clock: ManualClock, step: Duration = .milliseconds(1), until done: 
             return
         }
         if clock.sleeperCount > 0 { clock.advance(by: step) }
-        await Task.yield()
+        await pause()
     }
 }
 
