@@ -39,7 +39,11 @@ struct BackPressureTests {
             "/bin/sh",
             ["-c", "sleep 120 < \"$0\" & exec \"$@\" > \"$0\"", fifo, FlowtapProcess.binary] + arguments,
             output: .discard, error: .discard)
-        defer { flowtap.stop() }
+        defer {
+            // The FIFO's reader (the sleep) is in flowtap's process group, and outlives flowtap.
+            kill(-flowtap.pid, SIGKILL)
+            flowtap.stop()
+        }
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) {
             try await Task.sleep(for: .milliseconds(10))
         }
