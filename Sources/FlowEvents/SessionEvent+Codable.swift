@@ -135,14 +135,7 @@ extension SessionEvent: Codable {
         let conn = try c.decodeIfPresent(Int.self, forKey: .conn)
         func dir() throws -> Direction { try c.decode(Direction.self, forKey: .dir) }
         func string(_ key: Key) throws -> String { try c.decode(String.self, forKey: key) }
-        func count(_ key: Key) throws -> Int {
-            let value = try c.decode(Int.self, forKey: key)
-            guard value >= 0 else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: key, in: c, debugDescription: "\(key.rawValue) must not be negative")
-            }
-            return value
-        }
+        func count(_ key: Key) throws -> Int { try c.decodeCount(forKey: key) }
         func bytes(_ key: Key) throws -> ByteBuffer? {
             guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
             guard let buffer = Hex.decode(text) else {
@@ -178,14 +171,7 @@ extension SessionEvent: Codable {
         }
         func stats(_ key: Key) throws -> Stats {
             let n = try c.nestedContainer(keyedBy: StatsKey.self, forKey: key)
-            func field(_ k: StatsKey) throws -> Int {
-                let value = try n.decode(Int.self, forKey: k)
-                guard value >= 0 else {
-                    throw DecodingError.dataCorruptedError(
-                        forKey: k, in: n, debugDescription: "\(k.rawValue) must not be negative")
-                }
-                return value
-            }
+            func field(_ k: StatsKey) throws -> Int { try n.decodeCount(forKey: k) }
             return Stats(
                 readBytes: try field(.readBytes), readOps: try field(.readOps),
                 writeBytes: try field(.writeBytes), writeOps: try field(.writeOps),
@@ -298,5 +284,17 @@ extension SessionEvent.Kind {
             .acceptResumed:
             nil
         }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A count or an offset: an integer that must not be negative.
+    fileprivate func decodeCount(forKey key: Key) throws -> Int {
+        let value = try decode(Int.self, forKey: key)
+        guard value >= 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "\(key.stringValue) must not be negative")
+        }
+        return value
     }
 }

@@ -280,17 +280,8 @@ private func spawn(
     // Everything else the test process has open stays out of the child.
     try closeFrom3(&actions)
     var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
+    childAttributes(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(
-        &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
     let cArgs = argv.map { strdup($0) } + [nil]
     defer { for arg in cArgs { free(arg) } }
     let cEnv = environment.map { $0.map { strdup($0) } + [nil] }
@@ -315,6 +306,22 @@ private func spawn(
 /// Adds "close every descriptor from 3 on" to `actions`: glibc's
 /// `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time since the
 /// Glibc module does not import GNU extensions.
+/// Initializes `attributes` for a child of the tests: no signal blocked, every signal at its
+/// default (the runner's threads block some), and a process group of its own. The caller
+/// destroys them.
+func childAttributes(_ attributes: inout posix_spawnattr_t) {
+    posix_spawnattr_init(&attributes)
+    var none = sigset_t()
+    sigemptyset(&none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(
+        &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+}
+
 func closeFrom3(_ actions: inout posix_spawn_file_actions_t) throws(SpawnError) {
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     guard

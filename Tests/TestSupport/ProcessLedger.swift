@@ -151,20 +151,10 @@ public enum ProcessLedger {
                 posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
                 posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
                 try closeFrom3(&actions)
-                var attributes = posix_spawnattr_t()
-                posix_spawnattr_init(&attributes)
-                defer { posix_spawnattr_destroy(&attributes) }
-                var none = sigset_t()
-                sigemptyset(&none)
-                var all = sigset_t()
-                sigfillset(&all)
-                posix_spawnattr_setsigmask(&attributes, &none)
-                posix_spawnattr_setsigdefault(&attributes, &all)
                 // Its own group: a Ctrl-C at the terminal must not stop it before the servers.
-                posix_spawnattr_setpgroup(&attributes, 0)
-                posix_spawnattr_setflags(
-                    &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
-                )
+                var attributes = posix_spawnattr_t()
+                childAttributes(&attributes)
+                defer { posix_spawnattr_destroy(&attributes) }
                 let cArgs = argv.map { strdup($0) } + [nil]
                 defer { for arg in cArgs { free(arg) } }
                 var pid: pid_t = 0
