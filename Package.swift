@@ -141,6 +141,7 @@ let package = Package(
         .testTarget(
             name: "FlowCoreTests",
             dependencies: [
+                "TestSupport",
                 "FlowTestSupport",
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -186,6 +187,7 @@ let package = Package(
         .testTarget(
             name: "FlowTapKitTests",
             dependencies: [
+                "TestSupport",
                 "FlowCore",
                 "FlowFaults",
                 "FlowTransport",

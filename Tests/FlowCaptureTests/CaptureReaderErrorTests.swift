@@ -1,11 +1,12 @@
 import FlowEvents
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowCapture
 
-@Suite("Reader: damaged and foreign input gives a clear CaptureError")
+@Suite("Reader: damaged and foreign input gives a clear CaptureError", .busyThreads)
 struct CaptureReaderErrorTests {
     private static func sample() throws -> [UInt8] {
         let directory = try TemporaryDirectory()

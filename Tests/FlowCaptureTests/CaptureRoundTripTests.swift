@@ -2,11 +2,12 @@ import FlowCore
 import FlowEvents
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowCapture
 
-@Suite("Writer → reader round trip")
+@Suite("Writer → reader round trip", .busyThreads)
 struct CaptureRoundTripTests {
     @Test("seeded random sessions come back identical", arguments: [1, 2, 3] as [UInt64])
     func randomSessions(seed: UInt64) throws {

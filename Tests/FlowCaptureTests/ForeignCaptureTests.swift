@@ -1,13 +1,14 @@
 import FlowEvents
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import FlowCapture
 
 /// Captures from other tools: classic pcap and pcapng without flowtap's event interface, with
 /// Ethernet framing, read back as TCP sessions.
-@Suite("Reader: foreign captures")
+@Suite("Reader: foreign captures", .busyThreads)
 struct ForeignCaptureTests {
     /// The TCP packets (raw IP) of a flowtap capture, with their timestamps.
     private static func packets(_ events: [SessionEvent]) throws -> [(UInt64, [UInt8])] {

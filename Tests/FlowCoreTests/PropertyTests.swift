@@ -1,10 +1,11 @@
 import FlowCore
 import FlowTestSupport
 import NIOCore
+import TestSupport
 import Testing
 
 /// Seeded random chunk sequences through the core: nothing lost, duplicated or reordered.
-@Suite("Property: random traffic arrives byte-identical")
+@Suite("Property: random traffic arrives byte-identical", .busyThreads)
 struct PropertyTests {
     static func chunks(_ rng: inout SeededRandom, maxCount: Int = 24, maxSize: Int = 700) -> [ByteBuffer] {
         (0..<Int.random(in: 0...maxCount, using: &rng)).map { _ in

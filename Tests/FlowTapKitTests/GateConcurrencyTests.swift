@@ -1,6 +1,7 @@
 import FlowCore
 import FlowEvents
 import FlowFaults
+import Foundation
 import NIOCore
 import Synchronization
 import Testing
@@ -43,7 +44,10 @@ struct GateConcurrencyTests {
             // Half the rounds step as soon as the chunk is seen held (the window between the
             // hold and its report, in the old gate); the others step blindly, a few spins in.
             let blindAfter = Bool.random(using: &rng) ? Int.random(in: 0..<64, using: &rng) : nil
-            let stepper = Task.detached {
+            // The stepper is a thread of its own, truly in parallel with the gate's task (and
+            // its spinning never takes a thread of the cooperative pool from other tests).
+            let stepped = AsyncMonitor(false)
+            Thread.detachNewThread {
                 var spins = 0
                 while !passed.withLock({ $0 }) {
                     if let blindAfter {
@@ -53,11 +57,12 @@ struct GateConcurrencyTests {
                     }
                     spins += 1
                 }
+                stepped.withLock { $0 = true }
             }
             // A blind step may come before the chunk (a credit) or after it: either way it goes.
             let verdict = try await gate.pass(ByteBuffer(string: "x"))
             passed.withLock { $0 = true }
-            await stepper.value
+            try await stepped.wait(until: { $0 })
             #expect(verdict == .deliver)
             let events = log.all
             if events != ["held 1", "released"] && events != [] { misordered += 1 }

@@ -2,9 +2,10 @@ import FlowCapture
 import FlowEvents
 import FlowTapKit
 import NIOCore
+import TestSupport
 import Testing
 
-@Suite("History and the model's budget under many tiny chunks")
+@Suite("History and the model's budget under many tiny chunks", .busyThreads)
 struct HistoryBudgetTests {
     @Test(
         "200,000 one-byte chunks: the history keeps the first and the newest, within its limit in bytes and in chunks"

@@ -4,9 +4,10 @@ import FlowEvents
 import FlowTapKit
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
-@Suite("SessionArchive: what the UI's w writes")
+@Suite("SessionArchive: what the UI's w writes", .busyThreads)
 struct SessionArchiveTests {
     static let t0: UInt64 = 1_764_000_000_000_000_000
 

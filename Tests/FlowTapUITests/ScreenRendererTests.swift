@@ -4,9 +4,10 @@ import FlowEvents
 import FlowTapKit
 import FlowTapUI
 import NIOCore
+import TestSupport
 import Testing
 
-@Suite struct ScreenRendererTests {
+@Suite(.busyThreads) struct ScreenRendererTests {
     let now = Fixtures.t0 + 12 * Fixtures.second
 
     func render(
