@@ -14,7 +14,7 @@ func readAll(_ flow: some Flow) async throws -> [ByteBuffer] {
 /// Runs `body` and fails the test if it takes longer than `seconds` (a hang guard, not a speed
 /// check).
 func withTimeout<T: Sendable>(
-    seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
+    seconds: Double = 60, sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in

@@ -52,9 +52,10 @@ final class Arrivals: Sendable {
 }
 
 /// Lets other tasks run until `condition` holds; fails the test after `seconds` of wall time (a
-/// hang guard, not a timing check).
+/// hang guard, not a timing check: generous, since a parallel run on two cores can leave a task
+/// without a thread for seconds).
 func settle(
-    seconds: Double = 5, sourceLocation: SourceLocation = #_sourceLocation, until condition: () -> Bool
+    seconds: Double = 30, sourceLocation: SourceLocation = #_sourceLocation, until condition: () -> Bool
 ) async {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while !condition() {
@@ -89,14 +90,24 @@ func sleepers(_ clock: ManualClock, _ count: Int = 1) async {
 
 /// Advances `clock` in `step`s whenever a task sleeps on it, until `done` holds: drives a
 /// transfer through timed faults without looking at the wall clock.
-func drive(_ clock: ManualClock, step: Duration = .milliseconds(1), until done: () -> Bool) async {
-    let deadline = ContinuousClock.now + .seconds(20)
+///
+/// The hang guard counts wall time without progress (no task sleeping on the clock for 30 s),
+/// not the whole transfer's: in a parallel run on two cores each step can wait long for a thread,
+/// and a transfer that is moving must not be called stuck.
+func drive(
+    _ clock: ManualClock, step: Duration = .milliseconds(1),
+    sourceLocation: SourceLocation = #_sourceLocation,
+    until done: () -> Bool
+) async {
+    var lastProgress = ContinuousClock.now
     while !done() {
-        if ContinuousClock.now > deadline {
-            Issue.record("the transfer did not finish")
+        if clock.sleeperCount > 0 {
+            clock.advance(by: step)
+            lastProgress = ContinuousClock.now
+        } else if ContinuousClock.now - lastProgress > .seconds(30) {
+            Issue.record("the transfer made no progress for 30 s", sourceLocation: sourceLocation)
             return
         }
-        if clock.sleeperCount > 0 { clock.advance(by: step) }
         await pause()
     }
 }

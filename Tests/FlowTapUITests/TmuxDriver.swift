@@ -103,14 +103,14 @@ final class TmuxDriver: Sendable {
     /// Waits until the screen contains `text`, polling every 50 ms, at most `timeout`; returns
     /// the screen. Throws ``Failure`` with the last screen on timeout.
     @discardableResult
-    func waitFor(_ text: String, timeout: Duration = .seconds(10)) async throws -> String {
+    func waitFor(_ text: String, timeout: Duration = .seconds(20)) async throws -> String {
         try await waitUntil("screen shows \"\(text)\"", timeout: timeout) { $0.contains(text) }
     }
 
     /// Waits until `condition` holds for the screen (see ``waitFor(_:timeout:)``).
     @discardableResult
     func waitUntil(
-        _ what: String, timeout: Duration = .seconds(10), _ condition: (String) -> Bool
+        _ what: String, timeout: Duration = .seconds(20), _ condition: (String) -> Bool
     ) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var screen = ""
@@ -132,7 +132,7 @@ final class TmuxDriver: Sendable {
 
     /// Waits for the program to exit (at most `timeout`) and returns its status, once tmux has
     /// also shown all its output (the pane is dead).
-    func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
+    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let status = try exitStatus(), try await paneIsDead() { return status }
@@ -175,13 +175,13 @@ final class TmuxDriver: Sendable {
     private func tmux(_ arguments: [String]) async throws -> String {
         let (child, output) = try start(arguments)
         return try finish(
-            arguments, child, output, status: try await child.waitForExit(timeout: .seconds(10)))
+            arguments, child, output, status: try await child.waitForExit(timeout: .seconds(30)))
     }
 
     /// ``tmux(_:)`` for ``kill()``, which runs from `deinit`: blocks the calling thread.
     private func tmuxBlocking(_ arguments: [String]) throws {
         let (child, output) = try start(arguments)
-        _ = try finish(arguments, child, output, status: child.waitForExitBlocking(timeout: .seconds(10)))
+        _ = try finish(arguments, child, output, status: child.waitForExitBlocking(timeout: .seconds(30)))
     }
 
     /// Starts a tmux command. Its output goes to temporary files, not pipes: the first command
@@ -206,7 +206,7 @@ final class TmuxDriver: Sendable {
         }
         guard let status else {
             child.stop()
-            throw Failure(message: "tmux \(arguments.first ?? "") did not finish within 10 s", screen: nil)
+            throw Failure(message: "tmux \(arguments.first ?? "") did not finish within 30 s", screen: nil)
         }
         let output = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
         guard status == 0 else {

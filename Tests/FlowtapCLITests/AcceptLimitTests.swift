@@ -6,8 +6,14 @@ import TestSupport
 import Testing
 
 /// The accept loop under descriptor pressure, run on the real binary: it never lets flowtap
-/// reach its descriptor limit (libdispatch traps on EMFILE), it pauses and resumes, and a
-/// target it cannot reach is passed on as a reset.
+/// reach its descriptor limit, it pauses and resumes, and a target it cannot reach is passed on
+/// as a reset.
+///
+/// There is no end-to-end test of an accept that fails with EMFILE: a Swift process with no
+/// descriptor left dies whatever it does, since libdispatch's pool monitor traps when it cannot
+/// open its /proc files (SIGILL in `_dispatch_workq_monitor_pools`, checked with gdb on flowtap
+/// after `prlimit --nofile=3`). Staying below the limit is the defence, tested here; the loop's
+/// going on after accept errors is tested in-process (`AcceptLoopTests`).
 @Suite("flowtap proxy: the accept loop keeps below the descriptor limit and goes on", .leavesNoProcesses)
 struct AcceptLimitTests {
     /// An echo server, and flowtap (`--json`) in front of it started by `sh` with the soft and
@@ -144,33 +150,6 @@ struct AcceptLimitTests {
         #expect(curl.err.contains("Connection reset by peer"), "curl: \(curl.err)")
         flowtap.signal(SIGTERM)
         #expect(try await flowtap.waitExit() == 0)
-    }
-
-    @Test(
-        "a real EMFILE (prlimit lowers the running flowtap's limit to what it has open): accept_error, then the waiting client is served"
-    )
-    func acceptErrorIsSurvived() async throws {
-        let (server, flowtap, port) = try await Self.limitedProxy()
-        let open = flowtap.openDescriptors
-        let lowered = try await runCommand(
-            "/usr/bin/prlimit", ["--pid=\(flowtap.pid)", "--nofile=\(open):64"])
-        #expect(lowered.status == 0, "\(lowered.err)")
-        let client = try await connect(port)
-        try await client.write(ByteBuffer(string: "after EMFILE"))
-        await client.shutdownWrite()
-        try await flowtap.waitForEvents { !named($0, "accept_error").isEmpty }
-        let restored = try await runCommand("/usr/bin/prlimit", ["--pid=\(flowtap.pid)", "--nofile=64:64"])
-        #expect(restored.status == 0, "\(restored.err)")
-        // Before, the accept loop ended at its first error: this client was never served.
-        try await flowtap.waitForEvents { !named($0, "close", conn: 1).isEmpty }
-        let answer = await drain(client)
-        #expect(String(decoding: answer.bytes, as: UTF8.self) == "after EMFILE")
-        let error = named(flowtap.events, "accept_error")[0]["error"] as? String
-        #expect(error == "cannot accept on 127.0.0.1:\(port): too many open files")
-        await client.close(waitingAtMost: .seconds(1))
-        flowtap.signal(SIGTERM)
-        #expect(try await flowtap.waitExit() == 0)
-        await server.close()
     }
 }
 

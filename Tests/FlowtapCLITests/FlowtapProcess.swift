@@ -33,8 +33,9 @@ final class FlowtapProcess: Sendable {
         timeout: Double = 20, sourceLocation: SourceLocation = #_sourceLocation, _ predicate: (String) -> Bool
     ) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        while true {
             if let line = output.first(where: predicate) { return line }
+            if Date() >= deadline { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         Issue.record(
@@ -49,8 +50,9 @@ final class FlowtapProcess: Sendable {
         _ predicate: ([[String: Any]]) -> Bool
     ) async throws {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        while true {
             if predicate(events) { return }
+            if Date() >= deadline { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         Issue.record(

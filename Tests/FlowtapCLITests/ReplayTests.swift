@@ -29,7 +29,8 @@ final class RedisServer: Sendable {
         let deadline = ContinuousClock.now + .seconds(30)
         var lastError = "never tried"
         var attempts = 0
-        while ContinuousClock.now < deadline {
+        // The deadline is checked after each attempt, so a starved task still gets its last try.
+        while true {
             if let status = child.exitStatus {
                 Issue.record(
                     "redis-server exited with \(status): \(child.standardOutput) \(child.standardError)",
@@ -43,6 +44,7 @@ final class RedisServer: Sendable {
             } catch {
                 lastError = "\(error)"  // not listening yet: try again
             }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         child.stop()

@@ -109,9 +109,12 @@ public final class ChildProcess: Sendable {
     /// Waits (polling, never blocking a thread) until the program exits and its captured output
     /// reached end-of-file; returns its exit status, or `nil` when `timeout` ran out first (the
     /// program is left running: call ``stop()``).
+    ///
+    /// The program is looked at once more when the deadline has passed: a waiting task that got
+    /// no thread for a while (a busy parallel run) must not call a program that has exited late.
     public func waitForExit(timeout: Duration) async throws -> Int32? {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             if let status = exitStatus {
                 // The pipes end when the program (and whatever it left holding them) is gone.
                 while !outputFinished && ContinuousClock.now < deadline {
@@ -119,22 +122,22 @@ public final class ChildProcess: Sendable {
                 }
                 return status
             }
+            if ContinuousClock.now >= deadline { return nil }
             try await Task.sleep(for: .milliseconds(5))
         }
-        return nil
     }
 
     /// Like ``waitForExit(timeout:)`` for synchronous callers: blocks the calling thread.
     public func waitForExitBlocking(timeout: Duration) -> Int32? {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             if let status = exitStatus {
                 while !outputFinished && ContinuousClock.now < deadline { usleep(2_000) }
                 return status
             }
+            if ContinuousClock.now >= deadline { return nil }
             usleep(2_000)
         }
-        return nil
     }
 
     /// Kills the program's process group with SIGKILL and reaps the program; returns its exit
