@@ -27,8 +27,25 @@ public final class BusyThreads: TaskExecutor, @unchecked Sendable {
             // (it keeps its creator's, e.g. a pool thread's "oot.default-qos").
             Thread.detachNewThread { [self] in
                 Thread.current.name = "busy-test-\(index)"
+                Self.isBusyThread = true
                 run()
             }
+        }
+    }
+
+    /// True on the threads of ``BusyThreads`` (and only there): where a job really ran.
+    public static var onBusyThread: Bool { isBusyThread }
+
+    /// Set once by each of this executor's threads, at its start.
+    nonisolated(unsafe) private static var isBusyThreadKey = pthread_key_t()
+    private static let keyCreated: Bool = {
+        pthread_key_create(&isBusyThreadKey, nil) == 0
+    }()
+    private static var isBusyThread: Bool {
+        get { keyCreated && pthread_getspecific(isBusyThreadKey) != nil }
+        set {
+            guard keyCreated else { return }
+            pthread_setspecific(isBusyThreadKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil)
         }
     }
 
