@@ -257,15 +257,31 @@ func boundedRead(
     return result
 }
 
-/// How many sockets process `pid` holds open (from `/proc/PID/fd`).
+/// How many sockets process `pid` holds open (from `/proc/PID/fd`); -1 when the folder cannot
+/// be listed (the process is gone).
 func openSockets(_ pid: Int32) -> Int {
     let folder = "/proc/\(pid)/fd"
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-    return entries.filter { entry in
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(entry)"))?.hasPrefix(
-            "socket:")
-            ?? false
-    }.count
+    let entries: [String]
+    do {
+        entries = try FileManager.default.contentsOfDirectory(atPath: folder)
+    } catch {
+        return -1
+    }
+    var sockets = 0
+    for entry in entries {
+        // A descriptor closed since the listing has no link any more: it is not counted.
+        guard let target = readlink(folder + "/" + entry) else { continue }
+        if target.hasPrefix("socket:") { sockets += 1 }
+    }
+    return sockets
+}
+
+/// The target of symbolic link `path`, or `nil` when it is not one (or is gone).
+private func readlink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 256)
+    let count = Glibc.readlink(path, &buffer, buffer.count - 1)
+    guard count >= 0 else { return nil }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// Waits (bounded, polling) until `condition` holds; an issue if it never does.
