@@ -59,6 +59,8 @@ enum CaptureComment {
         case .gap(let d, let from, let to):
             return "\(head) \(d.rawValue): bytes \(from)–\(to) not kept (\(plural(to - from, "byte")))"
         case .note(let t): return "\(head): \(t)"
+        case .controlError(let error, let line):
+            return "\(head): control error (stdin line \(line)): \(error)"
         }
     }
 }

@@ -75,7 +75,8 @@ extension CaptureWriter {
             record()
         case .held, .listening, .acceptError, .acceptPaused, .acceptResumed:
             break
-        case .eof, .pause, .resume, .step, .fault, .edit, .drop, .inject, .rewrite, .captureError, .note:
+        case .eof, .pause, .resume, .step, .fault, .edit, .drop, .inject, .rewrite, .captureError, .note,
+            .controlError:
             record()
         }
     }

@@ -161,6 +161,7 @@ struct EventRecord {
         case .fault(let d, let f): out.kind = .fault(d, text(f))
         case .note(let t): out.kind = .note(text(t))
         case .captureError(let e): out.kind = .captureError(text(e))
+        case .controlError(let e, let line): out.kind = .controlError(text(e), line: line)
         case .edit(let d, let originalBytes, let digest, let bytes, let original):
             out.kind = .edit(
                 d, originalBytes: originalBytes, originalSHA256: digest, bytes: bytes,

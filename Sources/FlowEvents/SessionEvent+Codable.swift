@@ -26,6 +26,7 @@ import NIOCore
 /// | `close` | `c2s`, `s2c`: `{read_bytes, read_ops, write_bytes, write_ops, duration_s}` |
 /// | `gap` | `dir`, `from`, `to` (byte offsets of the direction: `from` ≤ `to`) |
 /// | `note` | `text` |
+/// | `control_error` | `error`, `line` (the command's line on stdin, from 1) |
 ///
 /// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes (`-x`, and
 /// always in captures). Names are never renamed; new fields are only added, and readers ignore
@@ -39,7 +40,7 @@ extension SessionEvent: Codable {
     enum Key: String, CodingKey {
         case t, event, conn, address, client, target, error, dir, offset, bytes, hex, fault, hold, sha256,
             count
-        case text, c2s, s2c, from, to, sessions, limit
+        case text, c2s, s2c, from, to, sessions, limit, line
         case clientUnix = "client_unix"
         case targetUnix = "target_unix"
         case originalBytes = "original_bytes"
@@ -121,6 +122,9 @@ extension SessionEvent: Codable {
             try c.encode(from, forKey: .from)
             try c.encode(to, forKey: .to)
         case .note(let text): try c.encode(text, forKey: .text)
+        case .controlError(let error, let line):
+            try c.encode(error, forKey: .error)
+            try c.encode(line, forKey: .line)
         }
     }
 
@@ -233,6 +237,7 @@ extension SessionEvent: Codable {
             }
             kind = .gap(try dir(), from: from, to: to)
         case "note": kind = .note(try string(.text))
+        case "control_error": kind = .controlError(try string(.error), line: try count(.line))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .event, in: c, debugDescription: "unknown event \"\(name)\"")
@@ -269,6 +274,7 @@ extension SessionEvent.Kind {
         case .close: "close"
         case .gap: "gap"
         case .note: "note"
+        case .controlError: "control_error"
         }
     }
 
@@ -281,7 +287,7 @@ extension SessionEvent.Kind {
             .gap(let d, _, _):
             d
         case .listening, .open, .connectError, .captureError, .close, .note, .acceptError, .acceptPaused,
-            .acceptResumed:
+            .acceptResumed, .controlError:
             nil
         }
     }

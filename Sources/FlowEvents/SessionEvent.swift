@@ -84,8 +84,14 @@ public struct SessionEvent: Sendable, Equatable {
         /// captured); the next `data` of the direction starts at `to`.
         case gap(Direction, from: Int, to: Int)
         /// `note`: a remark with no structure of its own (a gap in a foreign capture's TCP
-        /// stream, a note of an older capture format).
+        /// stream, a note of an older capture format, the end of headless control's stdin).
         case note(String)
+        /// `control_error` (fields `error`, `line`): a headless control command (a JSON line on
+        /// stdin) was refused: bad JSON, an unknown command or field, an unknown session, a
+        /// direction that does not fit, a line over the bound, or a command the session could
+        /// not carry out. `line` is the command's line number on stdin, from 1. The command
+        /// changed nothing; the commands after it are still read.
+        case controlError(String, line: Int)
     }
 
     /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current

@@ -65,6 +65,7 @@ public enum EventFormatter {
         case .gap(let d, let from, let to):
             body = "\(d) bytes \(ByteFormat.bytes(from))–\(ByteFormat.bytes(to)) not kept"
         case .note(let text): body = "note: \(text)"
+        case .controlError(let error, let line): body = "control error: stdin line \(line): \(error)"
         case .acceptError(let error): body = "accept error: \(error) (backing off)"
         case .acceptPaused(let sessions, let limit):
             body = "accept paused: live sessions \(sessions), limit \(limit); new clients wait"

@@ -9,8 +9,12 @@ import NIOCore
 /// so the chunk just read is held, not delivered, and nothing more is read (the source is pushed
 /// back on through TCP's window) — until ``step()`` lets exactly this one chunk through,
 /// ``resume()`` opens the gate, ``replace(hold:with:)`` sends other bytes in its place, or
-/// ``drop(hold:)`` discards it. A step while nothing is held lets the next chunk through.
-/// Nothing is ever reordered, and nothing is lost unless the user drops or replaces it.
+/// ``drop(hold:)`` discards it. A step while nothing is held lets the next chunk through;
+/// likewise ``dropNext()`` and ``replaceNext(with:)`` (headless control, which cannot see hold
+/// numbers) act on the chunk held now or, when none is, on the next one read: steps, drops and
+/// replacements given while nothing is held apply to the next chunks in the order given.
+/// Nothing is ever reordered, and nothing is lost unless the user drops or replaces it (or the
+/// session fails: ``abandon()``).
 ///
 /// Order of the reports: the hold and its end (`onHold`) are reported by the task that passes
 /// the chunk, in that order, and the end before the chunk goes on; a step, resume, edit or drop
@@ -29,12 +33,15 @@ public final class Gate: Sendable {
         case replace(ByteBuffer)
         /// Deliver nothing (the user dropped the held chunk); the tap reads the next one.
         case drop
+        /// Deliver nothing and read no more: the session is ending on a failure (``abandon()``).
+        case abandon
     }
 
     private struct State: Sendable {
         var paused: Bool
-        /// Chunks let through ahead by steps while nothing was held.
-        var credits = 0
+        /// Verdicts given while nothing (reported) was held: steps (`deliver`), drops and
+        /// replacements for the next chunks, in the order given.
+        var pending: [Verdict] = []
         /// The chunk held now, until a verdict ends its hold (or a drop claims it).
         var held: HeldChunk?
         /// Whether `held` was reported: only then is it shown and can it be edited or dropped.
@@ -78,6 +85,10 @@ public final class Gate: Sendable {
     /// True while paused.
     public var isPaused: Bool { state.withLock { $0.paused } }
 
+    /// True while a chunk read now would wait: paused, and not opened for good by ``release()``
+    /// or ``abandon()``.
+    public var holdsBack: Bool { state.withLock { $0.paused && !$0.opened } }
+
     /// The chunk held now, if any (once its hold was reported).
     public var held: HeldChunk? { state.withLock { $0.reported ? $0.held : nil } }
 
@@ -88,35 +99,55 @@ public final class Gate: Sendable {
     ///   a verdict came first): the hold ends, reported as released, and the chunk is neither
     ///   delivered nor dropped by the gate — it is the caller's to account for.
     public func pass(_ buffer: ByteBuffer) async throws(CancellationError) -> Verdict {
-        let hold = state.withLock { s -> HeldChunk? in
+        enum Start {
+            case hold(HeldChunk)
+            case given(Verdict, HeldChunk)
+        }
+        let start = state.withLock { s -> Start? in
             if !s.paused || s.opened { return nil }
-            if s.credits > 0 {
-                s.credits -= 1
-                return nil
-            }
             s.holds += 1
-            s.held = HeldChunk(number: s.holds, bytes: buffer)
+            let chunk = HeldChunk(number: s.holds, bytes: buffer)
+            if !s.pending.isEmpty { return .given(s.pending.removeFirst(), chunk) }
+            s.held = chunk
             s.reported = false
             s.verdict = nil
-            return s.held
+            return .hold(chunk)
         }
-        guard let hold else { return .deliver }
-        onHold(hold)
-        state.withLock { s in
-            if s.held?.number == hold.number { s.reported = true }
-        }
-        let verdict: Verdict
-        do {
-            verdict = try await state.waitToTake { $0.takeVerdict() }
-        } catch {
-            state.withLock { s in
-                if s.held?.number == hold.number { s.held = nil }
+        switch start {
+        case nil: return .deliver
+        case .given(let verdict, let chunk):
+            // A step, drop or replacement given ahead: the chunk is never held.
+            if verdict == .drop { onDrop(chunk) }
+            return verdict
+        case .hold(let hold):
+            onHold(hold)
+            // A drop or replacement given between the hold and its report applies now, reported
+            // in order: held, (drop), released.
+            let given = state.withLock { s -> Verdict? in
+                guard s.held?.number == hold.number else { return nil }
+                s.reported = true
+                guard !s.pending.isEmpty else { return nil }
+                s.held = nil
+                return s.pending.removeFirst()
+            }
+            let verdict: Verdict
+            if let given {
+                if given == .drop { onDrop(hold) }
+                verdict = given
+            } else {
+                do {
+                    verdict = try await state.waitToTake { $0.takeVerdict() }
+                } catch {
+                    state.withLock { s in
+                        if s.held?.number == hold.number { s.held = nil }
+                    }
+                    onHold(nil)
+                    throw error
+                }
             }
             onHold(nil)
-            throw error
+            return verdict
         }
-        onHold(nil)
-        return verdict
     }
 
     /// Holds the direction from the next chunk on. Returns false if it was paused already.
@@ -134,7 +165,7 @@ public final class Gate: Sendable {
         state.withLock { s in
             let was = s.paused
             s.paused = false
-            s.credits = 0
+            s.pending.removeAll()
             _ = s.settle(.deliver)
             return was
         }
@@ -146,10 +177,51 @@ public final class Gate: Sendable {
     public func step() -> Bool {
         state.withLock { s in
             guard s.paused else { return false }
-            if !s.settle(.deliver) { s.credits += 1 }
+            if !s.reported || !s.settle(.deliver) { s.pending.append(.deliver) }
             return true
         }
     }
+
+    /// Discards the chunk held now or, when none is held, the next chunk read (after those
+    /// already given a step, drop or replacement): it is never delivered, reported through
+    /// `onDrop`, and the gate stays paused. Returns false (and does nothing) when the gate is
+    /// open.
+    @discardableResult
+    public func dropNext() -> Bool {
+        let outcome = state.withLock { s -> (given: Bool, claimed: HeldChunk?) in
+            guard s.paused, !s.opened else { return (false, nil) }
+            if s.reported, let held = s.held {
+                s.held = nil
+                return (true, held)
+            }
+            s.pending.append(.drop)
+            return (true, nil)
+        }
+        if let claimed = outcome.claimed {
+            // As in drop(hold:): claimed, reported, and only then given as the verdict.
+            onDrop(claimed)
+            state.withLock { $0.verdict = .drop }
+        }
+        return outcome.given
+    }
+
+    /// Sends `bytes` (at least one) in place of the chunk held now or, when none is held, of the
+    /// next chunk read (after those already given a step, drop or replacement); the gate stays
+    /// paused. Returns false (and does nothing) when the gate is open.
+    @discardableResult
+    public func replaceNext(with bytes: ByteBuffer) -> Bool {
+        precondition(bytes.readableBytes > 0, "a replacement has at least one byte")
+        return state.withLock { s in
+            guard s.paused, !s.opened else { return false }
+            if !s.reported || !s.settle(.replace(bytes)) { s.pending.append(.replace(bytes)) }
+            return true
+        }
+    }
+
+    /// Opens the gate for good because the session is failing: a held chunk is not delivered
+    /// (its ``pass(_:)`` returns ``Verdict/abandon``), steps and drops given ahead are
+    /// forgotten, and no later chunk waits.
+    public func abandon() { openForGood(settling: .abandon) }
 
     /// Sends `bytes` (at least one) in place of held chunk number `hold`; the gate stays paused.
     /// Returns false (and does nothing) when that chunk is not held any more (or never was).
@@ -180,10 +252,14 @@ public final class Gate: Sendable {
 
     /// Opens the gate for good (the session is ending): a held chunk goes on, and no later chunk
     /// waits. Pausing has no effect afterwards.
-    public func release() {
+    public func release() { openForGood(settling: .deliver) }
+
+    /// Opens the gate for good, ending a hold with `verdict` and forgetting verdicts given ahead.
+    private func openForGood(settling verdict: Verdict) {
         state.withLock { s in
             s.opened = true
-            _ = s.settle(.deliver)
+            s.pending.removeAll()
+            _ = s.settle(verdict)
         }
     }
 

@@ -30,8 +30,13 @@ extension Inspector {
                 .open(
                     client: clientAddress,
                     target: PeerAddress(server.remoteSocketAddress, text: server.remoteAddress))))
+        let paused = pausesNewSessions
         let session = Session(
-            id: id, paused: options.pauseNewSessions, room: { await self.room() }, emit: { self.emit($0) })
+            id: id, paused: paused, room: { await self.room() }, emit: { self.emit($0) })
+        // A peer that resets while its direction is held would go unnoticed (nothing reads it):
+        // the session hears of it from the transport and ends (see Session.sourceFailed).
+        client.whenFailed { session.sourceFailed(.c2s, $0) }
+        server.whenFailed { session.sourceFailed(.s2c, $0) }
         // Faults act on what is written: c2s on the server's endpoint, s2c on the client's. A
         // reset fault resets both sockets.
         let resetBoth: @Sendable () async -> Void = {
@@ -54,6 +59,11 @@ extension Inspector {
         if !registry.attach(LiveSession(session: session, reset: resetBoth), to: id) {
             // Stopping: the session ends as soon as what is in flight has gone through.
             for direction in Direction.allCases { await session.passFIN(direction) }
+        }
+        // Pausing stopped (headless control's input ended) while this session was being set up,
+        // before a "resume all" could reach it: it must not stay paused.
+        if paused && !pausesNewSessions {
+            for direction in Direction.allCases { session.resume(direction) }
         }
         await withTaskExecutorPreference(client.taskExecutor) {
             await self.run(session, client: towardsClient, server: towardsServer, kill: resetBoth)

@@ -3,6 +3,7 @@ import FlowCore
 import FlowEvents
 import FlowFaults
 import FlowTransport
+import Synchronization
 
 /// The inspector engine: accepts clients on the listen address, connects each to the target,
 /// and runs a ``Session`` between them, reporting everything to its observers.
@@ -51,6 +52,7 @@ public final class Inspector: Sendable {
     /// The commands the UI gives to live sessions.
     public let control: SessionController
     let registry = SessionRegistry<LiveSession>()
+    private let pausing: Mutex<Bool>
     private let listener: Listener
     private let observers: [any InspectorObserver]
 
@@ -63,6 +65,7 @@ public final class Inspector: Sendable {
         self.options = options
         self.observers = observers
         self.control = SessionController(registry: registry)
+        self.pausing = Mutex(options.pauseNewSessions)
         let cap = DescriptorBudget.measure().sessionCap
         self.sessionLimit = min(cap, options.maxSessions ?? cap)
     }
@@ -78,6 +81,16 @@ public final class Inspector: Sendable {
         let inspector = Inspector(listener: listener, target: target, options: options, observers: observers)
         inspector.emit(SessionEvent(conn: nil, .listening(address: listener.localAddress)))
         return inspector
+    }
+
+    /// Whether sessions accepted from now on start paused: ``Options/pauseNewSessions`` until
+    /// ``stopPausingNewSessions()``.
+    public var pausesNewSessions: Bool { pausing.withLock { $0 } }
+
+    /// Makes sessions accepted from now on start flowing, whatever ``Options/pauseNewSessions``
+    /// says: what headless control does when its input ends, since nothing could resume them.
+    public func stopPausingNewSessions() {
+        pausing.withLock { $0 = false }
     }
 
     /// Sends an event to every observer, in order.

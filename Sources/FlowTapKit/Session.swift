@@ -17,6 +17,14 @@ public final class Session: Sendable {
     /// What reaches the running taps; `nil` before ``run(client:server:kill:)`` and after it.
     private let controls = Mutex<Controls?>(nil)
     private let faultStacks = Mutex(PerDirection<(any FaultControl)?>(c2s: nil, s2c: nil))
+    private let failures = Mutex(SourceFailures())
+
+    /// What ``sourceFailed(_:_:)`` learnt, and whether the session is running to act on it.
+    private struct SourceFailures {
+        var source = PerDirection<FlowError?>(c2s: nil, s2c: nil)
+        var running = false
+        var ending = false
+    }
 
     /// The commands that act on the taps of a running session.
     private struct Controls {
@@ -75,6 +83,8 @@ public final class Session: Sendable {
                     c2s: { await serverTap.inject($0) }, s2c: { await clientTap.inject($0) }),
                 kill: kill)
         }
+        failures.withLock { $0.running = true }
+        for direction in Direction.allCases { endIfStuck(direction) }
         let stats: (c2s: Stats, s2c: Stats)
         do {
             let (up, down) = try await proxy(clientTap, serverTap)
@@ -84,6 +94,7 @@ public final class Session: Sendable {
         }
         for gate in gates.both { gate.release() }
         controls.withLock { $0 = nil }
+        failures.withLock { $0.running = false }
         // The close event counts what really moved: with edits, drops and injections that is
         // not what the core proxy copied (its stats count the chunks it got from the taps).
         recorder.report(
@@ -93,24 +104,86 @@ public final class Session: Sendable {
         return stats
     }
 
-    /// Holds the direction (see ``Gate``); reports `pause`.
-    public func pause(_ direction: Direction) {
-        if gates[direction].pause() { recorder.report(.pause(direction)) }
+    /// Holds the direction (see ``Gate``); reports `pause`. Returns false (nothing reported)
+    /// when it was paused already.
+    @discardableResult
+    public func pause(_ direction: Direction) -> Bool {
+        guard gates[direction].pause() else { return false }
+        recorder.report(.pause(direction))
+        endIfStuck(direction)
+        return true
     }
 
-    /// Lets the direction flow again; reports `resume`.
-    public func resume(_ direction: Direction) {
+    /// Lets the direction flow again; reports `resume`. Returns false (nothing reported) when it
+    /// was not paused.
+    @discardableResult
+    public func resume(_ direction: Direction) -> Bool {
         // The command is reported before its effect (the held chunk going on).
-        guard gates[direction].isPaused else { return }
+        guard gates[direction].isPaused else { return false }
         recorder.report(.resume(direction))
         gates[direction].resume()
+        return true
     }
 
-    /// Lets one chunk of a paused direction through; reports `step`.
-    public func step(_ direction: Direction) {
-        guard gates[direction].isPaused else { return }
+    /// Lets one chunk of a paused direction through; reports `step`. Returns false (nothing
+    /// reported) when the direction is not paused.
+    @discardableResult
+    public func step(_ direction: Direction) -> Bool {
+        guard gates[direction].isPaused else { return false }
         recorder.report(.step(direction))
         gates[direction].step()
+        return true
+    }
+
+    /// Discards the chunk `direction` holds now or, when none is held, the next one read
+    /// (``Gate/dropNext()``), reported as `drop` when it is discarded; the direction stays
+    /// paused. Returns false (and does nothing) when the direction is not paused.
+    @discardableResult
+    public func dropNext(_ direction: Direction) -> Bool {
+        gates[direction].dropNext()
+    }
+
+    /// Sends `bytes` (at least one) in place of the chunk `direction` holds now or, when none is
+    /// held, of the next one read (``Gate/replaceNext(with:)``), reported as `edit` and `data`
+    /// when sent; the direction stays paused. Returns false (and does nothing) when the
+    /// direction is not paused or `bytes` is empty.
+    @discardableResult
+    public func replaceNext(_ direction: Direction, with bytes: ByteBuffer) -> Bool {
+        guard bytes.readableBytes > 0 else { return false }
+        return gates[direction].replaceNext(with: bytes)
+    }
+
+    /// Tells the session that the source of `direction` failed (the client's socket for `c2s`,
+    /// the target's for `s2c`: reset by the peer, or another socket error), as the transport
+    /// learns it even while nothing reads the socket (``FlowTransport/SocketFlow/whenFailed(_:)``).
+    /// A FIN is not a failure: a half-closed peer is never reported here.
+    ///
+    /// While the direction flows, its tap reads the failure after the bytes before it and the
+    /// session fails as usual. While it is paused, no tap would read it: the session is ended
+    /// at once (now, or when it starts running or the direction is paused later): `read_error`
+    /// is reported for the direction, both endpoints are reset (so the target's connection is
+    /// released), the chunks held are not delivered, and `close` follows.
+    public func sourceFailed(_ direction: Direction, _ error: FlowError) {
+        failures.withLock { $0.source[direction] = $0.source[direction] ?? error }
+        endIfStuck(direction)
+    }
+
+    /// Ends the session when `direction`'s source failed while the direction is paused (see
+    /// ``sourceFailed(_:_:)``); does nothing otherwise, or before ``run(client:server:kill:)``.
+    private func endIfStuck(_ direction: Direction) {
+        guard gates[direction].holdsBack else { return }
+        let error = failures.withLock { f -> FlowError? in
+            guard f.running, !f.ending, let error = f.source[direction] else { return nil }
+            f.ending = true
+            return error
+        }
+        guard let error else { return }
+        let recorder = recorder
+        let gates = gates
+        Task {
+            await recorder.fail(.readError(direction, error.description), direction: direction)
+            for gate in gates.both { gate.abandon() }
+        }
     }
 
     /// The chunk `direction`'s gate holds now, if any.

@@ -92,6 +92,21 @@ final class SessionRecorder: Sendable {
         await action?()
     }
 
+    /// A connection failed where no tap would see it soon (its direction is held): reports
+    /// `kind` (the error of `direction`) unless the direction failed or the session was aborted
+    /// already, then aborts (``abort()``). Returns whether it was the first to report.
+    @discardableResult
+    func fail(_ kind: SessionEvent.Kind, direction: Direction) async -> Bool {
+        let first = state.withLock { s in
+            let i = Self.index(direction)
+            defer { s.directions[i].failed = true }
+            return !s.aborted && !s.directions[i].failed
+        }
+        if first { report(kind) }
+        await abort()
+        return first
+    }
+
     /// Notes that the next chunk the proxy writes to `direction` replaces `original`.
     func noteEdit(_ direction: Direction, original: ByteBuffer) {
         state.withLock { $0.directions[Self.index(direction)].pendingEdit = original }

@@ -23,6 +23,8 @@ import Synchronization
 ///   the session (see ``SessionRecorder/abort()``): both endpoints are reset, so the healthy
 ///   side learns of the failure as a reset, the way a direct peer would, never as a FIN
 ///   flowtap made up.
+/// - A chunk held when the session fails (``Gate/abandon()``, see ``Session/sourceFailed(_:_:)``)
+///   is not delivered: the read throws, and nothing more is read.
 /// - Cancellation: a read cancelled while its chunk is held at the gate, or a write or FIN
 ///   cancelled while it waits for the send lock, can no longer pass the bytes on in order; it
 ///   fails the session the same way (reported as `read_error`/`write_error` "cancelled", both
@@ -81,6 +83,10 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
                 return .data(edited)
             case .drop:
                 continue  // reported by the gate's owner when the user dropped it
+            case .abandon:
+                // The session ended on a failure while this chunk was held: it goes nowhere,
+                // and the failure was reported by whoever found it.
+                throw FlowError("session ended while this chunk was held")
             }
         }
     }

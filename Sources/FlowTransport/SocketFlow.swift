@@ -70,6 +70,16 @@ public final class SocketFlow: ShutdownableFlow, CustomStringConvertible {
     /// `LOCAL <-> REMOTE`.
     public var description: String { "\(localAddress) <-> \(remoteAddress)" }
 
+    /// Calls `body` once when the socket fails — reset by the peer, or another socket error,
+    /// on reading or writing — even while nobody reads the flow (its bytes are read ahead into
+    /// the inbound queue, so a reset still arrives). Called at once (on the caller's thread) if
+    /// the socket failed already; otherwise on the event loop, so `body` must return quickly.
+    /// Never called for the peer's FIN, nor after the socket was closed or reset without a
+    /// failure (``close()``, ``reset()``). A later call replaces an earlier `body` not yet called.
+    public func whenFailed(_ body: @escaping @Sendable (FlowError) -> Void) {
+        core.whenFailed(body)
+    }
+
     /// Reads the next chunk (at most one socket read's worth, up to 256 KiB).
     ///
     /// Returns at once when a chunk is queued; else suspends until one arrives.

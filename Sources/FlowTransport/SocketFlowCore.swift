@@ -58,6 +58,16 @@ final class SocketFlowCore: Sendable {
         /// The first failure the socket reported, read or write: the reason later errors give.
         var failure: FlowError?
         var active = true
+        /// Hears of the failure once (``SocketFlowCore/whenFailed(_:)``).
+        var onFailure: (@Sendable (FlowError) -> Void)?
+
+        /// Once the socket has failed: the callback to tell of it, with the failure (then
+        /// forgotten, so it is called once), to be called outside the lock.
+        mutating func takeFailureCallback() -> (@Sendable (FlowError) -> Void, FlowError)? {
+            guard let failure, let onFailure else { return nil }
+            self.onFailure = nil
+            return (onFailure, failure)
+        }
 
         var outboundIsOpen: Bool {
             if case .open = outbound { return true }
@@ -330,19 +340,21 @@ final class SocketFlowCore: Sendable {
     }
 
     func caughtError(_ error: any Error) {
-        state.withLock { state in
+        let tell = state.withLock { state in
             let failure = ErrorText.socketFailure(error) ?? FlowError("connection closed")
             if state.failure == nil { state.failure = failure }
             state.peerEnded = true
             if state.inboundIsOpen { state.inbound = .failed(failure) }
+            return state.takeFailureCallback()
         }
+        if let (body, failure) = tell { body(failure) }
     }
 
     /// The channel closed. When we did not close it and no failure was reported, NIO closed it
     /// on the socket's error notification (EPOLLHUP/EPOLLERR), whose errno it does not pass
     /// on to handlers; it is then a reset (NIO's own default for that path is ECONNRESET).
     func becameInactive() {
-        state.withLock { state in
+        let tell = state.withLock { state in
             state.active = false
             state.peerEnded = true
             if state.outboundIsOpen {
@@ -353,7 +365,23 @@ final class SocketFlowCore: Sendable {
             if state.inboundIsOpen {
                 state.inbound = state.failure.map { .failed($0) } ?? .eof
             }
+            // A write's failure (recorded when it completed) is told now; a socket closed
+            // without a failure never will be.
+            defer { state.onFailure = nil }
+            return state.takeFailureCallback()
         }
+        if let (body, failure) = tell { body(failure) }
+    }
+
+    /// Calls `body` once, on the event loop, when the socket fails (see
+    /// ``SocketFlow/whenFailed(_:)``); at once when it failed already.
+    func whenFailed(_ body: @escaping @Sendable (FlowError) -> Void) {
+        let failed = state.withLock { state -> FlowError? in
+            if let failure = state.failure { return failure }
+            if state.active { state.onFailure = body }
+            return nil
+        }
+        if let failed { body(failed) }
     }
 }
 

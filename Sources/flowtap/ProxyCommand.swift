@@ -37,6 +37,16 @@ struct ProxyCommand: AsyncParsableCommand {
               reset=10KiB|now        after that many bytes (now: the first), reset both sides
               slowclose=2s           hold a FIN back that long
               blackhole              deliver nothing, close nothing: the sender stalls
+
+            Headless control (--pause without the UI): one JSON object a line on stdin, e.g.
+              {"cmd":"step","conn":1,"dir":"c2s"}      pause, resume, step, fin (dir optional)
+              {"cmd":"drop","conn":1,"dir":"c2s"}      drop / replace the held (or next) chunk
+              {"cmd":"inject","conn":1,"dir":"s2c","text":"PONG\\r\\n"}   or "hex":"504f4e47"
+              {"cmd":"fault","conn":1,"fault":"s2c:latency=200ms"}   -KIND=VALUE removes, clear
+              {"cmd":"kill","conn":1}
+            Each is answered by its events; a refused one by control_error. stdin must be a pipe,
+            FIFO, socket or terminal; at its end every session is resumed. Without --pause stdin
+            is never read.
             """
     )
 
@@ -64,7 +74,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Flag(help: "Exit after the first session has ended.")
     var once = false
 
-    @Flag(help: "Start every session paused (intercept mode).")
+    @Flag(
+        help:
+            "Start every session paused (intercept mode); headless, take commands as JSON Lines on stdin.")
     var pause = false
 
     @Option(help: "Bytes of history kept per direction for display, e.g. 16MiB, 512KiB.")
@@ -108,6 +120,15 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.
         let interactive = !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1
+        // Headless, held sessions are driven from stdin (commands as JSON Lines); it is read only
+        // then, so that a backgrounded flowtap never stops on SIGTTIN. (A later --break joins
+        // --pause here.)
+        let takesCommands = !interactive && pause
+        if takesCommands, let reason = ControlInput.refusal(fd: 0) {
+            throw Failure.usage(
+                "--pause without the UI reads commands from stdin, but \(reason); "
+                    + "give it a pipe, FIFO or terminal (e.g. mkfifo ctl; flowtap … --pause < ctl)")
+        }
 
         var observers: [any InspectorObserver] = []
         // Headless, the model only counts (for the summary): no history is kept.
@@ -157,6 +178,9 @@ struct ProxyCommand: AsyncParsableCommand {
             throw Failure.runtime(error.description)
         }
         errorSink.inspector = inspector
+        if takesCommands {
+            ControlInput.start(fd: 0, control: HeadlessControl(inspector: inspector))
+        }
         if interactive {
             let outcome = await UserInterface.run(model: model, archive: archive, control: inspector.control)
             {

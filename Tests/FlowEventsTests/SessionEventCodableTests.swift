@@ -31,6 +31,7 @@ struct SessionEventCodableTests {
         .gap(.s2c, from: 8 << 20, to: 40 << 20),
         .acceptError("cannot accept on 127.0.0.1:80: too many open files"),
         .acceptPaused(sessions: 6, limit: 6), .acceptResumed(sessions: 5),
+        .controlError("unknown command \"x\"\u{1b}", line: 3),
     ]
 
     @Test("every kind encodes and decodes back to itself, bytes included")

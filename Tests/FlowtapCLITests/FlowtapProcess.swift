@@ -11,8 +11,10 @@ final class FlowtapProcess: Sendable {
     /// The built binary (see ``Machine/flowtapBinary``).
     static var binary: String { Machine.flowtapBinary }
 
-    init(_ arguments: [String], executable: String = FlowtapProcess.binary) throws {
-        child = try ChildProcess(executable, arguments)
+    init(
+        _ arguments: [String], executable: String = FlowtapProcess.binary, input: ChildProcess.Input = .null
+    ) throws {
+        child = try ChildProcess(executable, arguments, input: input)
     }
 
     /// The complete lines printed so far.

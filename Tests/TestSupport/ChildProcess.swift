@@ -14,7 +14,8 @@ import Testing
 /// Contract:
 /// - The child gets no descriptor of the test process but 0, 1 and 2 (`posix_spawn` with
 ///   `posix_spawn_file_actions_addclosefrom_np(…, 3)`), so it never holds a test's listening
-///   socket, pipe or file. Standard input is `/dev/null` unless a file is given.
+///   socket, pipe or file. Standard input is `/dev/null` unless a file or a pipe is asked for
+///   (``Input``).
 /// - The child starts with no signal blocked and every signal at its default (the test runner's
 ///   threads block some, and a child would inherit that mask: redis-server then ignored SIGTERM).
 /// - It dies with the test process, however that ends (a trap, SIGKILL): it runs under
@@ -40,6 +41,22 @@ public final class ChildProcess: Sendable {
         case file(String)
     }
 
+    /// Where standard input comes from.
+    public enum Input: Sendable {
+        /// `/dev/null`.
+        case null
+        /// A file (or FIFO), opened for reading.
+        case file(String)
+        /// A pipe the test writes with ``writeInput(_:)`` and ends with ``closeInput()``.
+        case pipe
+    }
+
+    /// Why bytes could not be written to the program's standard input.
+    public struct InputError: Error, CustomStringConvertible {
+        /// What failed, with the errno's text.
+        public var description: String
+    }
+
     /// The program's process id (also its process group id).
     public let pid: pid_t
     /// The program and its arguments, for messages.
@@ -50,13 +67,13 @@ public final class ChildProcess: Sendable {
     /// Starts `executable` (a path, or a name looked up in `PATH`) with `arguments`.
     ///
     /// - Parameters:
-    ///   - input: a file to read standard input from; `/dev/null` when `nil`.
+    ///   - input: where standard input comes from; `/dev/null` unless told.
     ///   - environment: the whole environment of the child; the test process's when `nil`.
     ///   - sourceLocation: where an issue about this child (spawned outside a
     ///     ``LeavesNoProcesses`` scope) is reported.
     /// - Throws: ``SpawnError`` when the program cannot be started.
     public init(
-        _ executable: String, _ arguments: [String], input: String? = nil, output: Output = .capture,
+        _ executable: String, _ arguments: [String], input: Input = .null, output: Output = .capture,
         error: Output = .capture, environment: [String: String]? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
@@ -65,9 +82,10 @@ public final class ChildProcess: Sendable {
         self.state = state
         let argv = ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", executable] + arguments
         let env = environment.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } }
-        let spawned = try SpawnThread.run { () throws(SpawnError) -> (pid_t, Int32?, Int32?) in
+        let spawned = try SpawnThread.run { () throws(SpawnError) -> (pid_t, Int32?, Int32?, Int32?) in
             try spawn(argv, environment: env, input: input, output: output, error: error)
         }
+        state.locked { $0.inputFD = spawned.3 }
         pid = spawned.0
         entry = ProcessLedger.Entry(description: "pid \(spawned.0): \(command.joined(separator: " "))") {
             [state, pid = spawned.0] in
@@ -82,6 +100,47 @@ public final class ChildProcess: Sendable {
 
     deinit {
         stop()
+    }
+
+    /// Writes `text` to the program's standard input (``Input/pipe``), waiting with `Task.sleep`
+    /// while the pipe is full (never blocking a thread).
+    /// - Throws: ``InputError`` when there is no pipe, it was closed, or the program stopped
+    ///   reading it (EPIPE).
+    public func writeInput(_ text: String) async throws {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let result = try state.locked { f -> Result<Int, InputError> in
+                guard let fd = f.inputFD else {
+                    return .failure(InputError(description: "no standard input pipe"))
+                }
+                let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if count >= 0 { return .success(count) }
+                if errno == EAGAIN || errno == EINTR { return .success(0) }
+                return .failure(
+                    InputError(description: "write to stdin: \(String(cString: strerror(errno)))"))
+            }.get()
+            if result == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            bytes = bytes.dropFirst(result)
+        }
+    }
+
+    /// How many bytes written with ``writeInput(_:)`` the program has not read yet (`FIONREAD`
+    /// on the pipe); `nil` without an open pipe.
+    public var unreadInputBytes: Int? {
+        state.locked { f -> Int? in
+            guard let fd = f.inputFD else { return nil }
+            var count: Int32 = 0
+            guard ioctl(fd, UInt(FIONREAD), &count) == 0 else { return nil }
+            return Int(count)
+        }
+    }
+
+    /// Closes the program's standard input pipe: it reads end-of-file. Harmless to call twice.
+    public func closeInput() {
+        state.locked { f in
+            if let fd = f.inputFD { close(fd) }
+            f.inputFD = nil
+        }
     }
 
     /// Everything the program wrote to standard output so far (with ``Output/capture``).
@@ -145,6 +204,7 @@ public final class ChildProcess: Sendable {
     @discardableResult
     public func stop() -> Int32 {
         let status = state.stop(pid)
+        closeInput()
         ProcessLedger.untrack(entry)
         return status
     }
@@ -153,7 +213,7 @@ public final class ChildProcess: Sendable {
     /// after `timeout` is killed and reported as a test issue. It waits with `Task.sleep`, never
     /// blocking a thread of the cooperative pool (where the tests' own servers run).
     public static func run(
-        _ executable: String, _ arguments: [String], input: String? = nil, timeout: Duration = .seconds(60),
+        _ executable: String, _ arguments: [String], input: Input = .null, timeout: Duration = .seconds(60),
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> (status: Int32, out: String, err: String) {
         let child = try ChildProcess(executable, arguments, input: input, sourceLocation: sourceLocation)
@@ -184,6 +244,8 @@ final class ChildState: Sendable {
         var lines: [String] = []
         var lineStart = 0
         var openPipes = 0
+        /// The write end of standard input's pipe, until closed.
+        var inputFD: Int32?
     }
     private let fields = Mutex(Fields())
 
@@ -249,16 +311,33 @@ final class ChildState: Sendable {
 /// Spawns `argv` (argv[0] a path) with the given streams; returns the pid and the read ends of
 /// the captured pipes. Runs on ``SpawnThread``.
 private func spawn(
-    _ argv: [String], environment: [String]?, input: String?, output: ChildProcess.Output,
+    _ argv: [String], environment: [String]?, input: ChildProcess.Input, output: ChildProcess.Output,
     error: ChildProcess.Output
-) throws(SpawnError) -> (pid_t, Int32?, Int32?) {
+) throws(SpawnError) -> (pid_t, Int32?, Int32?, Int32?) {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
     var readEnds: [Int32?] = [nil, nil]
     var writeEnds: [Int32] = []
     defer { for fd in writeEnds { close(fd) } }
+    var inputEnd: Int32?
+    switch input {
+    case .null: posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    case .file(let path): posix_spawn_file_actions_addopen(&actions, 0, path, O_RDONLY, 0)
+    case .pipe:
+        // A write after the child is gone must fail with EPIPE, not kill the test process.
+        signal(SIGPIPE, SIG_IGN)
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0,
+            fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFL, O_NONBLOCK) == 0
+        else {
+            throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
+        }
+        // The read end is the child's only (closed here after the spawn); the write end ours.
+        writeEnds.append(fds[0])
+        inputEnd = fds[1]
+        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+    }
     for (index, (target, stream)) in [(Int32(1), output), (Int32(2), error)].enumerated() {
         switch stream {
         case .discard:
@@ -272,7 +351,7 @@ private func spawn(
             guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0,
                 fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0
             else {
-                for fd in readEnds.compactMap({ $0 }) { close(fd) }
+                for fd in readEnds.compactMap({ $0 }) + [inputEnd].compactMap({ $0 }) { close(fd) }
                 throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
             }
             readEnds[index] = fds[0]
@@ -297,13 +376,13 @@ private func spawn(
         result = posix_spawn(&pid, argv[0], &actions, &attributes, cArgs, environ)
     }
     guard result == 0 else {
-        for fd in readEnds.compactMap({ $0 }) { close(fd) }
+        for fd in readEnds.compactMap({ $0 }) + [inputEnd].compactMap({ $0 }) { close(fd) }
         throw SpawnError(
             description:
                 "cannot run \(argv.dropFirst(4).joined(separator: " ")): \(String(cString: strerror(result)))"
         )
     }
-    return (pid, readEnds[0], readEnds[1])
+    return (pid, readEnds[0], readEnds[1], inputEnd)
 }
 
 /// Adds "close every descriptor from 3 on" to `actions`: glibc's

@@ -17,6 +17,9 @@ public final class SessionController: SessionControl {
     /// The number of the newest session (0 before the first).
     public var currentSessionCount: Int { registry.lastNumber }
 
+    /// The live session numbered `id`, if there is one (connected and not ended).
+    public func session(_ id: Int) -> Session? { registry.handle(id)?.session }
+
     /// Pauses a direction of a live session.
     public func pause(session id: Int, direction: Direction) { registry.handle(id)?.session.pause(direction) }
     /// Resumes a direction of a live session.
