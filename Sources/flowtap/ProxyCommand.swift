@@ -194,6 +194,12 @@ struct ProxyCommand: AsyncParsableCommand {
                     ? "LISTEN must be a listen address (tcp-listen:… or unix-listen:…), not \"\(text)\""
                     : "TARGET must be a connect address (tcp:… or unix:…), not \"\(text)\"")
         }
+        // LISTEN's name is resolved now (a typo is a bad address, exit 2); TARGET's at each connect.
+        do {
+            try address.resolveListenHost()
+        } catch {
+            throw Failure.usage("\(role): \(error)")
+        }
         return address
     }
 
