@@ -127,7 +127,8 @@ public final class CaptureWriter: Sendable {
     ///
     /// - Throws: ``CaptureError`` `.cannotWrite` when `write(2)` fails or writes short (e.g. "no
     ///   space left on device", "file too large"): the file is cut back to its last whole block
-    ///   (so it stays a valid capture of everything before), the writer stays failed, and every
+    ///   (so it stays a valid capture of everything before; an event's packets may be kept in
+    ///   part, e.g. the first segments of a chunk), the writer stays failed, and every
     ///   later call throws the same error at once, without touching the file. `.closed` after
     ///   ``close()``.
     public func write(_ event: SessionEvent) throws(CaptureError) {
@@ -135,8 +136,8 @@ public final class CaptureWriter: Sendable {
     }
 
     /// Writes the packets of several events with one `write(2)`, in order (see ``write(_:)``).
-    /// The blocks of a batch are whole on disk or, when the write fails, none of them is (the
-    /// file is cut back to the batch's start) and the failure is thrown.
+    /// When the write fails, the blocks of the batch that reached the disk whole stay, the rest
+    /// is cut off, and the failure is thrown.
     public func write(_ events: some Collection<SessionEvent>) throws(CaptureError) {
         try state.withLock { (state: inout State) throws(CaptureError) in
             try check(state)
@@ -157,9 +158,13 @@ public final class CaptureWriter: Sendable {
                 Self.encode(event, session: id, sessions: &state.sessions, into: &out)
             }
             guard !out.bytes.isEmpty else { return }
-            if let code = Self.writeAll(state.descriptor, out.bytes) {
-                // Part of the batch may be on disk: cut it off, so that only whole blocks stay.
-                _ = ftruncate(state.descriptor, off_t(state.written))
+            let (written, failure) = out.bytes.withUnsafeBytes {
+                DescriptorOutput.write(state.descriptor, $0)
+            }
+            if let code = failure {
+                // Part of the batch may be on disk: keep its whole blocks, cut the rest off.
+                let kept = Self.wholeBlocks(out.bytes, upTo: written)
+                _ = ftruncate(state.descriptor, off_t(state.written + kept))
                 let error = CaptureError.system(.cannotWrite, path: path, errno: code)
                 state.failure = error
                 throw error
@@ -205,6 +210,20 @@ public final class CaptureWriter: Sendable {
     private func check(_ state: borrowing State) throws(CaptureError) {
         if let failure = state.failure { throw failure }
         if state.closed { throw CaptureError(.closed, path: path, reason: "the capture is closed") }
+    }
+
+    /// The length of the whole blocks (little-endian pcapng, as ``PcapngBuilder`` writes) at
+    /// the start of `blocks` that end within its first `count` bytes.
+    static func wholeBlocks(_ blocks: [UInt8], upTo count: Int) -> Int {
+        var end = 0
+        while end + 8 <= blocks.count {
+            let length =
+                Int(blocks[end + 4]) | Int(blocks[end + 5]) << 8 | Int(blocks[end + 6]) << 16
+                | Int(blocks[end + 7]) << 24
+            guard length >= 12, end + length <= count else { break }
+            end += length
+        }
+        return end
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {

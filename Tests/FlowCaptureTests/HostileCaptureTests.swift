@@ -121,6 +121,20 @@ struct HostileCaptureTests {
         ) { try CaptureReader.read(path: directory.path) }
     }
 
+    @Test("a short write keeps the blocks that reached the disk whole")
+    func wholeBlocksOfAShortWrite() {
+        var builder = PcapngBuilder()
+        builder.interface(linkType: PcapngBuilder.linkTypeRaw, name: "a")
+        let first = builder.bytes.count
+        builder.interface(linkType: PcapngBuilder.linkTypeRaw, name: "bb")
+        let second = builder.bytes.count
+        #expect(CaptureWriter.wholeBlocks(builder.bytes, upTo: 0) == 0)
+        #expect(CaptureWriter.wholeBlocks(builder.bytes, upTo: first - 1) == 0)
+        #expect(CaptureWriter.wholeBlocks(builder.bytes, upTo: first) == first)
+        #expect(CaptureWriter.wholeBlocks(builder.bytes, upTo: second - 1) == first)
+        #expect(CaptureWriter.wholeBlocks(builder.bytes, upTo: second) == second)
+    }
+
     @Test("-w on a symbolic link is refused and the link's target is unchanged")
     func symlinkRefused() throws {
         let directory = try TemporaryDirectory()
