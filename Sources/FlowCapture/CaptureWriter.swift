@@ -22,14 +22,18 @@ import Synchronization
 ///
 /// Thread-safe: records from many sessions may be written at once; each record's blocks are
 /// written together with `write(2)` before ``write(_:)`` returns, so a crash keeps every whole
-/// block and a slow disk pushes back on the callers. Writing to a pipe whose reader has gone
-/// raises `SIGPIPE` unless the process ignores it (SwiftNIO does, process-wide).
+/// block and a slow disk pushes back on the callers; a write that fails or falls short cuts
+/// the file back to its last whole block, so the file on disk is always a valid capture. A
+/// process that sets a file size limit (`ulimit -f`) must ignore `SIGXFSZ` to get `EFBIG`
+/// instead of being killed.
 public final class CaptureWriter: Sendable {
     private struct State: ~Copyable {
         var descriptor: Int32
         var failure: CaptureError?
         var closed = false
         var sessions: [Int: TCPConversation] = [:]
+        /// The bytes of whole blocks in the file: where a failed write is cut back to.
+        var written: Int
 
         deinit {
             if !closed { _ = posixClose(descriptor) }
@@ -43,19 +47,51 @@ public final class CaptureWriter: Sendable {
     /// Creates (or truncates) the capture at `path` with mode 0600 and writes the section and
     /// interface headers.
     ///
-    /// An existing regular file is truncated and its mode set to 0600 too, whatever the umask;
-    /// special files (`/dev/stdout`, a FIFO) are written as they are. With `replacing` false an
-    /// existing file is left alone and the error is `.cannotCreate` with `errno` `EEXIST`
-    /// ("file exists"), decided atomically by the system (`O_EXCL`).
+    /// The file must be a regular file or not exist: the path's last component is never
+    /// followed if it is a symbolic link (`O_NOFOLLOW`), and anything that is not a regular
+    /// file (a FIFO, a device such as `/dev/stdout`, a socket) is refused before it is written
+    /// to or truncated; a FIFO without a reader is refused at once instead of blocking the
+    /// open (`O_NONBLOCK`). An existing regular file is truncated and its mode set to 0600,
+    /// whatever the umask. With `replacing` false an existing file is left alone and the error
+    /// is `.cannotCreate` with `errno` `EEXIST` ("file exists"), decided atomically by the
+    /// system (`O_EXCL`).
     /// - Throws: ``CaptureError`` `.cannotCreate` when the file cannot be opened (the reason is
-    ///   the system's, e.g. "no such file or directory", "permission denied"), `.cannotWrite`
-    ///   when the headers cannot be written.
+    ///   the system's, e.g. "no such file or directory", "permission denied", or "is a symbolic
+    ///   link (not followed)", "not a regular file (a FIFO)"), `.cannotWrite` when the headers
+    ///   cannot be written (the file is then left empty).
     public init(path: String, replacing: Bool = true) throws(CaptureError) {
         self.path = path
-        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (replacing ? O_TRUNC : O_EXCL), 0o600)
-        guard fd >= 0 else { throw .system(.cannotCreate, path: path, errno: errno) }
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (replacing ? 0 : O_EXCL)
+        let fd = open(path, flags, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ELOOP {
+                throw CaptureError(
+                    .cannotCreate, path: path, reason: "is a symbolic link (not followed)", errno: code)
+            }
+            // Opening a FIFO without a reader for writing with O_NONBLOCK fails with ENXIO.
+            if code == ENXIO {
+                throw CaptureError(
+                    .cannotCreate, path: path, reason: "not a regular file (a FIFO)", errno: code)
+            }
+            throw .system(.cannotCreate, path: path, errno: code)
+        }
         var info = stat()
-        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && fchmod(fd, 0o600) != 0 {
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            _ = posixClose(fd)
+            throw .system(.cannotCreate, path: path, errno: code)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            _ = posixClose(fd)
+            throw CaptureError(
+                .cannotCreate, path: path, reason: "not a regular file (\(Self.kind(info.st_mode)))")
+        }
+        // Blocking writes from here on (a regular file ignores O_NONBLOCK, but say what is meant).
+        let status = fcntl(fd, F_GETFL)
+        if status < 0 || fcntl(fd, F_SETFL, status & ~O_NONBLOCK) != 0 || ftruncate(fd, 0) != 0
+            || fchmod(fd, 0o600) != 0
+        {
             let code = errno
             _ = posixClose(fd)
             throw .system(.cannotCreate, path: path, errno: code)
@@ -65,25 +101,43 @@ public final class CaptureWriter: Sendable {
         header.interface(linkType: PcapngBuilder.linkTypeRaw, name: "flowtap")
         header.interface(linkType: PcapngBuilder.linkTypeUpperPDU, name: PcapngBuilder.eventInterfaceName)
         if let code = Self.writeAll(fd, header.bytes) {
+            _ = ftruncate(fd, 0)
             _ = posixClose(fd)
             throw .system(.cannotWrite, path: path, errno: code)
         }
-        state = Mutex(State(descriptor: fd))
+        state = Mutex(State(descriptor: fd, written: header.bytes.count))
+    }
+
+    /// What a file that is not a regular file is, in words.
+    private static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFDIR: "a directory"
+        case S_IFLNK: "a symbolic link"
+        default: "not a regular file"
+        }
     }
 
     /// Writes the packets of one event of a session before returning: `data` as TCP segments,
     /// every other event as a record on the event interface (with a TCP handshake, FIN or RST
     /// where TCP can say it). Events of no session (`listening`) and `held` write nothing.
     ///
-    /// - Throws: ``CaptureError`` `.cannotWrite` when `write(2)` fails (e.g. "no space left on
-    ///   device"); the writer then stays failed and every later call throws the same error at
-    ///   once, without touching the file. `.closed` after ``close()``.
+    /// - Throws: ``CaptureError`` `.cannotWrite` when `write(2)` fails or writes short (e.g. "no
+    ///   space left on device", "file too large"): the file is cut back to its last whole block
+    ///   (so it stays a valid capture of everything before; an event's packets may be kept in
+    ///   part, e.g. the first segments of a chunk), the writer stays failed, and every
+    ///   later call throws the same error at once, without touching the file. `.closed` after
+    ///   ``close()``.
     public func write(_ event: SessionEvent) throws(CaptureError) {
         try write(CollectionOfOne(event))
     }
 
     /// Writes the packets of several events with one `write(2)`, in order (see ``write(_:)``).
-    /// The blocks of a batch are whole on disk or, when the write fails, the failure is thrown.
+    /// When the write fails, the blocks of the batch that reached the disk whole stay, the rest
+    /// is cut off, and the failure is thrown.
     public func write(_ events: some Collection<SessionEvent>) throws(CaptureError) {
         try state.withLock { (state: inout State) throws(CaptureError) in
             try check(state)
@@ -104,11 +158,18 @@ public final class CaptureWriter: Sendable {
                 Self.encode(event, session: id, sessions: &state.sessions, into: &out)
             }
             guard !out.bytes.isEmpty else { return }
-            if let code = Self.writeAll(state.descriptor, out.bytes) {
+            let (written, failure) = out.bytes.withUnsafeBytes {
+                DescriptorOutput.write(state.descriptor, $0)
+            }
+            if let code = failure {
+                // Part of the batch may be on disk: keep its whole blocks, cut the rest off.
+                let kept = Self.wholeBlocks(out.bytes, upTo: written)
+                _ = ftruncate(state.descriptor, off_t(state.written + kept))
                 let error = CaptureError.system(.cannotWrite, path: path, errno: code)
                 state.failure = error
                 throw error
             }
+            state.written += out.bytes.count
         }
     }
 
@@ -149,6 +210,20 @@ public final class CaptureWriter: Sendable {
     private func check(_ state: borrowing State) throws(CaptureError) {
         if let failure = state.failure { throw failure }
         if state.closed { throw CaptureError(.closed, path: path, reason: "the capture is closed") }
+    }
+
+    /// The length of the whole blocks (little-endian pcapng, as ``PcapngBuilder`` writes) at
+    /// the start of `blocks` that end within its first `count` bytes.
+    static func wholeBlocks(_ blocks: [UInt8], upTo count: Int) -> Int {
+        var end = 0
+        while end + 8 <= blocks.count {
+            let length =
+                Int(blocks[end + 4]) | Int(blocks[end + 5]) << 8 | Int(blocks[end + 6]) << 16
+                | Int(blocks[end + 7]) << 24
+            guard length >= 12, end + length <= count else { break }
+            end += length
+        }
+        return end
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {

@@ -40,7 +40,10 @@ public struct CapturedSession: Sendable, Equatable {
             self.client = client
             self.server = target
         case .data(let direction, _, let bytes):
-            sent[direction == .c2s ? 0 : 1] += bytes.readableBytes
+            // Saturating: a gap's end read from a file may be as large as decoding allows.
+            let i = direction == .c2s ? 0 : 1
+            let (sum, overflow) = sent[i].addingReportingOverflow(bytes.readableBytes)
+            sent[i] = overflow ? .max : sum
         case .gap(let direction, _, let to):
             sent[direction == .c2s ? 0 : 1] = max(sent[direction == .c2s ? 0 : 1], to)
         default:

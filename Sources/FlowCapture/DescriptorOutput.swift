@@ -10,18 +10,25 @@ public enum DescriptorOutput {
     /// Writes all of `bytes` to `fd`. Returns `nil` once everything is written, else the errno of
     /// the failure (`EIO` when the descriptor took nothing); a failure may leave part written.
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        write(fd, bytes).errno
+    }
+
+    /// Writes all of `bytes` to `fd` as ``writeAll(_:_:)-(_,UnsafeRawBufferPointer)`` does, and
+    /// says how far it got: `written` is `bytes.count` when `errno` is `nil`, else the bytes
+    /// written before the failure (a short write, e.g. at a file size limit, then `EFBIG`).
+    public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> (written: Int, errno: Int32?) {
         var done = 0
         while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
             if n > 0 {
                 done += n
             } else if n < 0 && errno == EINTR {
                 continue
             } else {
-                return n == 0 ? EIO : errno
+                return (done, n == 0 ? EIO : errno)
             }
         }
-        return nil
+        return (done, nil)
     }
 
     /// Writes the UTF-8 of `text` to `fd`, as ``writeAll(_:_:)-(_,UnsafeRawBufferPointer)``.
@@ -29,4 +36,8 @@ public enum DescriptorOutput {
         var text = text
         return text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
     }
+}
+
+private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
 }

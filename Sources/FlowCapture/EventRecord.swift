@@ -101,9 +101,18 @@ struct EventRecord {
             else { throw PayloadError(text: "event \(head.event) with invalid tcp endpoints") }
             tcp = (c, s)
         }
-        if head.v == 1 { return try LegacyEventPayload.decode(data, time: time, tcp: tcp) }
+        if head.v == 1 {
+            let record = try LegacyEventPayload.decode(data, time: time, tcp: tcp)
+            guard (0...SessionEvent.maximumConn).contains(record.conn) else {
+                throw PayloadError(text: "event \(head.event) with session \(record.conn) out of range")
+            }
+            return record
+        }
         guard let conn = head.conn else {
             throw PayloadError(text: "event \(head.event) without conn")
+        }
+        guard (0...SessionEvent.maximumConn).contains(conn) else {
+            throw PayloadError(text: "event \(head.event) with conn \(conn) out of range")
         }
         if head.event == "bind" { return EventRecord(event: nil, conn: conn, tcp: tcp) }
         do {

@@ -25,25 +25,28 @@ struct PcapParser {
         self.name = name
     }
 
-    func parse(_ handle: (UInt16, UInt64, ArraySlice<UInt8>) -> Void) throws(CaptureError) {
+    /// Hands every packet to `handle`: link type, timestamp (nanoseconds), data.
+    ///
+    /// - Returns: `nil` when the file ends at a packet boundary, else a warning for a file cut
+    ///   in the middle of a packet (it is read up to there).
+    /// - Throws: ``CaptureError`` `.malformed` for a cut or foreign header.
+    func parse(_ handle: (UInt16, UInt64, ArraySlice<UInt8>) -> Void) throws(CaptureError) -> String? {
         guard bytes.count >= 24 else { throw .malformed(name, "truncated pcap header") }
         let major = reader.u16(4)
         guard major == 2 else { throw .malformed(name, "unsupported pcap version \(major).\(reader.u16(6))") }
         let linkType = UInt16(truncatingIfNeeded: reader.u32(20))
         var offset = 24
         while offset < bytes.count {
-            guard bytes.count - offset >= 16 else {
-                throw .malformed(name, "truncated packet at offset \(offset)")
-            }
+            let cut = "the file ends in the middle of a packet at offset \(offset); read up to there"
+            guard bytes.count - offset >= 16 else { return cut }
             let seconds = UInt64(reader.u32(offset))
             let fraction = UInt64(reader.u32(offset + 4))
             let captured = Int(reader.u32(offset + 8))
-            guard captured <= bytes.count - offset - 16 else {
-                throw .malformed(name, "truncated packet at offset \(offset)")
-            }
+            guard captured <= bytes.count - offset - 16 else { return cut }
             let timestamp = seconds * 1_000_000_000 + fraction * (nanosecondUnits ? 1 : 1000)
             handle(linkType, timestamp, bytes[offset + 16..<offset + 16 + captured])
             offset += 16 + captured
         }
+        return nil
     }
 }

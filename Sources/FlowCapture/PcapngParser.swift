@@ -1,6 +1,8 @@
 /// Walks the blocks of a pcapng file (either byte order, any number of sections) and hands each
 /// packet to a callback. Every length is checked against the bytes that are there, so damaged
-/// input gives a ``CaptureError``, never a crash or an allocation larger than the file.
+/// input gives a ``CaptureError``, never a crash or an allocation larger than the file; the
+/// work is linear in the file's size, whatever its blocks. A file cut in the middle of a block
+/// (a full disk, a crash, `ulimit -f`) is read up to the cut: ``parse(_:)`` returns a warning.
 struct PcapngParser {
     struct Interface {
         var linkType: UInt16
@@ -12,6 +14,9 @@ struct PcapngParser {
     struct Packet {
         /// The 1-based packet number, as Wireshark counts frames.
         var number: Int
+        /// The 0-based number of the section the packet is in (its interfaces are that
+        /// section's).
+        var section: Int
         /// The offset of the packet's block in the file.
         var offset: Int
         var interface: Interface
@@ -32,16 +37,28 @@ struct PcapngParser {
         bytes.count >= 4 && bytes[0] == 0x0A && bytes[1] == 0x0D && bytes[2] == 0x0D && bytes[3] == 0x0A
     }
 
+    /// Hands every packet, in file order, to `handle` with the interfaces of its section so far.
+    ///
+    /// - Returns: `nil` when the file ends at a block boundary, else a warning for a file cut in
+    ///   the middle of a block after its section header: `the file ends in the middle of a
+    ///   block at offset 2552 (324 bytes declared, 248 left); read up to there`.
+    /// - Throws: ``CaptureError`` `.malformed` for a file that is not pcapng or is damaged
+    ///   before its end (or cut inside its first section header), and whatever `handle` throws.
     func parse(_ handle: (Packet, _ interfaces: [Interface]) throws(CaptureError) -> Void)
-        throws(CaptureError)
+        throws(CaptureError) -> String?
     {
         var offset = 0
         var bigEndian = false
         var interfaces: [Interface] = []
         var number = 0
+        var section = -1
+        func cut(_ detail: String) throws(CaptureError) -> String {
+            guard section >= 0 else { throw malformed("truncated block at offset \(offset)\(detail)") }
+            return "the file ends in the middle of a block at offset \(offset)\(detail); read up to there"
+        }
         while offset < bytes.count {
             let left = bytes.count - offset
-            guard left >= 12 else { throw malformed("truncated block at offset \(offset)") }
+            guard left >= 12 else { return try cut(" (\(left) bytes left)") }
             var reader = ByteReader(bytes: bytes, bigEndian: bigEndian)
             let type = reader.u32(offset)
             if type == Self.shbType {
@@ -62,10 +79,7 @@ struct PcapngParser {
             guard length % 4 == 0, length >= minimum else {
                 throw malformed("bad block length \(length) at offset \(offset)")
             }
-            guard length <= left else {
-                throw malformed(
-                    "truncated block at offset \(offset) (\(length) bytes declared, \(left) left)")
-            }
+            guard length <= left else { return try cut(" (\(length) bytes declared, \(left) left)") }
             let trailing = Int(reader.u32(offset + length - 4))
             guard trailing == length else {
                 throw malformed(
@@ -81,6 +95,7 @@ struct PcapngParser {
                     throw malformed("unsupported pcapng version \(major).\(minor) at offset \(offset)")
                 }
                 interfaces = []
+                section += 1
             case 1:
                 guard end - body >= 8 else { throw malformed("bad interface block at offset \(offset)") }
                 var interface = Interface(linkType: reader.u16(body))
@@ -108,7 +123,7 @@ struct PcapngParser {
                 number += 1
                 let interface = interfaces[id]
                 let packet = Packet(
-                    number: number, offset: offset, interface: interface,
+                    number: number, section: section, offset: offset, interface: interface,
                     timestamp: Self.nanoseconds(units, interface),
                     data: bytes[body + 20..<body + 20 + captured])
                 try handle(packet, interfaces)
@@ -120,7 +135,7 @@ struct PcapngParser {
                 number += 1
                 let captured = min(Int(reader.u32(body)), end - body - 4)
                 let packet = Packet(
-                    number: number, offset: offset, interface: interfaces[0], timestamp: 0,
+                    number: number, section: section, offset: offset, interface: interfaces[0], timestamp: 0,
                     data: bytes[body + 4..<body + 4 + captured])
                 try handle(packet, interfaces)
             default:
@@ -128,6 +143,7 @@ struct PcapngParser {
             }
             offset += length
         }
+        return nil
     }
 
     private func options(
@@ -147,30 +163,41 @@ struct PcapngParser {
         }
     }
 
-    /// Converts a timestamp in the interface's units to nanoseconds since the epoch.
+    /// Converts a timestamp in the interface's units to nanoseconds since the epoch; values a
+    /// `UInt64` cannot hold (a hostile resolution or offset) saturate instead of wrapping.
     static func nanoseconds(_ units: UInt64, _ interface: Interface) -> UInt64 {
         let exponent = Int(interface.resolution & 0x7f)
         var value: UInt64
         if interface.resolution & 0x80 != 0 {
             let product = units.multipliedFullWidth(by: 1_000_000_000)
             if exponent == 0 {
-                value = product.low
+                value = product.high == 0 ? product.low : .max
             } else if exponent < 64 {
-                value = product.low >> exponent | product.high << (64 - exponent)
+                value =
+                    product.high >> exponent == 0
+                    ? product.low >> exponent | product.high << (64 - exponent) : .max
             } else {
-                value = 0
+                value = product.high == 0 ? 0 : product.high >> (exponent - 64)
             }
         } else if exponent <= 9 {
             var scale: UInt64 = 1
             for _ in exponent..<9 { scale *= 10 }
-            value = units &* scale
+            let (product, overflow) = units.multipliedReportingOverflow(by: scale)
+            value = overflow ? .max : product
         } else {
             var scale: UInt64 = 1
             for _ in 9..<min(exponent, 28) { scale *= 10 }
             value = exponent > 28 ? 0 : units / scale
         }
-        let offset = interface.offsetSeconds &* 1_000_000_000
-        value = UInt64(bitPattern: Int64(bitPattern: value) &+ offset)
-        return value
+        let offset = interface.offsetSeconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if offset.overflow {
+            return interface.offsetSeconds < 0 ? 0 : .max
+        }
+        if offset.partialValue >= 0 {
+            let (sum, overflow) = value.addingReportingOverflow(UInt64(offset.partialValue))
+            return overflow ? .max : sum
+        }
+        let back = offset.partialValue.magnitude
+        return value >= back ? value - back : 0
     }
 }

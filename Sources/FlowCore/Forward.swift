@@ -14,13 +14,14 @@ public func forward(
     from source: AnyFlow, to destination: AnyFlow, verbose: Bool = false,
     logger: Logger = Logger(label: "flowcore.forward")
 ) async {
-    let tag = "forward[\(source) => \(destination)]"
+    // Flow names and errors may carry peers' addresses: escaped for the terminal.
+    let tag = TerminalText.escape("forward[\(source) => \(destination)]")
     while true {
         let result: ReadResult
         do {
             result = try await source.read()
         } catch {
-            logger.error("\(tag) \(error)")
+            logger.error("\(tag) \(TerminalText.escape(String(describing: error)))")
             return
         }
         guard case .data(let buffer) = result else {
@@ -28,11 +29,12 @@ public func forward(
             return
         }
         logger.debug(
-            "\(tag) \(verbose ? "[\(Escaping.escaped(buffer))]" : "\(buffer.readableBytes) bytes")")
+            "\(tag) \(verbose ? "[\(ByteEscapes.encode(buffer.readableBytesView))]" : "\(buffer.readableBytes) bytes")"
+        )
         do {
             try await destination.write(buffer)
         } catch {
-            logger.error("\(tag) \(error)")
+            logger.error("\(tag) \(TerminalText.escape(String(describing: error)))")
             return
         }
     }

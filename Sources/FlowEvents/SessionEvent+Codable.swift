@@ -137,6 +137,10 @@ extension SessionEvent: Codable {
         let name = try c.decode(String.self, forKey: .event)
         let time = try c.decodeIfPresent(Seconds.self, forKey: .t)?.nanoseconds ?? 0
         let conn = try c.decodeIfPresent(Int.self, forKey: .conn)
+        if let conn, !(0...SessionEvent.maximumConn).contains(conn) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .conn, in: c, debugDescription: "conn must be from 0 to \(SessionEvent.maximumConn)")
+        }
         func dir() throws -> Direction { try c.decode(Direction.self, forKey: .dir) }
         func string(_ key: Key) throws -> String { try c.decode(String.self, forKey: key) }
         func count(_ key: Key) throws -> Int { try c.decodeCount(forKey: key) }
@@ -294,12 +298,17 @@ extension SessionEvent.Kind {
 }
 
 extension KeyedDecodingContainer {
-    /// A count or an offset: an integer that must not be negative.
+    /// A count or an offset: an integer from 0 to 2^53 (the integers JSON numbers hold
+    /// exactly), so that sums of a few of them, as readers make, cannot overflow.
     fileprivate func decodeCount(forKey key: Key) throws -> Int {
         let value = try decode(Int.self, forKey: key)
         guard value >= 0 else {
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: self, debugDescription: "\(key.stringValue) must not be negative")
+        }
+        guard value <= SessionEvent.maximumCount else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "\(key.stringValue) must be at most 2^53")
         }
         return value
     }

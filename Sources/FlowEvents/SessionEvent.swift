@@ -16,6 +16,12 @@ public struct SessionEvent: Sendable, Equatable {
     /// What happened.
     public var kind: Kind
 
+    /// The largest count or offset decoding accepts: 2^53, the integers a JSON number holds
+    /// exactly. Larger values in a file are refused, so readers' sums cannot overflow.
+    public static let maximumCount = 1 << 53
+    /// The largest session number decoding accepts (`Int32.max`).
+    public static let maximumConn = Int(Int32.max)
+
     /// What happened; the JSON names of DESIGN.md §6 are given for each case.
     public enum Kind: Sendable, Equatable {
         /// `listening`: the listener is bound; `address` has the real port.

@@ -10,7 +10,7 @@ import Synchronization
 /// and forwarding goes on.
 public final class CaptureObserver: InspectorObserver, EventConsumer {
     private let writer: CaptureWriter
-    private let failed = Mutex(false)
+    private let failed = Mutex<CaptureError?>(nil)
     private let onError: @Sendable (CaptureError) -> Void
 
     /// Writes to `writer`; the first failure goes to `onError`.
@@ -22,6 +22,10 @@ public final class CaptureObserver: InspectorObserver, EventConsumer {
     /// The capture file's path.
     public var path: String { writer.path }
 
+    /// The first failure to write or close the capture, `nil` while it is whole (flowtap exits
+    /// with status 1 when there is one).
+    public var failure: CaptureError? { failed.withLock { $0 } }
+
     /// Writes the event (events of no session, such as `listening`, and `held` write nothing).
     public func record(_ event: SessionEvent) {
         consume([event][...])
@@ -32,11 +36,7 @@ public final class CaptureObserver: InspectorObserver, EventConsumer {
         do {
             try writer.write(events)
         } catch {
-            let first = failed.withLock { failed in
-                defer { failed = true }
-                return !failed
-            }
-            if first { onError(error) }
+            if remember(error) { onError(error) }
         }
     }
 
@@ -45,7 +45,16 @@ public final class CaptureObserver: InspectorObserver, EventConsumer {
         do {
             try writer.close()
         } catch {
-            if failed.withLock({ !$0 }) { onError(error) }
+            if remember(error) { onError(error) }
+        }
+    }
+
+    /// Keeps the first failure; true when `error` is it.
+    private func remember(_ error: CaptureError) -> Bool {
+        failed.withLock { failed in
+            guard failed == nil else { return false }
+            failed = error
+            return true
         }
     }
 }

@@ -27,6 +27,11 @@ public enum EventFormatter {
 
     /// The event as readable text ending in a newline, or `nil` for events not printed. With
     /// `hexdump`, data events are socat `-v -x` blocks instead of one line.
+    ///
+    /// Everything in the line that came from outside (addresses, a peer's Unix path, errors,
+    /// notes, fault texts, strings read from a capture) is escaped by
+    /// ``FlowCore/TerminalText/escape(_:ascii:)``: the line is one line, and no control
+    /// character reaches the terminal.
     public static func text(_ event: SessionEvent, hexdump: Bool = false) -> String? {
         let time = localTime(event.time)
         let who = event.conn.map { "#\($0) " } ?? ""
@@ -75,7 +80,7 @@ public enum EventFormatter {
                 "close c2s \(ByteFormat.bytes(c2s.readBytes))/\(c2s.readOps) reads, "
                 + "s2c \(ByteFormat.bytes(s2c.readBytes))/\(s2c.readOps) reads, \(ByteFormat.duration(max(c2s.seconds, s2c.seconds)))"
         }
-        return "\(time) \(who)\(body)\n"
+        return "\(time) \(who)\(TerminalText.escape(body))\n"
     }
 
     /// A socat `-v -x` block: `> 2026/11/25 14:28:20.000199  length=58 from=0 to=57`, rows of up to

@@ -1,3 +1,4 @@
+import FlowCore
 import FlowEvents
 
 /// One byte-pattern substitution of `flowtap proxy --rewrite DIR:FROM=TO`.

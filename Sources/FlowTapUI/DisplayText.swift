@@ -1,25 +1,18 @@
+import FlowCore
+
 /// Terminal widths and safe text: what may be put in a ``CellGrid`` cell, and how anything
 /// else is written instead.
 ///
-/// A scalar is shown as it is only when it is printable and its width is known: one column,
-/// or two for East Asian wide characters and emoji. Control characters (C0, DEL, C1), format
-/// characters, combining marks, separators, surrogates, private-use and unassigned scalars are
-/// escaped (`\u{301}`), so what the terminal shows always lines up with the grid.
+/// A scalar is shown as it is only when ``FlowCore/TerminalText`` says it is safe (the one
+/// escaping rule of every output), and then it takes one column, or two for East Asian wide
+/// characters and emoji. Anything else is escaped as ``FlowCore/TerminalText`` escapes it
+/// (`\u{301}`), so what the terminal shows always lines up with the grid.
 enum DisplayText {
     /// The columns `scalar` takes, or `nil` when it must not be sent to a terminal as it is.
     static func width(of scalar: Unicode.Scalar, ascii: Bool) -> Int? {
-        let value = scalar.value
-        if value < 0x80 { return value >= 0x20 && value != 0x7f ? 1 : nil }
-        if ascii || value < 0xa0 { return nil }
-        switch scalar.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned, .nonspacingMark, .spacingMark,
-            .enclosingMark, .lineSeparator, .paragraphSeparator:
-            return nil
-        default:
-            break
-        }
-        if value == 0xad { return nil }
-        return isWide(value) || scalar.properties.isEmojiPresentation ? 2 : 1
+        guard TerminalText.isSafe(scalar, ascii: ascii) else { return nil }
+        if scalar.value < 0x80 { return 1 }
+        return isWide(scalar.value) || scalar.properties.isEmojiPresentation ? 2 : 1
     }
 
     private static func isWide(_ v: UInt32) -> Bool {
@@ -33,39 +26,17 @@ enum DisplayText {
         }
     }
 
-    /// `text` with every scalar that cannot be shown as it is (see ``width(of:ascii:)``)
-    /// escaped: `\t`, `\r`, `\n` and `\xNN` below U+0100 (C0, DEL, C1 and, in ASCII mode,
-    /// Latin-1), `\u{…}` above.
+    /// `text` with every scalar that cannot be shown as it is escaped
+    /// (``FlowCore/TerminalText/escape(_:ascii:)``).
     static func sanitize(_ text: String, ascii: Bool) -> String {
-        if text.unicodeScalars.allSatisfy({ width(of: $0, ascii: ascii) != nil }) { return text }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if width(of: scalar, ascii: ascii) != nil {
-                out.unicodeScalars.append(scalar)
-            } else {
-                out += escape(scalar)
-            }
-        }
-        return out
+        TerminalText.escape(text, ascii: ascii)
     }
 
-    /// The escape of one scalar that cannot be shown.
-    static func escape(_ scalar: Unicode.Scalar) -> String {
-        switch scalar {
-        case "\t": return "\\t"
-        case "\r": return "\\r"
-        case "\n": return "\\n"
-        default:
-            if scalar.value < 0x100 { return "\\x" + hex(UInt8(scalar.value)) }
-            return "\\u{" + String(scalar.value, radix: 16) + "}"
-        }
-    }
+    /// The escape of one scalar that cannot be shown (``FlowCore/TerminalText/escape(_:)``).
+    static func escape(_ scalar: Unicode.Scalar) -> String { TerminalText.escape(scalar) }
 
     /// Two lower-case hex digits.
-    static func hex(_ byte: UInt8) -> String {
-        let digits: [Character] = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
-    }
+    static func hex(_ byte: UInt8) -> String { TerminalText.hex(byte) }
 
     /// The columns a sanitized `text` takes.
     static func width(_ text: String, ascii: Bool) -> Int {

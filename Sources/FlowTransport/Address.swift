@@ -68,10 +68,16 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses the text form of an address.
     ///
+    /// Only the syntax is checked: host names are resolved later (``resolveListenHost()`` for a
+    /// listen address at start, each connect for a target).
+    ///
     /// - Throws: ``AddressError`` naming the problem and quoting `text`: an empty text, an
-    ///   unknown scheme, a missing or non-numeric port, a port out of 0-65535, a port 0 for a
-    ///   connect address, a missing or empty host, an unbracketed or malformed IPv6 address,
-    ///   too many `:`-separated parts, an empty or too long Unix path.
+    ///   unknown scheme, a URL (`tcp://HOST:PORT`, with the address meant as a suggestion), a
+    ///   missing or non-numeric port, a port out of 0-65535, a port 0 for a connect address, a
+    ///   missing or empty host, `*` as a host (with `0.0.0.0` and `[::]` suggested for a listen
+    ///   address), an impossible IPv4 literal (`256.0.0.1`), a host name with characters a DNS
+    ///   name cannot have (controls, spaces, `/`), an unbracketed or malformed IPv6 address, too
+    ///   many `:`-separated parts, an empty or too long Unix path.
     public static func parse(_ text: String) throws(AddressError) -> Address {
         func fail(_ problem: String) -> AddressError { AddressError(input: text, problem: problem) }
         let schemes = "(expected tcp, tcp-listen, unix, unix-listen)"
@@ -110,6 +116,12 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         let scheme = listen ? "tcp-listen" : "tcp"
         let form = listen ? "tcp-listen:[HOST:]PORT" : "tcp:HOST:PORT"
         if rest.isEmpty { throw fail(listen ? "missing port" : "missing host and port") }
+        if rest.hasPrefix("//") {
+            var meant = rest.dropFirst(2)
+            while meant.hasSuffix("/") { meant = meant.dropLast() }
+            throw fail(
+                "a URL is not an address: write \(form)\(meant.isEmpty ? "" : ", i.e. \(scheme):\(meant)")")
+        }
         var host: String?
         let portText: String
         if rest.hasPrefix("[") {
@@ -142,6 +154,7 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
                 }
             case 2:
                 if parts[0].isEmpty { throw fail("empty host") }
+                try checkHost(parts[0], listen: listen, fail: fail)
                 host = parts[0]
                 portText = parts[1]
             default:
@@ -158,6 +171,51 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         }
         if !listen && port == 0 { throw fail("port 0 is not valid to connect to (1-65535)") }
         return (host, port)
+    }
+
+    /// Checks a host that is not in brackets: `*` is refused (with a suggestion), a host of
+    /// digits and dots must be a dotted-quad IPv4 address with every part 0-255, anything else
+    /// must be a DNS name (letters, digits, `-`, `_`, labels of 1-63 characters, at most 253 in
+    /// all, a trailing `.` allowed).
+    private static func checkHost(
+        _ host: String, listen: Bool, fail: (String) -> AddressError
+    ) throws(AddressError) {
+        if host == "*" {
+            throw fail(
+                listen
+                    ? "\"*\" is not a host: to listen on every interface write 0.0.0.0 (IPv4) or [::] (IPv6)"
+                    : "\"*\" is not a host to connect to")
+        }
+        let digitsAndDots = host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) }
+        if digitsAndDots {
+            let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+            let valid =
+                parts.count == 4
+                && parts.allSatisfy { !$0.isEmpty && $0.count <= 3 && (Int($0).map { $0 <= 255 } ?? false) }
+            guard valid else {
+                throw fail("\"\(host)\" is not an IPv4 address (four numbers 0-255, e.g. 127.0.0.1)")
+            }
+            return
+        }
+        var labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.count > 1 && labels.last == "" { labels.removeLast() }
+        let nameCharacters = host.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "."):
+                true
+            default: false
+            }
+        }
+        guard nameCharacters else {
+            throw fail(
+                "bad host name \"\(host)\" (letters, digits, \"-\" and \".\"; an IPv6 address goes in brackets)"
+            )
+        }
+        guard host.utf8.count <= 253, labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 }) else {
+            throw fail("bad host name \"\(host)\" (empty or too long parts)")
+        }
     }
 
     private static func isAllDigits(_ text: String) -> Bool {

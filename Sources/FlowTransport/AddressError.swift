@@ -1,4 +1,7 @@
-/// A malformed address text, as given to ``Address/parse(_:)``.
+import FlowCore
+
+/// A malformed address text, as given to ``Address/parse(_:)``, or a listen host that does not
+/// resolve (``Address/resolveListenHost()``).
 ///
 /// Its ``description`` quotes the input and names what is wrong, on one line, for example
 /// `bad address "tcp:localhost": missing port`.
@@ -14,8 +17,9 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
         self.problem = problem
     }
 
-    /// `bad address "INPUT": PROBLEM`.
+    /// `bad address "INPUT": PROBLEM`, escaped for a terminal (``FlowCore/TerminalText``): the
+    /// input is an argument, and may hold control characters.
     public var description: String {
-        "bad address \"\(input)\": \(problem)"
+        TerminalText.escape("bad address \"\(input)\": \(problem)")
     }
 }

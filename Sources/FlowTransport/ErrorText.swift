@@ -53,6 +53,8 @@ enum ErrorText {
                 return ("unknown host \"\(error.host)\"", nil)
             }
             return ("no address found for \"\(error.host)\"", nil)
+        case let error as SocketAddressError.UnknownHost:
+            return ("unknown host \"\(error.host)\" (\(error.errorDescription.lowercased()))", nil)
         case let error as SocketAddressError:
             switch error {
             case .unknown(let host, _): return ("unknown host \"\(host)\"", nil)

@@ -21,7 +21,9 @@ struct Flowtap: AsyncParsableCommand {
             unix-listen:PATH, unix:PATH. Listening is on 127.0.0.1 unless a host is given; port 0 \
             takes a free port (the real one is printed first).
 
-            Exit status: 0 done, 1 runtime failure, 2 bad usage or bad address.
+            Exit status: 0 done, 1 runtime failure (a capture that could not be written whole \
+            included: forwarding goes on, and the file keeps the whole blocks before the failure), \
+            2 bad usage or bad address.
             """,
         version: version,
         subcommands: [ProxyCommand.self, ViewCommand.self, ReplayCommand.self, DemoCommand.self],
@@ -31,13 +33,16 @@ struct Flowtap: AsyncParsableCommand {
     /// Parses, runs, and maps every failure to the documented exit status: 2 for usage
     /// (ArgumentParser's own errors included), 1 for runtime failures.
     static func main() async {
+        // A capture that reaches the file size limit (`ulimit -f`) fails with EFBIG (reported,
+        // forwarding goes on, the exit status is 1) instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()
         } catch {
             let code = exitCode(for: error)
             if code == .success { printHelp(error) }
-            FileHandleOutput.stderr("flowtap: " + fullMessage(for: error).trimmingPrefix("Error: ") + "\n")
+            FileHandleOutput.message(fullMessage(for: error).trimmingPrefix("Error: "))
             Glibc.exit(2)
         }
         do {
@@ -49,12 +54,12 @@ struct Flowtap: AsyncParsableCommand {
             }
             Glibc.exit(0)
         } catch let failure as Failure {
-            FileHandleOutput.stderr("flowtap: \(failure.message)\n")
+            FileHandleOutput.message(failure.message)
             Glibc.exit(failure.status)
         } catch {
             let code = exitCode(for: error)
             if code == .success { printHelp(error) }
-            FileHandleOutput.stderr("flowtap: " + fullMessage(for: error).trimmingPrefix("Error: ") + "\n")
+            FileHandleOutput.message(fullMessage(for: error).trimmingPrefix("Error: "))
             Glibc.exit(code == .validationFailure ? 2 : 1)
         }
     }

@@ -103,9 +103,6 @@ struct ProxyCommand: AsyncParsableCommand {
     var maxSessions: String?
 
     func run() async throws {
-        // A capture that reaches the file size limit fails with EFBIG (reported, forwarding goes
-        // on) instead of killing the process.
-        signal(SIGXFSZ, SIG_IGN)
         let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
         let targetAddress = try Self.address(target, role: "TARGET", listening: false)
         let historyLimit = try Self.byteCount(history, option: "--history")
@@ -202,9 +199,13 @@ struct ProxyCommand: AsyncParsableCommand {
         captureObserver?.close()
         await log?.finish(waitingAtMost: .seconds(2))
         FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")
+        if let failure = captureObserver?.failure {
+            throw Failure.runtime("\(failure) (the capture holds the whole blocks before the failure)")
+        }
     }
 
-    /// Parses an address and checks its role; a failure is a usage error naming the part.
+    /// Parses an address, checks its role and resolves a listen host; a failure is a usage error
+    /// naming the part.
     static func address(_ text: String, role: String, listening: Bool) throws -> Address {
         let address: Address
         do {
@@ -217,6 +218,12 @@ struct ProxyCommand: AsyncParsableCommand {
                 listening
                     ? "LISTEN must be a listen address (tcp-listen:… or unix-listen:…), not \"\(text)\""
                     : "TARGET must be a connect address (tcp:… or unix:…), not \"\(text)\"")
+        }
+        // LISTEN's name is resolved now (a typo is a bad address, exit 2); TARGET's at each connect.
+        do {
+            try address.resolveListenHost()
+        } catch {
+            throw Failure.usage("\(role): \(error)")
         }
         return address
     }

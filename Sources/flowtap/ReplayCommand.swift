@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowCapture
+import FlowCore
 import FlowEvents
 import FlowTapKit
 import FlowTapUI
@@ -96,7 +97,7 @@ struct ReplayCommand: AsyncParsableCommand {
         if once && !asServer { throw Failure.usage("--once goes with --as-server") }
         let sessions: [CapturedSession]
         do {
-            sessions = try CaptureReader.read(path: file)
+            sessions = try CaptureReader.read(path: file) { FileHandleOutput.message("warning: \($0)") }
         } catch {
             throw Failure.runtime(error.description)
         }
@@ -126,7 +127,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let (emit, captureObserver) = try sinks(EventLog(format: json ? .json : .text, hexdump: hexdump))
         let json = self.json
         let print: @Sendable (Replayer.Result) -> Void = { result in
-            FileHandleOutput.stdout(json ? result.json() + "\n" : result.text)
+            FileHandleOutput.stdout(json ? result.json() + "\n" : TerminalText.escapeLines(result.text))
         }
         defer { captureObserver?.close() }
         if asServer {
@@ -141,6 +142,7 @@ struct ReplayCommand: AsyncParsableCommand {
             let signals = TerminationSignals { Task { await server.stop() } }
             await server.run()
             signals.cancel()
+            try Self.checkCapture(captureObserver)
             return
         }
         let result: Replayer.Result
@@ -150,8 +152,17 @@ struct ReplayCommand: AsyncParsableCommand {
             throw Failure.runtime(error.description)
         }
         print(result)
+        try Self.checkCapture(captureObserver)
         if !result.comparison.matches {
             throw Failure(message: "replay: the answers differ from the capture", status: 1)
+        }
+    }
+
+    /// Closes the `-w` capture; one that failed is a runtime failure (exit status 1).
+    private static func checkCapture(_ observer: CaptureObserver?) throws {
+        observer?.close()
+        if let failure = observer?.failure {
+            throw Failure.runtime("\(failure) (the capture holds the whole blocks before the failure)")
         }
     }
 
@@ -220,13 +231,13 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         } stop: {
         }
-        captureObserver?.close()
+        try Self.checkCapture(captureObserver)
         if case .failed(let message) = ui {
             throw Failure.runtime("cannot open the terminal UI: \(message) (try --headless)")
         }
         switch outcome.withLock({ $0 }) {
         case .success(let result):
-            FileHandleOutput.stdout(result.text)
+            FileHandleOutput.stdout(TerminalText.escapeLines(result.text))
             if !result.comparison.matches {
                 throw Failure(message: "replay: the answers differ from the capture", status: 1)
             }

@@ -1,7 +1,7 @@
 import FlowCore
 import FlowTapKit
 
-/// The one line printed on stderr when flowtap exits.
+/// The one line printed on stderr when flowtap exits, escaped for the terminal.
 enum Summary {
     static func line(_ snapshot: InspectorSnapshot) -> String {
         let sessions = snapshot.sessions
@@ -13,6 +13,7 @@ enum Summary {
         line += ", \(ByteFormat.bytes(up)) client → server, \(ByteFormat.bytes(down)) server → client"
         if let path = snapshot.capturePath { line += ", capture \(path)" }
         if let error = snapshot.captureError { line += " (capture failed: \(error))" }
-        return line
+        // The capture's path is an argument and the error quotes it: escaped for the terminal.
+        return TerminalText.escape(line)
     }
 }

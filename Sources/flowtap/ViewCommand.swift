@@ -14,6 +14,9 @@ struct ViewCommand: AsyncParsableCommand {
         discussion: """
             Headless, it prints the events the live proxy printed, in the same formats:
               flowtap view s.pcapng --headless --json
+            A capture cut in the middle of a block (a full disk, a crash) is read up to the cut,
+            with a warning on stderr. Devices and directories are refused; a pipe is read up to
+            1 GiB.
             """
     )
 
@@ -32,13 +35,16 @@ struct ViewCommand: AsyncParsableCommand {
 
     func run() async throws {
         let sessions: [CapturedSession]
+        // A capture cut short (a full disk, a crash) is shown up to the cut, with a warning.
+        var warnings: [String] = []
         do {
-            sessions = try CaptureReader.read(path: file)
+            sessions = try CaptureReader.read(path: file) { warnings.append($0) }
         } catch {
             throw Failure.runtime(error.description)
         }
         if !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1 {
             let model = InspectorSnapshot.model(from: sessions, name: file)
+            if let warning = warnings.first { model.setNotice("warning: \(warning)", isError: true) }
             // `w` writes the capture's events again (a copy, or a foreign capture as flowtap's).
             let archive = SessionArchive(limit: Int.max)
             for event in CaptureReplay.events(sessions) { archive.record(event) }
@@ -50,6 +56,7 @@ struct ViewCommand: AsyncParsableCommand {
             }
             return
         }
+        for warning in warnings { FileHandleOutput.message("warning: \(warning)") }
         let log = EventLog(format: json ? .json : .text, hexdump: hexdump)
         for event in CaptureReplay.events(sessions) { log.record(event) }
     }

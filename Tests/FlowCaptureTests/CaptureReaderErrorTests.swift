@@ -37,7 +37,7 @@ struct CaptureReaderErrorTests {
         }
     }
 
-    @Test("a cut inside any block names the block's offset")
+    @Test("a cut inside any block after the section header reads up to the cut, with a warning")
     func truncatedInsideBlocks() throws {
         let bytes = try Self.sample()
         let blocks = Self.boundaries(bytes)
@@ -46,18 +46,35 @@ struct CaptureReaderErrorTests {
             var cuts = Set([start + 1, start + 4, start + 8, start + 11, start + 12, end - 4, end - 1])
             cuts.insert(start + 1 + Int(random.next() % UInt64(end - start - 1)))
             for cut in cuts.sorted() where cut > start && cut < end {
-                let error = try #require(Self.error(Array(bytes[0..<cut])))
-                #expect(error.kind == .malformed)
+                let head = Array(bytes[0..<cut])
                 if cut < 4 {
-                    #expect(error.description == "s.pcapng: not a pcapng file")
-                } else {
+                    #expect(Self.error(head)?.description == "s.pcapng: not a pcapng file")
+                } else if start == 0 {
+                    let error = try #require(Self.error(head))
+                    #expect(error.kind == .malformed)
                     #expect(
-                        error.description.hasPrefix("s.pcapng: truncated block at offset \(start)"),
-                        "cut \(cut)")
+                        error.description.hasPrefix("s.pcapng: truncated block at offset 0"), "cut \(cut)")
+                } else {
+                    var warnings: [String] = []
+                    let sessions = try CaptureReader.read(bytes: head, name: "s.pcapng") {
+                        warnings.append($0)
+                    }
+                    #expect(
+                        sessions == (try CaptureReader.read(bytes: Array(bytes[0..<start]), name: "s.pcapng"))
+                    )
+                    #expect(warnings.count == 1)
+                    #expect(
+                        warnings.first?.hasPrefix(
+                            "s.pcapng: the file ends in the middle of a block at offset \(start) (")
+                            == true, "cut \(cut): \(warnings)")
+                    #expect(warnings.first?.hasSuffix("; read up to there") == true)
                 }
             }
         }
         #expect(Self.error([])?.description == "s.pcapng: not a pcapng file (it is empty)")
+        var warnings: [String] = []
+        _ = try CaptureReader.read(bytes: bytes, name: "s.pcapng") { warnings.append($0) }
+        #expect(warnings.isEmpty)
     }
 
     @Test("bad block lengths, a bad version, a corrupt event payload")
@@ -76,8 +93,14 @@ struct CaptureReaderErrorTests {
         #expect(
             Self.error(patched(block + 4, [8, 0, 0, 0]))?.description
                 == "s.pcapng: bad block length 8 at offset \(block)")
-        let huge = Self.error(patched(block + 4, [0, 0, 0, 0x7f]))?.description ?? ""
-        #expect(huge.hasPrefix("s.pcapng: truncated block at offset \(block)"))
+        // A length past the end is a cut there: read up to it, with a warning.
+        var warnings: [String] = []
+        _ = try CaptureReader.read(bytes: patched(block + 4, [0, 0, 0, 0x7f]), name: "s.pcapng") {
+            warnings.append($0)
+        }
+        #expect(
+            warnings.first?.hasPrefix("s.pcapng: the file ends in the middle of a block at offset \(block) (")
+                == true)
         let length = blocks[4] - block
         let mismatch = Self.error(
             patched(blocks[4] - 4, [UInt8(length & 0xff) &+ 4, UInt8(length >> 8), 0, 0]))

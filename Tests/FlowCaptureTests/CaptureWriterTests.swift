@@ -67,12 +67,12 @@ struct CaptureWriterTests {
         try writer.close()
     }
 
-    @Test("writing to /dev/full fails at creation and leaves the device's mode alone")
+    @Test("a device is refused at creation and its mode left alone")
     func deviceIsNotChmodded() throws {
         let before = Self.mode("/dev/full")
         #expect(
             throws: CaptureError(
-                .cannotWrite, path: "/dev/full", reason: "no space left on device", errno: ENOSPC)
+                .cannotCreate, path: "/dev/full", reason: "not a regular file (a character device)")
         ) {
             try CaptureWriter(path: "/dev/full")
         }

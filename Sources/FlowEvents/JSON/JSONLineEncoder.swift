@@ -1,3 +1,5 @@
+import FlowCore
+
 /// Encodes an `Encodable` value as one line of compact JSON, keeping keys in the order they were
 /// encoded (a contract's field order stays as written) and printing ``JSONNumber`` values
 /// exactly as they spell themselves (`"t":1795617012.234301`, not a rounded `Double`).
@@ -71,8 +73,10 @@ enum JSONNode {
         }
     }
 
-    /// `text` as a JSON string literal: `"` and `\` escaped, `\n`, `\r`, `\t` by name, every
-    /// other C0 control and DEL as `\u00XX`.
+    /// `text` as a JSON string literal: `"` and `\` escaped, `\n`, `\r`, `\t` by name, and
+    /// every other scalar a terminal must not get as it is (``FlowCore/TerminalText/isSafe(_:ascii:)``:
+    /// C0, DEL, C1, bidirectional and other format controls, …) as `\uXXXX` (a surrogate pair
+    /// above U+FFFF), so a JSON line printed on a terminal is as safe as a text line.
     static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
@@ -82,13 +86,25 @@ enum JSONNode {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case _ where scalar.value >= 0x20 && scalar.value < 0x7f: out.unicodeScalars.append(scalar)
+            case _ where !TerminalText.isSafe(scalar):
+                if scalar.value > 0xffff {
+                    let v = scalar.value - 0x10000
+                    unicodeEscape(0xd800 + (v >> 10), into: &out)
+                    unicodeEscape(0xdc00 + (v & 0x3ff), into: &out)
+                } else {
+                    unicodeEscape(scalar.value, into: &out)
+                }
             default: out.unicodeScalars.append(scalar)
             }
         }
         out += "\""
+    }
+
+    /// `\uXXXX` for a UTF-16 code unit (lowercase hex).
+    private static func unicodeEscape(_ unit: UInt32, into out: inout String) {
+        let hex = String(unit, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     }
 }
 

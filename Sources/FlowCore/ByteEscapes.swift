@@ -5,6 +5,7 @@
 /// case) is any byte. Any other character (non-ASCII text typed by a user) stands for its UTF-8
 /// bytes. ``encode(_:)`` writes the shortest of these forms (lowercase hex for `\xNN`), and
 /// ``decode(_:)`` reads every form, so `decode(encode(bytes)) == bytes` for every byte sequence.
+/// The encoded form is printable ASCII: safe for a terminal as it is (see ``TerminalText``).
 public enum ByteEscapes {
     /// Why a text is not a valid escaped byte string.
     public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -33,7 +34,7 @@ public enum ByteEscapes {
             case 0x0a: out += "\\n"
             case 0x09: out += "\\t"
             case 0x20...0x7e: out.unicodeScalars.append(Unicode.Scalar(byte))
-            default: out += "\\x" + hex(byte)
+            default: out += "\\x" + TerminalText.hex(byte)
             }
         }
         return out
@@ -76,11 +77,6 @@ public enum ByteEscapes {
             i += 2
         }
         return out
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
     }
 
     private static func hexValue(_ c: Unicode.Scalar) -> UInt8? {
