@@ -1,3 +1,4 @@
+import FlowCore
 import FlowEvents
 import FlowFaults
 import Foundation
