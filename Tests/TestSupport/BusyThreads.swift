@@ -76,8 +76,9 @@ public final class BusyThreads: TaskExecutor, @unchecked Sendable {
 }
 
 /// Runs each test of what it is given to on ``BusyThreads``, off the cooperative pool (see
-/// there for why). The test's child tasks follow it there; code it awaits elsewhere (an actor,
-/// an event loop) runs where it always does.
+/// there for why): a synchronous test body runs there whole. Child tasks usually follow, but not
+/// always (one run in six put a task group's child on the pool); code it awaits elsewhere (an
+/// actor, an event loop) runs where it always does.
 public struct RunsOnBusyThreads: TestTrait, SuiteTrait, TestScoping {
     /// Applies to every test of a suite it is given to.
     public var isRecursive: Bool { true }
