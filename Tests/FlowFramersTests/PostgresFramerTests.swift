@@ -115,6 +115,21 @@ struct PostgresFramerTests {
         #expect(direct.messages.isEmpty && direct.decodeErrors.isEmpty)
     }
 
+    @Test("more than 16,384 outstanding requests: pairing stops, framing goes on")
+    func outstandingBound() {
+        let startup = be32(9 + 5) + be32(196_608) + cstr("user") + [0]
+        let query = pg("Q", cstr("SELECT 1"))
+        let answer = pg("C", cstr("SELECT 1")) + pg("Z", [UInt8(ascii: "I")])
+        for (count, paired) in [(16_383, true), (16_384, false)] {
+            let outcome = Transcript()
+                .then(.client, startup + [UInt8]((0..<count).flatMap { _ in query }))
+                .then(.server, answer + answer)
+                .run(.postgres)
+            #expect(outcome.messages(.server).count == 4)
+            #expect(outcome.messages(.server).allSatisfy { ($0.reply != nil) == paired }, "\(count)")
+        }
+    }
+
     @Test("hostile lengths: below 4, over 1 GiB, a startup over 10000; a wrong answer to SSLRequest")
     func hostileLengths() {
         let startup = be32(9 + 5) + be32(196_608) + cstr("user") + [0]

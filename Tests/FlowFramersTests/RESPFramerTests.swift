@@ -104,6 +104,17 @@ struct RESPFramerTests {
         #expect(outcome.pairing(.server) == ["0", "0…", "-", "1"])
     }
 
+    @Test("a push between the confirmations of UNSUBSCRIBE without channels is unpaired and ends nothing")
+    func pushAmongConfirmations() {
+        let outcome = Transcript()
+            .then(.client, "*1\r\n$11\r\nUNSUBSCRIBE\r\n*1\r\n$4\r\nPING\r\n")
+            .then(.server, ">3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n")
+            .then(.server, ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n")
+            .then(.server, ">3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:0\r\n+PONG\r\n")
+            .run(.resp)
+        #expect(outcome.pairing(.server) == ["0", "-", "0…", "1"])
+    }
+
     @Test("UNSUBSCRIBE without channels takes the confirmations that follow it; MONITOR output is unpaired")
     func unsubscribeAllAndMonitor() {
         let outcome = Transcript()

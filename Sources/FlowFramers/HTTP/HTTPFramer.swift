@@ -22,7 +22,7 @@
 /// outstanding is unpaired and framed as if it answered a `GET`.
 ///
 /// Errors: each side alone goes raw. After a client-side error the server side decodes on,
-/// framing responses to requests it did not see as answers to a `GET`. At most 65,536 pipelined
+/// framing responses to requests it did not see as answers to a `GET`. At most 4,096 pipelined
 /// `HEAD`/`CONNECT`/`Upgrade` requests are remembered; later ones are framed like a `GET`.
 struct HTTPFramer: FramerEngine {
     private enum Stage: Sendable {
@@ -53,7 +53,7 @@ struct HTTPFramer: FramerEngine {
 
     static let lineLimit = 64 * 1024
     static let maxChunk = 1 << 60
-    private static let maxRemembered = 65_536
+    private static let maxRemembered = 4096
 
     private var sides = PerSide(Side())
     /// The request the next response answers.

@@ -16,7 +16,8 @@
 /// PINGREQ → PINGRESP (in order). Every reply is the first and only one to its request.
 ///
 /// Errors: each side's packets delimit themselves; an error on one side leaves the other
-/// decoding.
+/// decoding. Memory: at most 16,384 requests awaiting a reply by id and 1,024 pings are
+/// remembered; the replies of later ones are unpaired.
 struct MQTTFramer: FramerEngine {
     private enum Stage: Sendable {
         /// The fixed header: its first byte, then the remaining length's bytes.
@@ -42,6 +43,7 @@ struct MQTTFramer: FramerEngine {
 
     private static let captureSize = 512
     private static let maxPings = 1024
+    private static let maxWaiting = 16_384
 
     private var sides = PerSide(Side())
     private var version: Int?
@@ -156,7 +158,9 @@ struct MQTTFramer: FramerEngine {
         case .connect where side == .client: connect = index
         case .pingreq where side == .client: if pings.count < Self.maxPings { pings.append(index) }
         default:
-            if let id { waiting[Waiting(requester: side, reply: awaited, id: id)] = index }
+            if let id, waiting.count < Self.maxWaiting {
+                waiting[Waiting(requester: side, reply: awaited, id: id)] = index
+            }
         }
     }
 }

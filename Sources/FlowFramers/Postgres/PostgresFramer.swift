@@ -20,7 +20,8 @@
 /// Parse, Bind, Describe, Execute…), FunctionCall, and SSLRequest/GSSENCRequest. Every backend
 /// message answers the oldest outstanding request, up to and including the ReadyForQuery that
 /// ends it (the 1-byte answer ends an SSLRequest); NotificationResponse and messages with no
-/// request outstanding are unpaired. Up to 65,536 outstanding requests are remembered.
+/// request outstanding are unpaired. Up to 16,384 outstanding requests are remembered; past that,
+/// pairing stops for the rest of the conversation (messages are still framed).
 ///
 /// Errors: each side's messages delimit themselves, so an error on one side leaves the other
 /// decoding.
@@ -72,12 +73,14 @@ struct PostgresFramer: FramerEngine {
     static let maxLength = 1 << 30
     static let maxStartupLength = 10_000
     private static let captureSize = 512
-    private static let maxOutstanding = 65_536
+    private static let maxOutstanding = 16_384
 
     private var sides = PerSide(Side(stage: .typedHeader))
     private var outstanding: [Int] = []
     private var outstandingHead = 0
     private var answeredOnce = false
+    /// Set when more requests were outstanding than remembered: pairing stops for good.
+    private var pairingLost = false
 
     init() { sides.client.stage = .startupHeader }
 
@@ -178,7 +181,13 @@ struct PostgresFramer: FramerEngine {
                 break
             }
             let index = ledger.emit(.client, end: end, summary: summary, awaitsReply: awaits)
-            if awaits, outstanding.count - outstandingHead < Self.maxOutstanding { outstanding.append(index) }
+            if awaits, !pairingLost {
+                if outstanding.count - outstandingHead < Self.maxOutstanding {
+                    outstanding.append(index)
+                } else {
+                    pairingLost = true
+                }
+            }
             return
         }
         guard case .typed(let type) = state.kind, type != UInt8(ascii: "A") else {
@@ -235,7 +244,7 @@ struct PostgresFramer: FramerEngine {
 
     /// The pairing of the next backend message; `ends` when it closes its request.
     private mutating func nextReply(ends: Bool) -> ReplyPairing? {
-        guard outstandingHead < outstanding.count else { return nil }
+        guard !pairingLost, outstandingHead < outstanding.count else { return nil }
         let reply = ReplyPairing(request: outstanding[outstandingHead], isFirst: !answeredOnce)
         answeredOnce = !ends
         if ends {
