@@ -19,6 +19,7 @@ struct FramerPropertyTests {
             (.postgres, try .fixture("psql-session")),
             (.postgres, try .fixture("psql-copy-notify")),
             (.http, HTTPFramerTests.chunkedKeepAlive),
+            (.http, try .fixture("curl-keep-alive")),
             (.mqtt, MQTTFramerTests.v5Session),
             (.lines, Transcript().then(.client, "a\r\nbb\n\r\nccc").end(.client)),
             (prefixSpec, Transcript().then(.server, record + record + record)),
@@ -44,7 +45,7 @@ struct FramerPropertyTests {
 
     @Test("auto over the recordings picks the protocol from the first piece and finds the same messages")
     func autoOverRecordings() throws {
-        for (spec, transcript) in try Self.corpus().prefix(7) {
+        for (spec, transcript) in try Self.corpus().prefix(8) {
             #expect(transcript.run(.auto) == transcript.run(spec), "\(spec)")
         }
     }

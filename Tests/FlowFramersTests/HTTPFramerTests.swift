@@ -11,6 +11,24 @@ struct HTTPFramerTests {
         .then(.client, "POST /b HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde")
         .then(.server, "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
 
+    @Test("a recorded curl session on one connection: chunked, Content-Length, HEAD, POST")
+    func recordedCurl() throws {
+        let transcript = try Transcript.fixture("curl-keep-alive")
+        let outcome = transcript.run(.http)
+        #expect(outcome.decodeErrors.isEmpty)
+        #expect(
+            outcome.summaries(.client) == [
+                "GET /chunked HTTP/1.1", "GET /plain HTTP/1.1", "HEAD /plain HTTP/1.1", "POST /post HTTP/1.1",
+            ])
+        #expect(
+            outcome.summaries(.server) == [
+                "HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 201 Created",
+            ])
+        #expect(outcome.pairing(.server) == ["0", "1", "2", "3"])
+        #expect(outcome.messages(.server).last?.end == transcript.bytes(.server).count)
+        #expect(outcome.messages(.client).last?.end == transcript.bytes(.client).count)
+    }
+
     @Test("keep-alive: chunked with extensions and trailers, then Content-Length both ways")
     func chunkedAndLength() {
         let outcome = Self.chunkedKeepAlive.run(.http)

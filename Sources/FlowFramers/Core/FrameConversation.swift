@@ -22,6 +22,18 @@ import NIOCore
 /// let last = conversation.end(.client)  // a body that ends at close, or a truncated message
 /// ```
 ///
+/// A paused direction that wants whole messages reads on while
+/// ``progress(_:)`` says ``MessageProgress/isInMessage`` (``MessageProgress/remaining``, when
+/// known, says how much is missing), up to its own bound, then holds what it has.
+///
+/// Latency (from a request's last byte to its first reply's first byte) from the times the
+/// caller knows: keep the time of each feed that returns a message with
+/// ``FramedMessage/awaitsReply`` (its last byte came then), by index; for a reply with
+/// ``ReplyPairing/isFirst``, its first byte came with the feed whose piece held
+/// ``FramedMessage/offset`` — this feed when the offset is at or past the piece's start, else
+/// the feed after which ``progress(_:)`` first showed ``MessageProgress/isInMessage`` (keep
+/// that time per side).
+///
 /// Cross-direction state (an HTTP response to `HEAD` has no body; after a `CONNECT` answered
 /// 2xx both sides are raw) needs the bytes fed in the order they crossed the wire: a request
 /// before the reply that answers it. A wrapper that feeds a read before forwarding it gets that
