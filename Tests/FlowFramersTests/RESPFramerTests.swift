@@ -188,7 +188,8 @@ struct RESPFramerTests {
             .then(.client, "*100\r\n" + String(repeating: "$5\r\nabcde\r\n", count: 100))
             .run(.resp)
         #expect(outcome.summaries(.client)[0] == "SET k " + String(repeating: "v", count: 64) + "…")
-        #expect(outcome.summaries(.client)[1].count == SummaryText.limit)
+        #expect(outcome.summaries(.client)[1].count > SummaryText.limit - 8)
+        #expect(outcome.summaries(.client)[1].count <= SummaryText.limit)
         #expect(outcome.summaries(.client)[1].hasSuffix("…"))
     }
 }

@@ -52,7 +52,7 @@ public enum SummaryText {
 struct SummaryBuilder: Sendable {
     /// The text so far.
     private(set) var text = ""
-    /// The characters written so far (the text is ASCII, so this is its length).
+    /// The characters (scalars) written so far.
     private(set) var count = 0
     /// Whether something was left out (the text then ends in `…`).
     private(set) var isFull = false
@@ -61,15 +61,16 @@ struct SummaryBuilder: Sendable {
     /// A builder that cuts at `limit` characters (the `…` included).
     init(limit: Int = SummaryText.limit) { self.limit = limit }
 
-    /// Appends `literal`, ASCII the framer wrote (never peer bytes).
+    /// Appends `literal`, text the framer wrote (never peer bytes), whole or not at all: one that
+    /// does not fit closes the summary.
     mutating func append(_ literal: String) {
         guard !isFull else { return }
-        let width = literal.utf8.count
+        let width = literal.unicodeScalars.count
         if count + width <= limit - 1 {
             text += literal
             count += width
         } else {
-            append(bytes: literal.utf8)
+            close()
         }
     }
 
