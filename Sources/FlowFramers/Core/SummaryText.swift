@@ -19,23 +19,18 @@ public enum SummaryText {
     /// The UTF-8 bytes of `text` escaped (see the type), with no bound.
     public static func escape(_ text: String) -> String { escape(text.utf8) }
 
-    /// The escape of one byte: itself, `\t`, `\r`, `\n` or `\xNN`.
-    static func append(_ byte: UInt8, to out: inout String) {
+    /// Appends the escape of one byte (itself, `\t`, `\r`, `\n` or `\xNN`) to UTF-8 `out`.
+    static func append(_ byte: UInt8, to out: inout [UInt8]) {
         switch byte {
-        case 0x20...0x7e: out.unicodeScalars.append(Unicode.Scalar(byte))
-        case 0x09: out += "\\t"
-        case 0x0a: out += "\\n"
-        case 0x0d: out += "\\r"
-        default:
-            out += "\\x"
-            out.unicodeScalars.append(hexDigit(byte >> 4))
-            out.unicodeScalars.append(hexDigit(byte & 15))
+        case 0x20...0x7e: out.append(byte)
+        case 0x09: out += [0x5c, UInt8(ascii: "t")]
+        case 0x0a: out += [0x5c, UInt8(ascii: "n")]
+        case 0x0d: out += [0x5c, UInt8(ascii: "r")]
+        default: out += [0x5c, UInt8(ascii: "x"), hexDigit(byte >> 4), hexDigit(byte & 15)]
         }
     }
 
-    private static func hexDigit(_ nibble: UInt8) -> Unicode.Scalar {
-        Unicode.Scalar(nibble < 10 ? 48 + nibble : 87 + nibble)
-    }
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
 
     /// How many characters the escape of `byte` takes.
     static func width(_ byte: UInt8) -> Int {
@@ -50,8 +45,8 @@ public enum SummaryText {
 /// A summary being written: text the framer chose (ASCII) and peer bytes (escaped), cut at
 /// ``SummaryText/limit`` characters with a closing `…`. An escape is never cut in half.
 struct SummaryBuilder: Sendable {
-    /// The text so far.
-    private(set) var text = ""
+    /// The text so far, UTF-8.
+    private var utf8: [UInt8] = []
     /// The characters (scalars) written so far.
     private(set) var count = 0
     /// Whether something was left out (the text then ends in `…`).
@@ -61,13 +56,16 @@ struct SummaryBuilder: Sendable {
     /// A builder that cuts at `limit` characters (the `…` included).
     init(limit: Int = SummaryText.limit) { self.limit = limit }
 
+    /// The text so far.
+    var text: String { String(decoding: utf8, as: UTF8.self) }
+
     /// Appends `literal`, text the framer wrote (never peer bytes), whole or not at all: one that
     /// does not fit closes the summary.
     mutating func append(_ literal: String) {
         guard !isFull else { return }
         let width = literal.unicodeScalars.count
         if count + width <= limit - 1 {
-            text += literal
+            utf8 += literal.utf8
             count += width
         } else {
             close()
@@ -83,7 +81,7 @@ struct SummaryBuilder: Sendable {
                 close()
                 return
             }
-            SummaryText.append(byte, to: &text)
+            SummaryText.append(byte, to: &utf8)
             count += width
         }
     }
@@ -92,7 +90,7 @@ struct SummaryBuilder: Sendable {
     mutating func close() {
         guard !isFull else { return }
         isFull = true
-        text += "…"
+        utf8 += "…".utf8
         count += 1
     }
 }
