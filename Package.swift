@@ -127,6 +127,12 @@ let package = Package(
             ],
             path: "Benchmarks/FlowCoreBenchmark"
         ),
+        // What decoding costs on the data path (issue 13's benchmark rows).
+        .executableTarget(
+            name: "framers-bench",
+            dependencies: ["FlowFramers"],
+            path: "Benchmarks/FramersBenchmark"
+        ),
         // The yardstick of Benchmarks/proxy-bench.sh: a bare SwiftNIO forwarder, no flowtap code.
         .executableTarget(
             name: "bare-nio-proxy",
