@@ -3,7 +3,7 @@ import PackageDescription
 
 // Layers (DESIGN.md §1), imports point down only:
 //   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture, FlowFaults
-//   FlowCapture → FlowEvents → FlowCore;  FlowFaults → FlowCore
+//   FlowCapture → FlowEvents → FlowCore;  FlowFaults → FlowCore;  FlowFramers → FlowCore
 // FlowCore is the mirage-flow port only; FlowFaults (the fault combinators) sits on it;
 // FlowEvents is the one event model the engine, the logs and the captures share.
 let package = Package(
@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "FlowCore", targets: ["FlowCore"]),
         .library(name: "FlowFaults", targets: ["FlowFaults"]),
+        .library(name: "FlowFramers", targets: ["FlowFramers"]),
         .library(name: "FlowTransport", targets: ["FlowTransport"]),
         .library(name: "FlowEvents", targets: ["FlowEvents"]),
         .library(name: "FlowCapture", targets: ["FlowCapture"]),
@@ -33,6 +34,15 @@ let package = Package(
         ),
         .target(
             name: "FlowFaults",
+            dependencies: [
+                "FlowCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Message decoders (issue 13): pure logic below FlowTransport, so the proxy listeners can
+        // reuse the HTTP/1 framer.
+        .target(
+            name: "FlowFramers",
             dependencies: [
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,6 +127,12 @@ let package = Package(
             ],
             path: "Benchmarks/FlowCoreBenchmark"
         ),
+        // What decoding costs on the data path (issue 13's benchmark rows).
+        .executableTarget(
+            name: "framers-bench",
+            dependencies: ["FlowFramers"],
+            path: "Benchmarks/FramersBenchmark"
+        ),
         // The yardstick of Benchmarks/proxy-bench.sh: a bare SwiftNIO forwarder, no flowtap code.
         .executableTarget(
             name: "bare-nio-proxy",
@@ -164,6 +180,17 @@ let package = Package(
                 "FlowFaults",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "FlowFramersTests",
+            dependencies: [
+                "TestSupport",
+                "FlowTestSupport",
+                "FlowFramers",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // Recorded conversations (redis-cli, psql), read from the source tree by the tests.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "FlowTransportTests",
