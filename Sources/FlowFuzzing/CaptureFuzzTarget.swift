@@ -1,0 +1,29 @@
+import FlowCapture
+import FlowEvents
+import FlowTapKit
+
+extension FuzzTarget {
+    /// `flowtap view`'s whole path on a capture file's bytes: the pcapng or pcap reader and the
+    /// session assembly (``CaptureReader/read(bytes:name:)``), then what `view` does with the
+    /// sessions (``CaptureReplay``, each event printed as text, as a socat hex dump and as JSON
+    /// with its bytes, and the curses UI's model and snapshot), and the script `flowtap replay`
+    /// builds from each session. A file the reader refuses is fine; only its message is built.
+    public static let capture = FuzzTarget(name: "capture") { bytes in
+        let sessions: [CapturedSession]
+        do throws(CaptureError) {
+            sessions = try CaptureReader.read(bytes: bytes, name: "fuzz.pcapng")
+        } catch {
+            _ = error.description
+            return
+        }
+        for event in CaptureReplay.events(sessions) {
+            _ = EventFormatter.text(event)
+            _ = EventFormatter.text(event, hexdump: true)
+            _ = EventFormatter.json(event, hex: true)
+        }
+        _ = InspectorSnapshot.from(sessions: sessions, name: "fuzz.pcapng")
+        for session in sessions {
+            _ = ReplayScript(session)
+        }
+    }
+}
