@@ -8,7 +8,8 @@ extension FuzzTarget {
     /// sessions (``CaptureReplay``, each event printed as text, as a socat hex dump and as JSON
     /// with its bytes, and the curses UI's model and snapshot), and the script `flowtap replay`
     /// builds from each session. A file the reader refuses is fine; only its message is built.
-    public static let capture = FuzzTarget(name: "capture") { bytes in
+    /// Half the mutations are ``PcapngMutation``s, which keep the blocks whole.
+    public static let capture = FuzzTarget(name: "capture", mutation: PcapngMutation.mutate) { bytes in
         let sessions: [CapturedSession]
         do throws(CaptureError) {
             sessions = try CaptureReader.read(bytes: bytes, name: "fuzz.pcapng")

@@ -15,10 +15,22 @@ public struct FuzzTarget: Sendable {
     public let name: String
     /// Runs the target on one input.
     public let run: @Sendable ([UInt8]) -> Void
+    /// A structure-aware mutation for the target's inputs (see ``Mutation``), or `nil` for
+    /// libFuzzer's own byte-level mutations only.
+    public let mutation: Mutation?
 
-    /// A target named `name` running `run` on each input.
-    public init(name: String, run: @escaping @Sendable ([UInt8]) -> Void) {
+    /// A mutation of an input of at most `maxSize` bytes after it: given the input, `maxSize`,
+    /// a random number, and libFuzzer's byte-level mutator (a part, and the most bytes it may grow
+    /// to), it returns the mutated input, or `nil` to leave this one to libFuzzer.
+    public typealias Mutation =
+        @Sendable (_ input: [UInt8], _ maxSize: Int, _ random: UInt32, _ mutate: ([UInt8], Int) -> [UInt8])
+        -> [UInt8]?
+
+    /// A target named `name` running `run` on each input, with an optional structure-aware
+    /// `mutation`.
+    public init(name: String, mutation: Mutation? = nil, run: @escaping @Sendable ([UInt8]) -> Void) {
         self.name = name
+        self.mutation = mutation
         self.run = run
     }
 

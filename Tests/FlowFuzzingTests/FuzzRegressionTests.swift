@@ -27,3 +27,37 @@ struct FuzzRegressionTests {
         for seed in seeds { try Self.run(name, seed) }
     }
 }
+
+/// The structure-aware mutation of the `capture` target keeps a pcapng file's blocks whole.
+@Suite("PcapngMutation")
+struct PcapngMutationTests {
+    private static let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appending(path: "Fuzz/Corpus/capture/flowtap-ipv4.pcapng")
+
+    @Test("with an identity mutator, a body mutation gives the file back")
+    func identity() throws {
+        let bytes = Array(try Data(contentsOf: Self.seed))
+        for random: UInt32 in [3, 0x1234_5603, 0xFFFF_FF0F] {
+            let out = PcapngMutation.mutate(bytes, maxSize: 1 << 20, random: random) { part, _ in part }
+            #expect(out == bytes)
+        }
+    }
+
+    @Test("grown bodies and duplicated blocks still parse as whole blocks")
+    func lengths() throws {
+        let bytes = Array(try Data(contentsOf: Self.seed))
+        for random in (0..<200).map({ UInt32($0) &* 2_654_435_761 }) {
+            let out = try #require(
+                PcapngMutation.mutate(bytes, maxSize: 1 << 20, random: random) { part, _ in part + [1, 2, 3] }
+            )
+            var offset = 0
+            while offset < out.count {
+                let length = out[offset + 4..<offset + 8].reversed().reduce(0) { $0 << 8 | Int($1) }
+                #expect(length >= 12 && length % 4 == 0 && offset + length <= out.count)
+                offset += max(length, 12)
+            }
+            #expect(offset == out.count)
+        }
+    }
+}

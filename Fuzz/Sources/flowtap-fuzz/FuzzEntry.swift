@@ -27,6 +27,30 @@ public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
+/// libFuzzer's hook for custom mutations: every other one is the target's structure-aware
+/// ``FuzzTarget/mutation`` when it has one, the rest libFuzzer's own.
+@_cdecl("LLVMFuzzerCustomMutator")
+public func customMutator(
+    _ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: CUnsignedInt
+) -> Int {
+    guard let data, let mutation = target.mutation, seed & 1 == 0,
+        let out = mutation(
+            Array(UnsafeBufferPointer(start: data, count: size)), maxSize, seed >> 1, mutatePart),
+        out.count <= maxSize
+    else { return LLVMFuzzerMutate(data, size, maxSize) }
+    out.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: $0.count) }
+    return out.count
+}
+
+/// libFuzzer's byte-level mutation of `part`, which may grow to `limit` bytes.
+private func mutatePart(_ part: [UInt8], _ limit: Int) -> [UInt8] {
+    var buffer = part + [UInt8](repeating: 0, count: max(1, limit - part.count))
+    let count = buffer.withUnsafeMutableBufferPointer {
+        LLVMFuzzerMutate($0.baseAddress, part.count, $0.count)
+    }
+    return Array(buffer[..<count])
+}
+
 /// The process's `main`. SwiftPM links an executable with `--defsym main=<module>_main` (so that
 /// tests could import it), which would shadow libFuzzer's own `main`; this is that symbol, and it
 /// does what libFuzzer's `main` does: hands the command line to libFuzzer's driver.
