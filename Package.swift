@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "FlowEvents", targets: ["FlowEvents"]),
         .library(name: "FlowCapture", targets: ["FlowCapture"]),
         .library(name: "FlowTapKit", targets: ["FlowTapKit"]),
+        // The fuzzing entry points, for the libFuzzer package in Fuzz/ (Fuzz/README.md).
+        .library(name: "FlowFuzzing", targets: ["FlowFuzzing"]),
         .executable(name: "flowtap", targets: ["flowtap"]),
     ],
     dependencies: [
@@ -83,6 +85,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The fuzzing entry points: what the libFuzzer executable in Fuzz/ and the regression
+        // tests of FlowFuzzingTests both run.
+        .target(
+            name: "FlowFuzzing",
+            dependencies: ["FlowCapture", "FlowEvents", "FlowTapKit", "FlowTransport"]
         ),
         .systemLibrary(
             name: "CNcurses",
@@ -223,6 +231,11 @@ let package = Package(
                 "FlowTapKit",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "FlowFuzzingTests",
+            dependencies: ["FlowFuzzing"],
+            exclude: ["Inputs"]
         ),
         .testTarget(
             name: "FlowTapUITests",

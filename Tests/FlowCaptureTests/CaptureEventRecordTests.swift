@@ -243,7 +243,7 @@ struct CaptureEventRecordTests {
             ),
             (
                 #"{"v":2,"t":-1,"event":"pause","conn":1,"dir":"c2s"}"#,
-                "event pause: invalid t: seconds must be a number from 0 to 1.8e10, not -1"
+                "event pause: invalid t: seconds must be a number from 0 to 18446744073.709551615, not -1"
             ),
             (
                 #"{"v":2,"t":1.5,"event":"close","conn":1,"c2s":{"read_bytes":-1,"read_ops":0,"write_bytes":0,"#

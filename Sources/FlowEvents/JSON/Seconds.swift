@@ -42,20 +42,22 @@ public struct Seconds: Sendable, Hashable, Codable, JSONNumber {
         try container.encode(double)
     }
 
-    /// Decodes a number of seconds from 0 to 18,000,000,000 (about the year 2540), exactly as
-    /// written down to the nanosecond (further digits are rounded), through `Decimal` so that
+    /// Decodes a number of seconds from 0 to 18,446,744,073.709551615 (`UInt64.max`
+    /// nanoseconds, about the year 2554: every value ``jsonText`` can write), exactly as written
+    /// down to the nanosecond (further digits are rounded), through `Decimal` so that
     /// `1795617012.234301` comes back as `1795617012234301000` nanoseconds, not a `Double`'s
     /// neighbour.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let value = try container.decode(Decimal.self)
-        guard value.isFinite, value >= 0, value <= 18_000_000_000 else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "seconds must be a number from 0 to 1.8e10, not \(value)")
-        }
         var scaled = value * 1_000_000_000
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, .plain)
+        guard value.isFinite, value >= 0, rounded <= Decimal(UInt64.max) else {
+            throw DecodingError.dataCorruptedError(
+                in: container,
+                debugDescription: "seconds must be a number from 0 to 18446744073.709551615, not \(value)")
+        }
         self.nanoseconds = NSDecimalNumber(decimal: rounded).uint64Value
     }
 
