@@ -90,7 +90,7 @@ let package = Package(
         // tests of FlowFuzzingTests both run.
         .target(
             name: "FlowFuzzing",
-            dependencies: ["FlowCapture", "FlowEvents", "FlowTapKit", "FlowTransport"]
+            dependencies: ["FlowCapture", "FlowCore", "FlowEvents", "FlowFramers", "FlowTapKit", "FlowTransport"]
         ),
         .systemLibrary(
             name: "CNcurses",

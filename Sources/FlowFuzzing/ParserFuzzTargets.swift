@@ -1,3 +1,4 @@
+import FlowCore
 import FlowTapKit
 import FlowTransport
 
