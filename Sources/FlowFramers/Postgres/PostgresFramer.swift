@@ -172,7 +172,17 @@ struct PostgresFramer: FramerEngine {
             case .ssl, .gss:
                 awaits = true
                 sides[.client].stage = .awaitingAnswer
-                sides[.server].stage = .answer(ssl: state.kind.isSSL)
+                // The answer is the server's next byte only if the server is between messages:
+                // a server that already sent part of a message broke the protocol (found by the
+                // framer-postgres fuzzer: its half header was read on as the answer's).
+                if case .typedHeader = sides[.server].stage, sides[.server].header.isEmpty {
+                    sides[.server].stage = .answer(ssl: state.kind.isSSL)
+                } else {
+                    ledger.fail(
+                        .server, at: sides[.server].headerStart,
+                        "the server sent bytes before answering the \(state.kind.isSSL ? "SSLRequest" : "GSSENCRequest")"
+                    )
+                }
             case .startup:
                 awaits = true
             case .typed(let type):
