@@ -110,11 +110,15 @@ struct ProxyCommand: AsyncParsableCommand {
         let interactive = !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1
 
         var observers: [any InspectorObserver] = []
-        // Headless, the model only counts (for the summary): no history is kept.
-        let model = InspectorModel(
-            target: targetAddress.description, capturePath: capture,
-            historyLimit: interactive ? historyLimit : 0)
-        observers.append(model)
+        // The UI's model, only when the UI runs: headless, nothing would read it, and updating
+        // it on every chunk cost the data path; a tally counts what the exit summary says.
+        let model =
+            interactive
+            ? InspectorModel(
+                target: targetAddress.description, capturePath: capture, historyLimit: historyLimit)
+            : nil
+        let tally = SessionTally()
+        observers.append(model ?? tally)
         // What `w` writes in the UI: every event, the bytes within the history's limits.
         let archive = SessionArchive(limit: historyLimit)
         if interactive { observers.append(archive) }
@@ -157,7 +161,7 @@ struct ProxyCommand: AsyncParsableCommand {
             throw Failure.runtime(error.description)
         }
         errorSink.inspector = inspector
-        if interactive {
+        if let model {
             let outcome = await UserInterface.run(model: model, archive: archive, control: inspector.control)
             {
                 await inspector.run()
@@ -177,7 +181,10 @@ struct ProxyCommand: AsyncParsableCommand {
         await captureQueue?.finish()
         captureObserver?.close()
         await log?.finish(waitingAtMost: .seconds(2))
-        FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")
+        let summary =
+            model.map { Summary.line($0.snapshot(historyFor: [])) }
+            ?? Summary.line(tally.totals, capturePath: capture)
+        FileHandleOutput.stderr(summary + "\n")
     }
 
     /// Parses an address and checks its role; a failure is a usage error naming the part.
