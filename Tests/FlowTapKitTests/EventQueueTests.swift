@@ -106,3 +106,34 @@ struct EventQueueTests {
         #expect(sizes == [70_000, 10])
     }
 }
+
+@Suite("EventQueue: gathering batches without holding them back")
+struct EventQueueGatherTests {
+    /// A consumer that counts what it got.
+    private final class Counter: EventConsumer {
+        let count = Atomic<Int>(0)
+        func consume(_ events: ArraySlice<SessionEvent>) { count.add(events.count, ordering: .relaxed) }
+    }
+
+    @Test("a full batch is taken at once, and finish ends a gather, even with a gather window of a minute")
+    func fullBatchWakesTheReader() async throws {
+        let reader = Counter()
+        let queue = EventQueue(reader, gatherWindow: .seconds(60))
+        let start = ContinuousClock.now
+        // The first event wakes the reader, which then lets events gather; the 1024th fills a
+        // batch and must wake it again at once.
+        queue.record(EventQueueTests.data(0))
+        try await Task.sleep(for: .milliseconds(50))
+        for index in 1..<1024 { queue.record(EventQueueTests.data(index)) }
+        while reader.count.load(ordering: .relaxed) < 1024 {
+            #expect(ContinuousClock.now - start < .seconds(20), "a full batch waited for the gather window")
+            if ContinuousClock.now - start >= .seconds(20) { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        // One event starts a new gather; finish must not wait out the window.
+        queue.record(EventQueueTests.data(1024))
+        #expect(await queue.finish(waitingAtMost: .seconds(20)))
+        #expect(reader.count.load(ordering: .relaxed) == 1025)
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
+}
