@@ -115,6 +115,24 @@ struct EventQueueGatherTests {
         func consume(_ events: ArraySlice<SessionEvent>) { count.add(events.count, ordering: .relaxed) }
     }
 
+    @Test(
+        "a log that keeps no bytes allocates none: chunks up to a socket read's 256 KiB share one placeholder"
+    )
+    func placeholdersShareStorage() {
+        func address(_ buffer: ByteBuffer) -> UnsafeRawPointer? {
+            buffer.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress) }
+        }
+        let small = EventQueue.placeholder(100)
+        let large = EventQueue.placeholder(256 * 1024)
+        let medium = EventQueue.placeholder(200_000)
+        #expect(
+            small.readableBytes == 100 && medium.readableBytes == 200_000 && large.readableBytes == 256 * 1024
+        )
+        #expect(
+            address(small) != nil && address(small) == address(medium) && address(small) == address(large))
+        #expect(EventQueue.placeholder(256 * 1024 + 1).readableBytes == 256 * 1024 + 1)
+    }
+
     @Test("a full batch is taken at once, and finish ends a gather, even with a gather window of a minute")
     func fullBatchWakesTheReader() async throws {
         let reader = Counter()

@@ -223,9 +223,13 @@ public final class EventQueue: InspectorObserver, Sendable {
         }
     }
 
-    private static let zeros = ByteBuffer(repeating: 0, count: 1 << 16)
+    /// As large as the largest socket read (256 KiB, FlowTransport's `maximumReadSize`): with
+    /// 64 KiB, every larger chunk of bulk traffic got a fresh buffer of zeros (an allocation and
+    /// a memset of the chunk's size), kept alive by the queue while counted as 64 bytes, which
+    /// put tens of MiB on headless flowtap's peak RSS.
+    private static let zeros = ByteBuffer(repeating: 0, count: 1 << 18)
 
-    /// `count` bytes that share one buffer of zeros (a fresh one only above 64 KiB).
+    /// `count` bytes that share one buffer of zeros (a fresh one only above 256 KiB).
     static func placeholder(_ count: Int) -> ByteBuffer {
         if count <= zeros.readableBytes { return zeros.getSlice(at: 0, length: count)! }
         return ByteBuffer(repeating: 0, count: count)
