@@ -43,7 +43,8 @@ public final class AsyncMonitor<State>: Sendable {
             } catch {
                 outcome = .failure(error)
             }
-            return (outcome, inner.takeReady())
+            // Nobody waits (the usual case on the data path): nothing to try.
+            return (outcome, inner.waiters.isEmpty ? Wakeups() : inner.takeReady())
         }
         ready.resume()
         return try outcome.get()
@@ -55,13 +56,26 @@ public final class AsyncMonitor<State>: Sendable {
     /// change the state when it does (and only then).
     /// - Throws: `CancellationError` when the task is cancelled before `take` succeeds; the
     ///   waiter is then gone and the state untouched by it.
+    @inlinable
     public func waitToTake<Value: Sendable>(
         _ take: @escaping @Sendable (inout State) -> Value?
     ) async throws(CancellationError) -> Value {
         if let value = withLock({ take(&$0) }) { return value }
-        let waiter = Taker(take)
-        let value: Value? = await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Value?, Never>) in
+        // What `take` took, read once the task is resumed. Neither the waiter nor this slot is
+        // a class generic over `Value`: `attempt` is a closure made here, in this (inlined,
+        // specialized) function, so trying it, and freeing it all, cost no generic metadata
+        // lookup. The slot is freed below, after the one resumption, when no `attempt` can run
+        // any more (the waiter has left the queue, or never entered it).
+        let taken = UnsafeMutablePointer<Value?>.allocate(capacity: 1)
+        taken.initialize(to: nil)
+        defer { taken.deallocate() }
+        let waiter = Waiter { state in
+            guard let value = take(&state) else { return false }
+            taken.pointee = value
+            return true
+        }
+        let took: Bool = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Bool, Never>) in
                 waiter.continuation = continuation
                 let (now, ready) = inner.withLock { inner -> (Bool?, Wakeups) in
                     if waiter.attempt(&inner.state) { return (true, inner.takeReady()) }
@@ -85,12 +99,14 @@ public final class AsyncMonitor<State>: Sendable {
             }
             if removed { waiter.resumeCancelled() }
         }
-        guard let value else { throw CancellationError() }
+        let value = taken.move()
+        guard took, let value else { throw CancellationError() }
         return value
     }
 
     /// Waits until `condition` holds (checked under the lock now and after every change).
     /// - Throws: `CancellationError` when the task is cancelled before it holds.
+    @inlinable
     public func wait(until condition: @escaping @Sendable (borrowing State) -> Bool)
         async throws(CancellationError)
     {
@@ -113,7 +129,7 @@ public final class AsyncMonitor<State>: Sendable {
         /// Takes out every waiter that can proceed now, oldest first, running its `take`;
         /// starts again from the oldest after each one, since what it took may let an older
         /// one go on.
-        @usableFromInline
+        @inlinable
         mutating func takeReady() -> Wakeups {
             var ready = Wakeups()
             var index = 0
@@ -138,15 +154,15 @@ public final class AsyncMonitor<State>: Sendable {
         @usableFromInline var first: Waiter?
         @usableFromInline var more: [Waiter] = []
 
-        @usableFromInline
+        @inlinable
         init() {}
 
-        @usableFromInline
+        @inlinable
         mutating func add(_ waiter: Waiter) {
             if first == nil { first = waiter } else { more.append(waiter) }
         }
 
-        @usableFromInline
+        @inlinable
         func resume() {
             guard let first else { return }
             first.resume()
@@ -157,37 +173,24 @@ public final class AsyncMonitor<State>: Sendable {
     /// A suspended task. Its fields are used under the monitor's lock, except the continuation,
     /// set before the waiter is queued and used once by whoever took it out of the queue.
     @usableFromInline
-    class Waiter: @unchecked Sendable {
+    final class Waiter: @unchecked Sendable {
         /// Set under the lock by the cancellation handler.
-        final var cancelled = false
-
+        @usableFromInline var cancelled = false
         /// Under the lock: runs the waiter's `take`; true when it succeeded (the waiter must
         /// then be taken out and resumed).
-        @usableFromInline
-        func attempt(_ state: inout State) -> Bool { false }
+        @usableFromInline let attempt: (inout State) -> Bool
+        /// Resumed with true once `attempt` succeeded, with false when cancelled.
+        @usableFromInline var continuation: UnsafeContinuation<Bool, Never>?
 
-        /// Outside the lock, once: resumes the task with the value `attempt` took.
-        @usableFromInline
-        func resume() {}
+        @inlinable
+        init(_ attempt: @escaping (inout State) -> Bool) { self.attempt = attempt }
+
+        /// Outside the lock, once: resumes the task, whose `attempt` succeeded.
+        @inlinable
+        func resume() { continuation?.resume(returning: true) }
 
         /// Outside the lock, once: resumes the task as cancelled.
-        func resumeCancelled() {}
-    }
-
-    private final class Taker<Value: Sendable>: Waiter, @unchecked Sendable {
-        let take: @Sendable (inout State) -> Value?
-        var value: Value?
-        var continuation: UnsafeContinuation<Value?, Never>?
-
-        init(_ take: @escaping @Sendable (inout State) -> Value?) { self.take = take }
-
-        override func attempt(_ state: inout State) -> Bool {
-            value = take(&state)
-            return value != nil
-        }
-
-        override func resume() { continuation?.resume(returning: value) }
-
-        override func resumeCancelled() { continuation?.resume(returning: nil) }
+        @inlinable
+        func resumeCancelled() { continuation?.resume(returning: false) }
     }
 }

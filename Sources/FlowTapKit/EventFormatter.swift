@@ -45,30 +45,33 @@ public enum EventFormatter {
             if hexdump {
                 return socatBlock(event.time, d, offset: offset, bytes: bytes, session: event.conn)
             }
-            body = "\(d) data \(bytes.readableBytes) B at \(offset)"
-        case .eof(let d): body = "\(d) EOF (source sent FIN)"
-        case .shutdown(let d): body = "\(d) shut (FIN passed on)"
-        case .readError(let d, let error): body = "\(d) read error: \(error)"
-        case .writeError(let d, let error): body = "\(d) write error: \(error)"
-        case .pause(let d): body = "\(d) paused"
-        case .resume(let d): body = "\(d) resumed"
-        case .step(let d): body = "\(d) step"
+            body = "\(d.rawValue) data \(bytes.readableBytes) B at \(offset)"
+        case .eof(let d): body = "\(d.rawValue) EOF (source sent FIN)"
+        case .shutdown(let d): body = "\(d.rawValue) shut (FIN passed on)"
+        case .readError(let d, let error): body = "\(d.rawValue) read error: \(error)"
+        case .writeError(let d, let error): body = "\(d.rawValue) write error: \(error)"
+        case .pause(let d): body = "\(d.rawValue) paused"
+        case .resume(let d): body = "\(d.rawValue) resumed"
+        case .step(let d): body = "\(d.rawValue) step"
         case .fault(let d, let fault):
-            body = fault.hasPrefix("-") ? "\(d) fault removed: \(fault.dropFirst())" : "\(d) fault: \(fault)"
+            body =
+                fault.hasPrefix("-")
+                ? "\(d.rawValue) fault removed: \(fault.dropFirst())" : "\(d.rawValue) fault: \(fault)"
         case .held: return nil
         case .edit(let d, let originalBytes, let digest, let bytes, _):
             body =
-                "\(d) edit: a held chunk of \(originalBytes) B (sha256 \(digest.prefix(16))…) sent as \(bytes) B"
+                "\(d.rawValue) edit: a held chunk of \(originalBytes) B (sha256 \(digest.prefix(16))…) sent as \(bytes) B"
         case .drop(let d, let bytes, let digest, _):
-            body = "\(d) drop: a held chunk of \(bytes) B (sha256 \(digest.prefix(16))…) was not sent"
-        case .inject(let d, let bytes): body = "\(d) inject: \(bytes) B typed by the user"
+            body =
+                "\(d.rawValue) drop: a held chunk of \(bytes) B (sha256 \(digest.prefix(16))…) was not sent"
+        case .inject(let d, let bytes): body = "\(d.rawValue) inject: \(bytes) B typed by the user"
         case .rewrite(let d, let count, let originalBytes, let bytes, _):
             body =
-                "\(d) rewrite: \(count) substitution\(count == 1 ? "" : "s"), "
+                "\(d.rawValue) rewrite: \(count) substitution\(count == 1 ? "" : "s"), "
                 + "\(originalBytes) B -> \(bytes) B"
         case .captureError(let error): body = "capture error: \(error)"
         case .gap(let d, let from, let to):
-            body = "\(d) bytes \(ByteFormat.bytes(from))–\(ByteFormat.bytes(to)) not kept"
+            body = "\(d.rawValue) bytes \(ByteFormat.bytes(from))–\(ByteFormat.bytes(to)) not kept"
         case .note(let text): body = "note: \(text)"
         case .controlError(let error, let line): body = "control error: stdin line \(line): \(error)"
         case .acceptError(let error): body = "accept error: \(error) (backing off)"
@@ -118,16 +121,55 @@ public enum EventFormatter {
     }
 
     /// Local time `YYYY-MM-DD HH:MM:SS.ffffff` (with `/` between date parts for socat's layout).
+    ///
+    /// Written digit by digit into one string (no interpolation, no `joined`): the headless log
+    /// formats one for every event it prints.
     static func localTime(_ ns: UInt64, dateSeparator: String = "-") -> String {
         var t = time_t(ns / 1_000_000_000)
         var parts = tm()
         localtime_r(&t, &parts)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        var micros = String((ns / 1000) % 1_000_000)
-        while micros.count < 6 { micros = "0" + micros }
-        let date = ["\(parts.tm_year + 1900)", two(parts.tm_mon + 1), two(parts.tm_mday)].joined(
-            separator: dateSeparator)
-        return "\(date) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(micros)"
+        let separator = dateSeparator.utf8.first ?? UInt8(ascii: "-")
+        let micros = Int((ns / 1000) % 1_000_000)
+        let year = Int(parts.tm_year) + 1900
+        // A year outside 0...9999 does not fit the fixed layout: the slow path keeps it exact.
+        guard (0...9999).contains(year), dateSeparator.utf8.count == 1 else {
+            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            var digits = String(micros)
+            while digits.count < 6 { digits = "0" + digits }
+            let date = ["\(year)", two(parts.tm_mon + 1), two(parts.tm_mday)].joined(
+                separator: dateSeparator)
+            return "\(date) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(digits)"
+        }
+        return String(unsafeUninitializedCapacity: 26) { out in
+            var index = 0
+            func put(_ value: Int, digits: Int) {
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                while divisor > 0 {
+                    out[index] = UInt8(ascii: "0") + UInt8((value / divisor) % 10)
+                    index += 1
+                    divisor /= 10
+                }
+            }
+            func put(_ byte: UInt8) {
+                out[index] = byte
+                index += 1
+            }
+            put(year, digits: 4)
+            put(separator)
+            put(Int(parts.tm_mon) + 1, digits: 2)
+            put(separator)
+            put(Int(parts.tm_mday), digits: 2)
+            put(UInt8(ascii: " "))
+            put(Int(parts.tm_hour), digits: 2)
+            put(UInt8(ascii: ":"))
+            put(Int(parts.tm_min), digits: 2)
+            put(UInt8(ascii: ":"))
+            put(Int(parts.tm_sec), digits: 2)
+            put(UInt8(ascii: "."))
+            put(micros, digits: 6)
+            return index
+        }
     }
 
     static func hexByte(_ byte: UInt8) -> String {

@@ -128,11 +128,15 @@ struct ProxyCommand: AsyncParsableCommand {
         }
 
         var observers: [any InspectorObserver] = []
-        // Headless, the model only counts (for the summary): no history is kept.
-        let model = InspectorModel(
-            target: targetAddress.description, capturePath: capture,
-            historyLimit: interactive ? historyLimit : 0)
-        observers.append(model)
+        // The UI's model, only when the UI runs: headless, nothing would read it, and updating
+        // it on every chunk cost the data path; a tally counts what the exit summary says.
+        let model =
+            interactive
+            ? InspectorModel(
+                target: targetAddress.description, capturePath: capture, historyLimit: historyLimit)
+            : nil
+        let tally = SessionTally()
+        observers.append(model ?? tally)
         // What `w` writes in the UI: every event, the bytes within the history's limits.
         let archive = SessionArchive(limit: historyLimit)
         if interactive { observers.append(archive) }
@@ -178,7 +182,7 @@ struct ProxyCommand: AsyncParsableCommand {
         if takesCommands {
             ControlInput.start(fd: 0, control: HeadlessControl(inspector: inspector))
         }
-        if interactive {
+        if let model {
             let outcome = await UserInterface.run(model: model, archive: archive, control: inspector.control)
             {
                 await inspector.run()
@@ -198,7 +202,10 @@ struct ProxyCommand: AsyncParsableCommand {
         await captureQueue?.finish()
         captureObserver?.close()
         await log?.finish(waitingAtMost: .seconds(2))
-        FileHandleOutput.stderr(Summary.line(model.snapshot(historyFor: [])) + "\n")
+        let summary =
+            model.map { Summary.line($0.snapshot(historyFor: [])) }
+            ?? Summary.line(tally.totals, capturePath: capture)
+        FileHandleOutput.stderr(summary + "\n")
         if let failure = captureObserver?.failure {
             throw Failure.runtime("\(failure) (the capture holds the whole blocks before the failure)")
         }

@@ -106,3 +106,50 @@ struct EventQueueTests {
         #expect(sizes == [70_000, 10])
     }
 }
+
+@Suite("EventQueue: gathering batches without holding them back")
+struct EventQueueGatherTests {
+    /// A consumer that counts what it got.
+    private final class Counter: EventConsumer {
+        let count = Atomic<Int>(0)
+        func consume(_ events: ArraySlice<SessionEvent>) { count.add(events.count, ordering: .relaxed) }
+    }
+
+    @Test(
+        "a log that keeps no bytes allocates none: chunks up to a socket read's 256 KiB share one placeholder"
+    )
+    func placeholdersShareStorage() {
+        func address(_ buffer: ByteBuffer) -> UnsafeRawPointer? {
+            buffer.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress) }
+        }
+        let small = EventQueue.placeholder(100)
+        let large = EventQueue.placeholder(256 * 1024)
+        let medium = EventQueue.placeholder(200_000)
+        #expect(
+            small.readableBytes == 100 && medium.readableBytes == 200_000 && large.readableBytes == 256 * 1024
+        )
+        #expect(
+            address(small) != nil && address(small) == address(medium) && address(small) == address(large))
+        #expect(EventQueue.placeholder(256 * 1024 + 1).readableBytes == 256 * 1024 + 1)
+    }
+
+    @Test("a full batch is taken at once, and finish ends a gather, even with a gather window of a minute")
+    func fullBatchWakesTheReader() async throws {
+        let reader = Counter()
+        let queue = EventQueue(reader, gatherWindow: .seconds(60))
+        let start = ContinuousClock.now
+        // Whatever the reader is doing when they come (starting, asleep, or letting events
+        // gather after a wake), 1024 queued events end its gather: with 5000 recorded, a
+        // full batch must be taken long before the minute is out.
+        for index in 0..<5000 { queue.record(EventQueueTests.data(index)) }
+        while reader.count.load(ordering: .relaxed) < 1024 {
+            #expect(ContinuousClock.now - start < .seconds(20), "a full batch waited for the gather window")
+            if ContinuousClock.now - start >= .seconds(20) { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        // What is left may be gathering: finish must not wait out the window.
+        #expect(await queue.finish(waitingAtMost: .seconds(20)))
+        #expect(reader.count.load(ordering: .relaxed) == 5000)
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
+}

@@ -30,6 +30,9 @@ public final class EventQueue: InspectorObserver, Sendable {
         /// The reader is running a batch of this many storage bytes.
         var inFlight = 0
         var readerSleeping = false
+        /// The reader is letting events gather (see ``EventQueue/gatherWindow``): a producer
+        /// that fills a batch wakes it early.
+        var gathering = false
         var finished = false
         var abandoned = false
         /// ``stopPushingBack()`` was called: producers never wait again.
@@ -41,6 +44,8 @@ public final class EventQueue: InspectorObserver, Sendable {
             abandoned || unbounded || (bytes + inFlight < maxBytes && events.count < maxEvents)
         }
         var drained: Bool { abandoned || (events.isEmpty && inFlight == 0) }
+        /// Enough is queued for one batch: the reader need not let more gather.
+        var batchIsFull: Bool { events.count >= 1024 || bytes >= 256 << 10 }
     }
 
     /// The queue, and the producers waiting for room and the finisher waiting for the drain.
@@ -53,17 +58,26 @@ public final class EventQueue: InspectorObserver, Sendable {
     /// The most events queued before producers wait.
     public let maxEvents: Int
 
-    /// Whether the events handed on keep the bytes of their chunks (see ``init(_:name:keepsBytes:maxBytes:maxEvents:)``).
+    /// How long (in seconds) the reader lets events gather after its first wake, unless a batch
+    /// fills first (1024 events or 256 KiB): a printed line or a capture block is at most this
+    /// late. With one Redis client, 1 ms woke the reader about once per request and cost ~6%
+    /// of flowtap's CPU in wake-ups alone; the default is 10 ms.
+    private let gatherWindow: Double
+
+    /// Whether the events handed on keep the bytes of their chunks (see ``init(_:name:keepsBytes:maxBytes:maxEvents:gatherWindow:)``).
     public let keepsBytes: Bool
 
     /// A queue handing events to `consumer` on a thread named `name`. With `keepsBytes` false
     /// (a log that prints sizes, not bytes), a `data` event is queued with a chunk of the same
     /// length whose bytes are not the real ones (shared zeros), so the queue keeps no chunk of
-    /// the traffic alive.
+    /// the traffic alive. `gatherWindow` is how long the reader lets events gather after a
+    /// wake before it takes them, unless a batch fills first.
     public init(
         _ consumer: any EventConsumer, name: String = "flowtap.events", keepsBytes: Bool = true,
-        maxBytes: Int = 8 << 20, maxEvents: Int = 65_536
+        maxBytes: Int = 8 << 20, maxEvents: Int = 65_536, gatherWindow: Duration = .milliseconds(10)
     ) {
+        let (seconds, attoseconds) = gatherWindow.components
+        self.gatherWindow = Double(seconds) + Double(attoseconds) / 1e18
         self.consumer = consumer
         self.keepsBytes = keepsBytes
         self.maxBytes = maxBytes
@@ -89,6 +103,10 @@ public final class EventQueue: InspectorObserver, Sendable {
             if s.readerGone { return .direct }
             s.events.append(event)
             s.bytes += size
+            if s.gathering && s.batchIsFull {
+                s.gathering = false
+                return .wake
+            }
             // One wake per sleep: the reader takes everything queued when it runs.
             guard s.readerSleeping else { return .none }
             s.readerSleeping = false
@@ -167,6 +185,7 @@ public final class EventQueue: InspectorObserver, Sendable {
                         return ([], s.finished)
                     }
                     s.readerSleeping = false
+                    s.gathering = false
                     let events = s.events
                     s.events = []
                     s.inFlight = s.bytes
@@ -175,11 +194,17 @@ public final class EventQueue: InspectorObserver, Sendable {
                 }
                 if !batch.isEmpty || stop { break }
                 wake.wait()
-                // Woken by the first event after a sleep: let a few more gather (at most 1 ms,
-                // less when much is queued), so that busy traffic is read in batches of many
-                // events, with one write each, instead of one wake-up an event.
-                if state.withLock({ $0.events.count < 1024 && $0.bytes < 256 << 10 && !$0.finished }) {
-                    _ = wake.wait(until: Date(timeIntervalSinceNow: 0.001))
+                // Woken by the first event after a sleep: let more gather (at most
+                // `gatherWindow`, less once a batch is full: the producer that fills it wakes
+                // this thread, and so does `finish`), so that busy traffic is read in
+                // batches of many events, with one write each, instead of waking this thread
+                // (twice: the signal, then the timed wait) for every few events.
+                let gather = state.withLock { s -> Bool in
+                    s.gathering = !s.batchIsFull && !s.finished
+                    return s.gathering
+                }
+                if gather {
+                    _ = wake.wait(until: Date(timeIntervalSinceNow: gatherWindow))
                 }
             }
             wake.unlock()
@@ -198,9 +223,13 @@ public final class EventQueue: InspectorObserver, Sendable {
         }
     }
 
-    private static let zeros = ByteBuffer(repeating: 0, count: 1 << 16)
+    /// As large as the largest socket read (256 KiB, FlowTransport's `maximumReadSize`): with
+    /// 64 KiB, every larger chunk of bulk traffic got a fresh buffer of zeros (an allocation and
+    /// a memset of the chunk's size), kept alive by the queue while counted as 64 bytes, which
+    /// put tens of MiB on headless flowtap's peak RSS.
+    private static let zeros = ByteBuffer(repeating: 0, count: 1 << 18)
 
-    /// `count` bytes that share one buffer of zeros (a fresh one only above 64 KiB).
+    /// `count` bytes that share one buffer of zeros (a fresh one only above 256 KiB).
     static func placeholder(_ count: Int) -> ByteBuffer {
         if count <= zeros.readableBytes { return zeros.getSlice(at: 0, length: count)! }
         return ByteBuffer(repeating: 0, count: count)

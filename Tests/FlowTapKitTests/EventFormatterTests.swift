@@ -1,0 +1,47 @@
+import FlowEvents
+import FlowTapKit
+import NIOCore
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+@Suite("The headless text log's lines")
+struct EventFormatterTests {
+    /// `YYYY-MM-DD HH:MM:SS` of `seconds` in local time, by the C library's own `strftime`.
+    static func strftimeLocal(_ seconds: Int, format: String = "%Y-%m-%d %H:%M:%S") -> String {
+        var t = time_t(seconds)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        var out = [CChar](repeating: 0, count: 64)
+        let count = strftime(&out, out.count, format, &parts)
+        return String(decoding: out[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    @Test(
+        "a line starts with the local time to the microsecond, then the session and the event",
+        arguments: [
+            (UInt64(0), "000000"), (UInt64(1_795_617_012_234_301_999), "234301"),
+            (UInt64(1_700_000_000_000_001_000), "000001"), (UInt64(4_102_444_799_999_999_000), "999999"),
+        ])
+    func lines(time: UInt64, micros: String) {
+        let seconds = Int(time / 1_000_000_000)
+        let stamp = "\(Self.strftimeLocal(seconds)).\(micros)"
+        let data = SessionEvent(
+            conn: 3, .data(.s2c, offset: 14, bytes: ByteBuffer(string: "+PONG\r\n")), time: time)
+        #expect(EventFormatter.text(data) == "\(stamp) #3 s2c data 7 B at 14\n")
+        #expect(
+            EventFormatter.text(SessionEvent(conn: 1, .eof(.c2s), time: time))
+                == "\(stamp) #1 c2s EOF (source sent FIN)\n")
+        #expect(
+            EventFormatter.text(SessionEvent(conn: nil, .listening(address: "127.0.0.1:1"), time: time))
+                == "\(stamp) listening on 127.0.0.1:1\n")
+        let block = EventFormatter.socatBlock(
+            time, .c2s, offset: 0, bytes: ByteBuffer(string: "a"), session: 2)
+        let slashed = "\(Self.strftimeLocal(seconds, format: "%Y/%m/%d %H:%M:%S")).\(micros)"
+        #expect(block.hasPrefix("> \(slashed)  length=1 from=0 to=0  conn=2\n"))
+    }
+}
