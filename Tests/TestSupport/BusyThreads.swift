@@ -79,15 +79,7 @@ public final class BusyThreads: TaskExecutor, @unchecked Sendable {
 /// there for why): a synchronous test body runs there whole. Child tasks usually follow, but not
 /// always (one run in six put a task group's child on the pool); code it awaits elsewhere (an
 /// actor, an event loop) runs where it always does.
-public struct RunsOnBusyThreads: TestTrait, SuiteTrait, TestScoping {
-    /// Applies to every test of a suite it is given to.
-    public var isRecursive: Bool { true }
-
-    /// Scopes each test case, not the suite as a whole.
-    public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? {
-        testCase == nil ? nil : self
-    }
-
+public struct RunsOnBusyThreads: TestCaseScope {
     /// Runs the test with ``BusyThreads/shared`` as its preferred task executor.
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void

@@ -182,15 +182,7 @@ public enum ProcessLedger {
 /// Processes are attributed to tests by a task-local value, so tests may run in parallel; a
 /// process spawned from a detached task or thread is not attributed (and is reported as
 /// spawned outside a scope).
-public struct LeavesNoProcesses: TestTrait, SuiteTrait, TestScoping {
-    /// Applies to every test of a suite it is given to.
-    public var isRecursive: Bool { true }
-
-    /// Scopes each test case, not the suite as a whole.
-    public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? {
-        testCase == nil ? nil : self
-    }
-
+public struct LeavesNoProcesses: TestCaseScope {
     /// Runs the test, then checks and kills what it left running.
     public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
