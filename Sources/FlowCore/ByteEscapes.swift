@@ -26,19 +26,39 @@ public enum ByteEscapes {
 
     /// The text form of `bytes`: printable ASCII as is, `\\`, `\r`, `\n`, `\t`, else `\xNN`.
     public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        var out = ""
-        for byte in bytes {
-            switch byte {
-            case 0x5c: out += "\\\\"
-            case 0x0d: out += "\\r"
-            case 0x0a: out += "\\n"
-            case 0x09: out += "\\t"
-            case 0x20...0x7e: out.unicodeScalars.append(Unicode.Scalar(byte))
-            default: out += "\\x" + TerminalText.hex(byte)
-            }
-        }
-        return out
+        var out: [UInt8] = []
+        for byte in bytes { append(byte, to: &out) }
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Appends the text form of one byte to the UTF-8 `out` (see ``encode(_:)``). With
+    /// `escapingBackslash` false a backslash stands for itself: a form for display only (the
+    /// framers' summaries), no longer reversible by ``decode(_:)``, still printable ASCII.
+    @inlinable
+    public static func append(_ byte: UInt8, to out: inout [UInt8], escapingBackslash: Bool = true) {
+        switch byte {
+        case 0x5c where escapingBackslash: out += [0x5c, 0x5c]
+        case 0x20...0x7e: out.append(byte)
+        case 0x09: out += [0x5c, UInt8(ascii: "t")]
+        case 0x0a: out += [0x5c, UInt8(ascii: "n")]
+        case 0x0d: out += [0x5c, UInt8(ascii: "r")]
+        default: out += [0x5c, UInt8(ascii: "x"), hexDigit(byte >> 4), hexDigit(byte & 15)]
+        }
+    }
+
+    /// How many characters ``append(_:to:escapingBackslash:)`` writes for `byte`.
+    @inlinable
+    public static func width(of byte: UInt8, escapingBackslash: Bool = true) -> Int {
+        switch byte {
+        case 0x5c where escapingBackslash: 2
+        case 0x20...0x7e: 1
+        case 0x09, 0x0a, 0x0d: 2
+        default: 4
+        }
+    }
+
+    @usableFromInline
+    static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
 
     /// The bytes a text form stands for.
     /// - Throws: ``DecodeError`` for an unknown escape (`unknown escape \q`), a `\x` without two

@@ -1,3 +1,5 @@
+import FlowCore
+
 /// The escaping and the bound of every summary and decode-error reason a framer writes.
 ///
 /// Peer bytes are written as printable ASCII (0x20…0x7e) as they are, `\t`, `\r`, `\n` by
@@ -19,27 +21,14 @@ public enum SummaryText {
     /// The UTF-8 bytes of `text` escaped (see the type), with no bound.
     public static func escape(_ text: String) -> String { escape(text.utf8) }
 
-    /// Appends the escape of one byte (itself, `\t`, `\r`, `\n` or `\xNN`) to UTF-8 `out`.
+    /// Appends the escape of one byte (itself, `\t`, `\r`, `\n` or `\xNN`) to UTF-8 `out`:
+    /// FlowCore's ``ByteEscapes`` form, the backslash left as it is.
     static func append(_ byte: UInt8, to out: inout [UInt8]) {
-        switch byte {
-        case 0x20...0x7e: out.append(byte)
-        case 0x09: out += [0x5c, UInt8(ascii: "t")]
-        case 0x0a: out += [0x5c, UInt8(ascii: "n")]
-        case 0x0d: out += [0x5c, UInt8(ascii: "r")]
-        default: out += [0x5c, UInt8(ascii: "x"), hexDigit(byte >> 4), hexDigit(byte & 15)]
-        }
+        ByteEscapes.append(byte, to: &out, escapingBackslash: false)
     }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 87 + nibble }
 
     /// How many characters the escape of `byte` takes.
-    static func width(_ byte: UInt8) -> Int {
-        switch byte {
-        case 0x20...0x7e: 1
-        case 0x09, 0x0a, 0x0d: 2
-        default: 4
-        }
-    }
+    static func width(_ byte: UInt8) -> Int { ByteEscapes.width(of: byte, escapingBackslash: false) }
 }
 
 /// A summary being written: text the framer chose (ASCII) and peer bytes (escaped), cut at
