@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers (DESIGN.md §1), imports point down only:
-//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture, FlowFaults
+//   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture, FlowFaults, FlowFramers
 //   FlowCapture → FlowEvents → FlowCore;  FlowFaults → FlowCore;  FlowFramers → FlowCore
 // FlowCore is the mirage-flow port only; FlowFaults (the fault combinators) sits on it;
 // FlowEvents is the one event model the engine, the logs and the captures share.
@@ -79,6 +79,7 @@ let package = Package(
             dependencies: [
                 "FlowCore",
                 "FlowFaults",
+                "FlowFramers",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowEvents",

@@ -61,6 +61,15 @@ enum CaptureComment {
         case .note(let t): return "\(head): \(t)"
         case .controlError(let error, let line):
             return "\(head): control error (stdin line \(line)): \(error)"
+        case .decoder(let proto): return "\(head): decoded as \(proto)"
+        case .message(let d, let m):
+            var text = "\(head) \(d.rawValue): \(m.proto) #\(m.index) \(m.summary)"
+            if let request = m.request { text += " (reply to #\(request))" }
+            if let latency = m.latency { text += " \(Milliseconds(nanoseconds: latency).jsonText) ms" }
+            return text
+        case .decodeError(let d, let proto, let offset, let error):
+            return
+                "\(head) \(d.rawValue): \(proto) decode error at byte \(offset): \(error); the rest passes raw"
         }
     }
 }

@@ -76,7 +76,7 @@ extension CaptureWriter {
         case .held, .listening, .acceptError, .acceptPaused, .acceptResumed:
             break
         case .eof, .pause, .resume, .step, .fault, .edit, .drop, .inject, .rewrite, .captureError, .note,
-            .controlError:
+            .controlError, .decoder, .message, .decodeError:
             record()
         }
     }

@@ -171,6 +171,13 @@ struct EventRecord {
         case .note(let t): out.kind = .note(text(t))
         case .captureError(let e): out.kind = .captureError(text(e))
         case .controlError(let e, let line): out.kind = .controlError(text(e), line: line)
+        case .decoder(let proto): out.kind = .decoder(text(proto))
+        case .message(let d, var m):
+            m.proto = text(m.proto)
+            m.summary = text(m.summary)
+            out.kind = .message(d, m)
+        case .decodeError(let d, let proto, let offset, let e):
+            out.kind = .decodeError(d, proto: text(proto), offset: offset, error: text(e))
         case .edit(let d, let originalBytes, let digest, let bytes, let original):
             out.kind = .edit(
                 d, originalBytes: originalBytes, originalSHA256: digest, bytes: bytes,

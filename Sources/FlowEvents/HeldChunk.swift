@@ -8,10 +8,14 @@ public struct HeldChunk: Sendable, Equatable {
     public var number: Int
     /// The bytes held.
     public var bytes: ByteBuffer
+    /// The breakpoint that held it (`--break`'s text, e.g. `c2s:SET`), or `nil` when the
+    /// direction was paused by the user.
+    public var breakpoint: String?
 
     /// A held chunk record.
-    public init(number: Int, bytes: ByteBuffer) {
+    public init(number: Int, bytes: ByteBuffer, breakpoint: String? = nil) {
         self.number = number
         self.bytes = bytes
+        self.breakpoint = breakpoint
     }
 }

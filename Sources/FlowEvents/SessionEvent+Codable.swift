@@ -15,7 +15,7 @@ import NIOCore
 /// | `eof`, `shutdown`, `pause`, `resume`, `step` | `dir` |
 /// | `read_error`, `write_error` | `dir`, `error` |
 /// | `fault` | `dir`, `fault` |
-/// | `held` (never printed) | `dir`, `hold` (0: nothing held), `bytes`, with bytes included `hex` |
+/// | `held` (never printed) | `dir`, `hold` (0: nothing held), `bytes`, with bytes included `hex`, `breakpoint` when one held it |
 /// | `edit` | `dir`, `original_bytes`, `original_sha256`, `bytes`, with bytes included `original_hex` |
 /// | `drop` | `dir`, `bytes`, `sha256`, with bytes included `hex` |
 /// | `inject` | `dir`, `bytes` |
@@ -27,6 +27,9 @@ import NIOCore
 /// | `gap` | `dir`, `from`, `to` (byte offsets of the direction: `from` ≤ `to`) |
 /// | `note` | `text` |
 /// | `control_error` | `error`, `line` (the command's line on stdin, from 1) |
+/// | `decoder` | `proto` |
+/// | `message` | `dir`, `proto`, `index`, `offset`, `bytes`, `summary`, for a reply `request`, for a first reply `latency_ms`, when cut short `truncated` |
+/// | `decode_error` | `dir`, `proto`, `offset`, `error` |
 ///
 /// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes (`-x`, and
 /// always in captures). Names are never renamed; new fields are only added, and readers ignore
@@ -41,6 +44,8 @@ extension SessionEvent: Codable {
         case t, event, conn, address, client, target, error, dir, offset, bytes, hex, fault, hold, sha256,
             count
         case text, c2s, s2c, from, to, sessions, limit, line
+        case proto, index, summary, request, truncated, breakpoint
+        case latencyMs = "latency_ms"
         case clientUnix = "client_unix"
         case targetUnix = "target_unix"
         case originalBytes = "original_bytes"
@@ -95,6 +100,7 @@ extension SessionEvent: Codable {
             try c.encode(held?.number ?? 0, forKey: .hold)
             try c.encode(held?.bytes.readableBytes ?? 0, forKey: .bytes)
             if withBytes, let held { try c.encode(Hex.encode(held.bytes), forKey: .hex) }
+            try c.encodeIfPresent(held?.breakpoint, forKey: .breakpoint)
         case .edit(_, let originalBytes, let digest, let bytes, let original):
             try c.encode(originalBytes, forKey: .originalBytes)
             try c.encode(digest, forKey: .originalSHA256)
@@ -125,6 +131,20 @@ extension SessionEvent: Codable {
         case .controlError(let error, let line):
             try c.encode(error, forKey: .error)
             try c.encode(line, forKey: .line)
+        case .decoder(let proto): try c.encode(proto, forKey: .proto)
+        case .message(_, let m):
+            try c.encode(m.proto, forKey: .proto)
+            try c.encode(m.index, forKey: .index)
+            try c.encode(m.offset, forKey: .offset)
+            try c.encode(m.bytes, forKey: .bytes)
+            try c.encode(m.summary, forKey: .summary)
+            try c.encodeIfPresent(m.request, forKey: .request)
+            try c.encodeIfPresent(m.latency.map(Milliseconds.init(nanoseconds:)), forKey: .latencyMs)
+            if m.truncated { try c.encode(true, forKey: .truncated) }
+        case .decodeError(_, let proto, let offset, let error):
+            try c.encode(proto, forKey: .proto)
+            try c.encode(offset, forKey: .offset)
+            try c.encode(error, forKey: .error)
         }
     }
 
@@ -213,7 +233,11 @@ extension SessionEvent: Codable {
             let number = try count(.hold)
             kind = .held(
                 try dir(),
-                number == 0 ? nil : HeldChunk(number: number, bytes: try bytes(.hex) ?? ByteBuffer()))
+                number == 0
+                    ? nil
+                    : HeldChunk(
+                        number: number, bytes: try bytes(.hex) ?? ByteBuffer(),
+                        breakpoint: try c.decodeIfPresent(String.self, forKey: .breakpoint)))
         case "edit":
             kind = .edit(
                 try dir(), originalBytes: try count(.originalBytes),
@@ -242,6 +266,23 @@ extension SessionEvent: Codable {
             kind = .gap(try dir(), from: from, to: to)
         case "note": kind = .note(try string(.text))
         case "control_error": kind = .controlError(try string(.error), line: try count(.line))
+        case "decoder": kind = .decoder(try string(.proto))
+        case "message":
+            let request = try c.decodeIfPresent(Int.self, forKey: .request)
+            if let request, !(0...SessionEvent.maximumCount).contains(request) {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .request, in: c, debugDescription: "request must be from 0 to 2^53")
+            }
+            kind = .message(
+                try dir(),
+                DecodedMessage(
+                    proto: try string(.proto), index: try count(.index), offset: try count(.offset),
+                    bytes: try count(.bytes), summary: try string(.summary), request: request,
+                    latency: try c.decodeIfPresent(Milliseconds.self, forKey: .latencyMs)?.nanoseconds,
+                    truncated: try c.decodeIfPresent(Bool.self, forKey: .truncated) ?? false))
+        case "decode_error":
+            kind = .decodeError(
+                try dir(), proto: try string(.proto), offset: try count(.offset), error: try string(.error))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .event, in: c, debugDescription: "unknown event \"\(name)\"")
@@ -279,6 +320,9 @@ extension SessionEvent.Kind {
         case .gap: "gap"
         case .note: "note"
         case .controlError: "control_error"
+        case .decoder: "decoder"
+        case .message: "message"
+        case .decodeError: "decode_error"
         }
     }
 
@@ -288,10 +332,10 @@ extension SessionEvent.Kind {
         case .data(let d, _, _), .eof(let d), .shutdown(let d), .readError(let d, _), .writeError(let d, _),
             .pause(let d), .resume(let d), .step(let d), .fault(let d, _), .held(let d, _),
             .edit(let d, _, _, _, _), .drop(let d, _, _, _), .inject(let d, _), .rewrite(let d, _, _, _, _),
-            .gap(let d, _, _):
+            .gap(let d, _, _), .message(let d, _), .decodeError(let d, _, _, _):
             d
         case .listening, .open, .connectError, .captureError, .close, .note, .acceptError, .acceptPaused,
-            .acceptResumed, .controlError:
+            .acceptResumed, .controlError, .decoder:
             nil
         }
     }

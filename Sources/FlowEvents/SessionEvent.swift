@@ -98,6 +98,18 @@ public struct SessionEvent: Sendable, Equatable {
         /// not carry out. `line` is the command's line number on stdin, from 1. The command
         /// changed nothing; the commands after it are still read.
         case controlError(String, line: Int)
+        /// `decoder` (field `proto`): the session's decoder is known: the one `--decode` named,
+        /// or what `auto` chose from the first bytes (`none` when nothing fitted). Reported
+        /// once per session, before its first `message`.
+        case decoder(String)
+        /// `message`: the decoder found a whole message in the direction (see
+        /// ``DecodedMessage``); reported after the `data` of its last piece (a dropped
+        /// message's after its `drop`).
+        case message(Direction, DecodedMessage)
+        /// `decode_error` (fields `proto`, `offset`, `error`): the decoder could not parse the
+        /// direction at byte `offset`; the rest of the direction goes on undecoded (raw), byte
+        /// for byte. Reported at most once per direction.
+        case decodeError(Direction, proto: String, offset: Int, error: String)
     }
 
     /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current

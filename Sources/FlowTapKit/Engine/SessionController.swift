@@ -8,10 +8,14 @@ import NIOCore
 /// sessions that are unknown, still connecting or ended are ignored (`inject` says why).
 public final class SessionController: SessionControl {
     private let registry: SessionRegistry<LiveSession>
+    /// The breakpoints of every session (`--break`, and `b` in the UI): a change acts on the
+    /// next message of every live session.
+    public let breakpoints: BreakpointSet
 
-    /// Commands for the sessions of `registry`.
-    public init(registry: SessionRegistry<LiveSession>) {
+    /// Commands for the sessions of `registry`, holding messages that match `breakpoints`.
+    public init(registry: SessionRegistry<LiveSession>, breakpoints: BreakpointSet = BreakpointSet()) {
         self.registry = registry
+        self.breakpoints = breakpoints
     }
 
     /// The number of the newest session (0 before the first).

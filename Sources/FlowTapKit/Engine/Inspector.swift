@@ -2,6 +2,7 @@ import FlowCapture
 import FlowCore
 import FlowEvents
 import FlowFaults
+import FlowFramers
 import FlowTransport
 import Synchronization
 
@@ -37,6 +38,12 @@ public final class Inspector: Sendable {
         /// `--max-sessions`: at most this many live sessions, when lower than the cap the
         /// descriptor limit gives (``DescriptorBudget/sessionCap``); `nil` for that cap.
         public var maxSessions: Int?
+        /// `--decode`: how each session's messages are found (``FlowFramers/DecoderSpec/auto``
+        /// by default: decided from the first bytes, with the target's port as a hint).
+        public var decode: DecoderSpec = .auto
+        /// `--break`: the breakpoints every session starts with (the UI may change them; see
+        /// ``SessionController/breakpoints``).
+        public var breakpoints: [Breakpoint] = []
         /// Default options.
         public init() {}
     }
@@ -64,7 +71,7 @@ public final class Inspector: Sendable {
         self.target = target
         self.options = options
         self.observers = observers
-        self.control = SessionController(registry: registry)
+        self.control = SessionController(registry: registry, breakpoints: BreakpointSet(options.breakpoints))
         self.pausing = Mutex(options.pauseNewSessions)
         let cap = DescriptorBudget.measure().sessionCap
         self.sessionLimit = min(cap, options.maxSessions ?? cap)

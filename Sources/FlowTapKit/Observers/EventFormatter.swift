@@ -74,6 +74,15 @@ public enum EventFormatter {
             body = "\(d.rawValue) bytes \(ByteFormat.bytes(from))–\(ByteFormat.bytes(to)) not kept"
         case .note(let text): body = "note: \(text)"
         case .controlError(let error, let line): body = "control error: stdin line \(line): \(error)"
+        case .decoder(let proto): body = "decoded as \(proto)"
+        case .message(let d, let m):
+            var text = "\(d.rawValue) \(m.proto) #\(m.index) \(m.summary) (\(m.bytes) B"
+            if let request = m.request { text += ", reply to #\(request)" }
+            if let latency = m.latency { text += ", \(Milliseconds(nanoseconds: latency).jsonText) ms" }
+            if m.truncated { text += ", cut short" }
+            body = text + ")"
+        case .decodeError(let d, let proto, let offset, let error):
+            body = "\(d.rawValue) \(proto) decode error at byte \(offset): \(error) (the rest passes raw)"
         case .acceptError(let error): body = "accept error: \(error) (backing off)"
         case .acceptPaused(let sessions, let limit):
             body = "accept paused: live sessions \(sessions), limit \(limit); new clients wait"

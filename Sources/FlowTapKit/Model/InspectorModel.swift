@@ -241,7 +241,7 @@ public final class InspectorModel: InspectorObserver {
             live.history[direction]?.noteGap(from: from, to: to)
             live.snapshot[direction].bytes = max(live.snapshot[direction].bytes, to)
         case .open, .connectError, .listening, .captureError, .rewrite, .note, .acceptError,
-            .acceptPaused, .acceptResumed, .controlError:
+            .acceptPaused, .acceptResumed, .controlError, .decoder, .message, .decodeError:
             break
         }
     }
