@@ -146,6 +146,43 @@ struct MQTTPeerTests {
         await broker.stop()
     }
 
+    @Test("headless text: one line per packet, acks with their request and latency")
+    func headlessText() async throws {
+        let broker = try await MosquittoBroker()
+        do {
+            let folder = try Unprivileged.makeDirectory(prefix: "flowtap-mqc")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let listen = folder + "/flowtap.sock"
+            let flowtap = try FlowtapProcess([
+                "unix-listen:\(listen)", broker.target, "--headless", "--once", "--decode", "auto",
+            ])
+            try await flowtap.waitForLine { $0.contains("listening on ") }
+            let pub = try await runCommand(
+                broker.binaries.pub,
+                ["--unix", listen, "-t", "a/b", "-m", "text", "-q", "1", "-i", "pubtext"])
+            #expect(pub.status == 0, "\(pub)")
+            #expect(try await flowtap.waitExit() == 0)
+            let lines = flowtap.output
+            #expect(lines.contains { $0.hasSuffix(" #1 decoded as mqtt") }, "\(lines)")
+            let latency = #"[0-9]+\.[0-9]{3} ms"#
+            for pattern in [
+                #"#1 c2s mqtt #0 CONNECT v3\.1\.1 client=pubtext \([0-9]+ B\)$"#,
+                #"#1 s2c mqtt #0 CONNACK rc=0 \(4 B, reply to #0, "# + latency + #"\)$"#,
+                #"#1 c2s mqtt #1 PUBLISH a/b qos1 id=1 \(13 B\)$"#,
+                #"#1 s2c mqtt #1 PUBACK id=1 \(4 B, reply to #1, "# + latency + #"\)$"#,
+                #"#1 c2s mqtt #2 DISCONNECT \(2 B\)$"#,
+            ] {
+                let regex = try Regex(pattern)
+                #expect(
+                    lines.contains { (try? regex.firstMatch(in: $0)) != nil }, "\(pattern) among \(lines)")
+            }
+        } catch {
+            await broker.stop()
+            throw error
+        }
+        await broker.stop()
+    }
+
     @Test(
         "mosquitto_pub over MQTT 5 with --decode mqtt: CONNECT v5 and a retained QoS 1 PUBLISH acked; a subscriber gets it"
     )

@@ -140,6 +140,53 @@ struct PostgresPeerTests {
         await server.stop()
     }
 
+    @Test("headless text: one line per message, replies with their request and latency")
+    func headlessText() async throws {
+        let server = try await PostgresServer()
+        do {
+            let folder = try Unprivileged.makeDirectory(prefix: "flowtap-pgc")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let flowtap = try FlowtapProcess([
+                "unix-listen:\(folder)/.s.PGSQL.\(PostgresServer.port)", server.target, "--headless",
+                "--once",
+                "--decode", "auto",
+            ])
+            let binaries = try #require(PostgresServer.binaries)
+            try await flowtap.waitForLine { $0.contains("listening on ") }
+            let psql = try await runCommand(
+                binaries.psql,
+                [
+                    "-X", "-A", "-t", "-h", folder, "-p", "\(PostgresServer.port)", "-U", PostgresServer.user,
+                    "-d",
+                    "postgres", "-c", "select 1",
+                ])
+            #expect(psql.status == 0, "\(psql)")
+            #expect(psql.out == "1\n")
+            #expect(try await flowtap.waitExit() == 0)
+            let lines = flowtap.output
+            #expect(lines.contains { $0.hasSuffix(" #1 decoded as postgres") }, "\(lines)")
+            let query = try #require(
+                lines.lazy.compactMap {
+                    try? Regex(#"#1 c2s postgres #([0-9]+) Query: select 1 \(14 B\)$"#).firstMatch(in: $0)
+                }
+                .first, "\(lines)")
+            let index = try #require(query.output[1].substring)
+            #expect(
+                lines.contains {
+                    (try? Regex(
+                        #"#1 s2c postgres #[0-9]+ RowDescription: 1 field \([0-9]+ B, reply to #\#(index), [0-9]+\.[0-9]{3} ms\)$"#
+                    )
+                    .firstMatch(in: $0)) != nil
+                }, "\(lines)")
+            #expect(
+                lines.contains { $0.hasSuffix(" ReadyForQuery: idle (6 B, reply to #\(index))") }, "\(lines)")
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     @Test(
         "pgbench -M extended: Parse/Bind/Describe/Execute/Sync, and the replies up to ReadyForQuery pair with the Sync",
         .enabled(if: PostgresServer.binaries?.pgbench != nil, "pgbench is not installed")
