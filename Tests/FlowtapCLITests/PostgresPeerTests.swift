@@ -17,7 +17,7 @@ struct PostgresPeerTests {
     }
 
     @Test(
-        "psql with --decode auto: SSLRequest refused with N, startup, a query's rows, an ErrorResponse, each reply paired with latency"
+        "psql with --decode auto: SSLRequest refused with N, startup, a query's rows, an ErrorResponse, each reply paired with latency, a notification unpaired"
     )
     func psqlSimpleQueries() async throws {
         let server = try await PostgresServer()
@@ -31,11 +31,15 @@ struct PostgresPeerTests {
                 binaries.psql,
                 [
                     "-X", "-A", "-t", Self.connection(port: port, sslmode: "prefer"), "-c", "select 1", "-c",
-                    "select 1/0", "-c", "select 'a' union all select 'b'",
+                    "select 1/0", "-c", "select 'a' union all select 'b'", "-c", "listen ch", "-c",
+                    "notify ch, 'hello'",
                 ])
             // psql's own results: every byte got through both ways.
             #expect(psql.status == 0, "\(psql)")
-            #expect(psql.out == "1\na\nb\n")
+            #expect(
+                psql.out.hasPrefix(
+                    "1\na\nb\nLISTEN\nNOTIFY\nAsynchronous notification \"ch\" with payload \"hello\""),
+                "\(psql.out)")
             #expect(psql.err.contains("ERROR:  division by zero"), "\(psql.err)")
             #expect(try await flowtap.waitExit() == 0)
             let events = flowtap.events
@@ -45,7 +49,7 @@ struct PostgresPeerTests {
             log.checkInvariants(proto: "postgres", c2sBytes: bytes.c2s, s2cBytes: bytes.s2c)
 
             let c2s = log.summaries("c2s")
-            #expect(c2s.count == 6, "\(log.c2s)")
+            #expect(c2s.count == 8, "\(log.c2s)")
             #expect(c2s.first == "SSLRequest")
             #expect(
                 c2s.dropFirst().first?.hasPrefix("StartupMessage: user=postgres database=postgres") == true,
@@ -54,7 +58,7 @@ struct PostgresPeerTests {
                 Array(c2s.dropFirst(2))
                     == [
                         "Query: select 1", "Query: select 1/0", "Query: select 'a' union all select 'b'",
-                        "Terminate",
+                        "Query: listen ch", "Query: notify ch, 'hello'", "Terminate",
                     ])
 
             // The server's side, ParameterStatus messages aside (their number and values depend
@@ -76,6 +80,12 @@ struct PostgresPeerTests {
                 ("DataRow", "Query: select 'a' union all select 'b'"),
                 ("CommandComplete: SELECT 2", "Query: select 'a' union all select 'b'"),
                 ("ReadyForQuery: idle", "Query: select 'a' union all select 'b'"),
+                ("CommandComplete: LISTEN", "Query: listen ch"),
+                ("ReadyForQuery: idle", "Query: listen ch"),
+                // The session's own notification: unpaired, amid the NOTIFY's answer.
+                ("CommandComplete: NOTIFY", "Query: notify ch, 'hello'"),
+                ("NotificationResponse: ch hello", nil),
+                ("ReadyForQuery: idle", "Query: notify ch, 'hello'"),
             ]
             #expect(
                 replies.map { "\($0.reply) → \($0.request ?? "-")" }
