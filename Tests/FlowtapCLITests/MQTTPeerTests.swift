@@ -68,34 +68,31 @@ struct MQTTPeerTests {
                 logs[conn] = log
             }
 
-            // The subscriber: the broker forwards at the publisher's QoS, with its own ids.
+            // The subscriber: the broker forwards at the publisher's QoS, with its own ids. Its
+            // pings come every 5 s of quiet, wherever that fell (a loaded machine may be slow to
+            // start the publishers): set apart, each PINGRESP answers the PINGREQ of its rank.
             let subscriber = try #require(logs[1])
+            let isPing: (String) -> Bool = { $0 == "PINGREQ" || $0 == "PINGRESP" }
+            let pingRequests = subscriber.c2s.filter { $0.summary == "PINGREQ" }.map(\.index)
+            let pingReplies = subscriber.s2c.filter { $0.summary == "PINGRESP" }
+            #expect(!pingReplies.isEmpty && pingReplies.count <= pingRequests.count, "\(subscriber.c2s)")
+            #expect(pingReplies.map(\.request) == Array(pingRequests.prefix(pingReplies.count)))
             #expect(
-                subscriber.summaries("c2s") == [
-                    "CONNECT v3.1.1 client=sub", "SUBSCRIBE id=1 a/#", "PUBACK id=1", "PUBREC id=2",
-                    "PUBCOMP id=2",
-                    "PINGREQ", "DISCONNECT",
-                ])
-            #expect(
-                subscriber.summaries("s2c") == [
-                    "CONNACK rc=0", "SUBACK id=1", "PUBLISH a/b", "PUBLISH a/b qos1 id=1",
-                    "PUBLISH a/b qos2 id=2",
-                    "PUBREL id=2", "PINGRESP", "PUBLISH a/b",
-                ])
-            #expect(
-                subscriber.pairs("s2c").map { "\($0.reply) → \($0.request ?? "-")" } == [
+                subscriber.pairs("s2c").filter { !isPing($0.reply) }.map {
+                    "\($0.reply) → \($0.request ?? "-")"
+                } == [
                     "CONNACK rc=0 → CONNECT v3.1.1 client=sub", "SUBACK id=1 → SUBSCRIBE id=1 a/#",
-                    "PUBLISH a/b → -",
-                    "PUBLISH a/b qos1 id=1 → -", "PUBLISH a/b qos2 id=2 → -", "PUBREL id=2 → PUBREC id=2",
-                    "PINGRESP → PINGREQ", "PUBLISH a/b → -",
+                    "PUBLISH a/b → -", "PUBLISH a/b qos1 id=1 → -", "PUBLISH a/b qos2 id=2 → -",
+                    "PUBREL id=2 → PUBREC id=2", "PUBLISH a/b → -",
                 ])
             // The broker's publishes are requests too: the subscriber's acks answer them.
             #expect(
-                subscriber.pairs("c2s").map { "\($0.reply) → \($0.request ?? "-")" } == [
+                subscriber.pairs("c2s").filter { !isPing($0.reply) }.map {
+                    "\($0.reply) → \($0.request ?? "-")"
+                } == [
                     "CONNECT v3.1.1 client=sub → -", "SUBSCRIBE id=1 a/# → -",
-                    "PUBACK id=1 → PUBLISH a/b qos1 id=1",
-                    "PUBREC id=2 → PUBLISH a/b qos2 id=2", "PUBCOMP id=2 → PUBREL id=2", "PINGREQ → -",
-                    "DISCONNECT → -",
+                    "PUBACK id=1 → PUBLISH a/b qos1 id=1", "PUBREC id=2 → PUBLISH a/b qos2 id=2",
+                    "PUBCOMP id=2 → PUBREL id=2", "DISCONNECT → -",
                 ])
             #expect(try subscriber.first("s2c", "CONNACK rc=0").latency != nil)
             #expect(try subscriber.first("s2c", "PINGRESP").latency != nil)
