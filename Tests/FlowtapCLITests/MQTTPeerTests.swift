@@ -65,6 +65,9 @@ struct MQTTPeerTests {
                 #expect(log.decoder == "mqtt", "session \(conn)")
                 let bytes = try MessageLog.closeBytes(events, conn: conn)
                 log.checkInvariants(proto: "mqtt", c2sBytes: bytes.c2s, s2cBytes: bytes.s2c)
+                // The message is the chunk: no data event holds a message end but at its own end.
+                checkMessagesFollowData(events, conn: conn)
+                for dir in ["c2s", "s2c"] { checkCutAtMessages(events, conn: conn, dir) }
                 logs[conn] = log
             }
 
@@ -211,6 +214,9 @@ struct MQTTPeerTests {
             #expect(log.decoder == "mqtt")
             let bytes = try MessageLog.closeBytes(events, conn: 1)
             log.checkInvariants(proto: "mqtt", c2sBytes: bytes.c2s, s2cBytes: bytes.s2c)
+            // The message is the chunk: no data event holds a message end but at its own end.
+            checkMessagesFollowData(events, conn: 1)
+            for dir in ["c2s", "s2c"] { checkCutAtMessages(events, conn: 1, dir) }
             #expect(
                 log.summaries("c2s") == [
                     "CONNECT v5 client=pub5", "PUBLISH v5/topic qos1 id=1 retain", "DISCONNECT",

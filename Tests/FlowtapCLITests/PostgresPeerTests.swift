@@ -47,6 +47,9 @@ struct PostgresPeerTests {
             #expect(log.decoder == "postgres")
             let bytes = try MessageLog.closeBytes(events, conn: 1)
             log.checkInvariants(proto: "postgres", c2sBytes: bytes.c2s, s2cBytes: bytes.s2c)
+            // The message is the chunk: no data event holds a message end but at its own end.
+            checkMessagesFollowData(events, conn: 1)
+            for dir in ["c2s", "s2c"] { checkCutAtMessages(events, conn: 1, dir) }
 
             let c2s = log.summaries("c2s")
             #expect(c2s.count == 8, "\(log.c2s)")
@@ -134,6 +137,9 @@ struct PostgresPeerTests {
             #expect(log.decoder == "postgres")
             let bytes = try MessageLog.closeBytes(events, conn: 1)
             log.checkInvariants(proto: "postgres", c2sBytes: bytes.c2s, s2cBytes: bytes.s2c)
+            // The message is the chunk: no data event holds a message end but at its own end.
+            checkMessagesFollowData(events, conn: 1)
+            for dir in ["c2s", "s2c"] { checkCutAtMessages(events, conn: 1, dir) }
             let c2s = log.summaries("c2s")
             #expect(c2s.first?.hasPrefix("StartupMessage: user=postgres database=postgres") == true, "\(c2s)")
             #expect(Array(c2s.dropFirst()) == ["Query: select 40 + 2", "Terminate"])
@@ -234,6 +240,9 @@ struct PostgresPeerTests {
                 #expect(log.decoder == "postgres", "session \(conn)")
                 let bytes = try MessageLog.closeBytes(events, conn: conn)
                 log.checkInvariants(proto: "postgres", c2sBytes: bytes.c2s, s2cBytes: bytes.s2c)
+                // The message is the chunk: no data event holds a message end but at its own end.
+                checkMessagesFollowData(events, conn: conn)
+                for dir in ["c2s", "s2c"] { checkCutAtMessages(events, conn: conn, dir) }
                 if log.c2s.contains(where: { $0.summary.hasPrefix("Parse") }) { scriptLog = log }
             }
             let log = try #require(scriptLog, "no session with a Parse message")
