@@ -184,7 +184,7 @@ struct MQTTPeerTests {
     }
 
     @Test(
-        "mosquitto_pub over MQTT 5 with --decode mqtt: CONNECT v5 and a retained QoS 1 PUBLISH acked; a subscriber gets it"
+        "mosquitto_pub over MQTT 5 with --decode mqtt: CONNECT v5 and a retained QoS 1 PUBLISH acked; a subscriber gets it; the capture keeps them"
     )
     func mqtt5() async throws {
         let broker = try await MosquittoBroker()
@@ -192,8 +192,9 @@ struct MQTTPeerTests {
             let folder = try Unprivileged.makeDirectory(prefix: "flowtap-mqc")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let listen = folder + "/flowtap.sock"
+            let capture = folder + "/session.pcapng"
             let flowtap = try FlowtapProcess([
-                "unix-listen:\(listen)", broker.target, "--json", "--once", "--decode", "mqtt",
+                "unix-listen:\(listen)", broker.target, "--json", "--once", "--decode", "mqtt", "-w", capture,
             ])
             try await flowtap.waitForLine { $0.contains("\"listening\"") }
             let pub = try await runCommand(
@@ -226,6 +227,8 @@ struct MQTTPeerTests {
                     "CONNACK rc=0 → CONNECT v5 client=pub5",
                     "PUBACK id=1 → PUBLISH v5/topic qos1 id=1 retain",
                 ])
+            // The capture keeps the message events: view gives them back.
+            try await MessageLog.checkCapture(capture, matches: events)
         } catch {
             await broker.stop()
             throw error

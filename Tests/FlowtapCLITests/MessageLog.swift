@@ -139,4 +139,31 @@ struct MessageLog {
         }
         return (totals[0], totals[1])
     }
+
+    /// The `decoder` and `message` events among `events`, each as JSON with sorted keys and
+    /// without its time: what a capture must give back (`flowtap view FILE --json`).
+    static func decodingLines(_ events: [[String: Any]]) throws -> [String] {
+        try events.filter { ["decoder", "message"].contains($0["event"] as? String ?? "") }.map { event in
+            var event = event
+            event["t"] = nil
+            return String(
+                decoding: try JSONSerialization.data(withJSONObject: event, options: .sortedKeys),
+                as: UTF8.self)
+        }
+    }
+
+    /// Checks that the capture `file` gives back the `decoder` and `message` events of `live`
+    /// (`flowtap view FILE --json`).
+    static func checkCapture(
+        _ file: String, matches live: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let view = try await runCommand(FlowtapProcess.binary, ["view", file, "--headless", "--json"])
+        #expect(view.status == 0, "\(view.err)", sourceLocation: sourceLocation)
+        let viewed = view.out.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        let expected = try decodingLines(live)
+        #expect(!expected.isEmpty, sourceLocation: sourceLocation)
+        #expect(try decodingLines(viewed) == expected, sourceLocation: sourceLocation)
+    }
 }

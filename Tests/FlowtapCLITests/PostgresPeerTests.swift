@@ -17,13 +17,14 @@ struct PostgresPeerTests {
     }
 
     @Test(
-        "psql with --decode auto: SSLRequest refused with N, startup, a query's rows, an ErrorResponse, each reply paired with latency, a notification unpaired"
+        "psql with --decode auto: SSLRequest refused with N, startup, a query's rows, an ErrorResponse, each reply paired with latency, a notification unpaired; the capture keeps them"
     )
     func psqlSimpleQueries() async throws {
         let server = try await PostgresServer()
         do {
+            let capture = server.directory + "/session.pcapng"
             let flowtap = try FlowtapProcess([
-                "tcp-listen:0", server.target, "--json", "--once", "--decode", "auto",
+                "tcp-listen:0", server.target, "--json", "--once", "--decode", "auto", "-w", capture,
             ])
             let port = try await flowtap.listeningPort()
             let binaries = try #require(PostgresServer.binaries)
@@ -100,6 +101,8 @@ struct PostgresPeerTests {
             #expect(try log.first("s2c", "ErrorResponse: ERROR 22012 division by zero").latency != nil)
             #expect(try log.first("s2c", "SSL: refused (N)").latency != nil)
             #expect(named(events, "decode_error").isEmpty, "\(named(events, "decode_error"))")
+            // The capture keeps the message events: view gives them back.
+            try await MessageLog.checkCapture(capture, matches: events)
         } catch {
             await server.stop()
             throw error
