@@ -111,7 +111,7 @@ struct PostgresPeerTests {
     }
 
     @Test(
-        "psql over a Unix socket with --decode postgres: the session starts with StartupMessage, no SSLRequest"
+        "psql over a Unix socket with --decode postgres: StartupMessage first (no SSLRequest); COPY FROM STDIN's CopyData and CopyDone inside the query's exchange"
     )
     func psqlUnixSocket() async throws {
         let server = try await PostgresServer()
@@ -125,15 +125,20 @@ struct PostgresPeerTests {
             ])
             try await flowtap.waitForLine { $0.contains("\"listening\"") }
             let binaries = try #require(PostgresServer.binaries)
+            // psql's \copy reads the file and sends its rows as CopyData (one message for these
+            // few bytes).
+            let rows = folder + "/rows.txt"
+            try "20\n22\n".write(toFile: rows, atomically: false, encoding: .utf8)
             let psql = try await runCommand(
                 binaries.psql,
                 [
                     "-X", "-A", "-t", "-h", folder, "-p", "\(PostgresServer.port)", "-U", PostgresServer.user,
-                    "-d",
-                    "postgres", "-c", "select 40 + 2",
+                    "-d", "postgres", "-c", "create temp table t (x int)", "-c", "\\copy t from '\(rows)'",
+                    "-c",
+                    "select sum(x) from t",
                 ])
             #expect(psql.status == 0, "\(psql)")
-            #expect(psql.out == "42\n")
+            #expect(psql.out == "CREATE TABLE\nCOPY 2\n42\n")
             #expect(try await flowtap.waitExit() == 0)
             let events = flowtap.events
             let log = MessageLog(events, conn: 1)
@@ -145,11 +150,21 @@ struct PostgresPeerTests {
             for dir in ["c2s", "s2c"] { checkCutAtMessages(events, conn: 1, dir) }
             let c2s = log.summaries("c2s")
             #expect(c2s.first?.hasPrefix("StartupMessage: user=postgres database=postgres") == true, "\(c2s)")
-            #expect(Array(c2s.dropFirst()) == ["Query: select 40 + 2", "Terminate"])
-            let query = try log.first("c2s", "Query: select 40 + 2")
-            let answers = log.s2c.filter { $0.request == query.index }.map(\.summary)
             #expect(
-                answers == [
+                Array(c2s.dropFirst()) == [
+                    "Query: create temp table t (x int)", "Query: COPY  t FROM STDIN ", "CopyData",
+                    "CopyDone", "Query: select sum(x) from t", "Terminate",
+                ])
+            // The client's CopyData and CopyDone are no requests: the server's CopyInResponse and
+            // the COPY's end answer the COPY query.
+            let copy = try log.first("c2s", "Query: COPY  t FROM STDIN ")
+            #expect(
+                log.s2c.filter { $0.request == copy.index }.map(\.summary) == [
+                    "CopyInResponse", "CommandComplete: COPY 2", "ReadyForQuery: idle",
+                ])
+            let query = try log.first("c2s", "Query: select sum(x) from t")
+            #expect(
+                log.s2c.filter { $0.request == query.index }.map(\.summary) == [
                     "RowDescription: 1 field", "DataRow", "CommandComplete: SELECT 1", "ReadyForQuery: idle",
                 ])
         } catch {
