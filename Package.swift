@@ -117,6 +117,7 @@ let package = Package(
                 "FlowTransport",
                 "FlowCapture",
                 "FlowEvents",
+                "FlowFramers",
                 "FlowTapKit",
                 "FlowTapUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -3,6 +3,7 @@ import FlowCapture
 import FlowCore
 import FlowEvents
 import FlowFaults
+import FlowFramers
 import FlowTapKit
 import FlowTapUI
 import FlowTransport
@@ -96,6 +97,19 @@ struct ProxyCommand: AsyncParsableCommand {
     var faults: [String] = []
 
     @Option(
+        help: ArgumentHelp(
+            "How to find messages: auto (from the first bytes and the target's port), none, http, resp, postgres, mqtt, lines, len:SPEC.",
+            valueName: "DECODER"))
+    var decode: String = "auto"
+
+    @Option(
+        name: .customLong("break"),
+        help: ArgumentHelp(
+            "Hold every message of DIR (c2s, s2c; both if omitted) whose summary matches REGEX, as a pause would (repeatable).",
+            valueName: "[DIR:]REGEX"))
+    var breaks: [String] = []
+
+    @Option(
         name: .customLong("max-sessions"),
         help: ArgumentHelp(
             "At most N sessions at once (lowers the cap the descriptor limit gives); more clients wait.",
@@ -107,6 +121,15 @@ struct ProxyCommand: AsyncParsableCommand {
         let targetAddress = try Self.address(target, role: "TARGET", listening: false)
         let historyLimit = try Self.byteCount(history, option: "--history")
         let sessionCap = try maxSessions.map { try Self.sessionCount($0) }
+        let decoder = try Self.decoder(decode)
+        var breakpoints: [Breakpoint] = []
+        for text in breaks {
+            do {
+                breakpoints.append(try Breakpoint(parsing: text))
+            } catch {
+                throw Failure.usage("--break: \(error)")
+            }
+        }
         var faultSpecs: [FaultSpec] = []
         for text in faults {
             do {
@@ -118,12 +141,12 @@ struct ProxyCommand: AsyncParsableCommand {
         // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.
         let interactive = !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1
         // Headless, held sessions are driven from stdin (commands as JSON Lines); it is read only
-        // then, so that a backgrounded flowtap never stops on SIGTTIN. (A later --break joins
-        // --pause here.)
-        let takesCommands = !interactive && pause
+        // then (--pause, or --break: a breakpoint holds like a pause), so that a backgrounded
+        // flowtap never stops on SIGTTIN.
+        let takesCommands = !interactive && (pause || !breakpoints.isEmpty)
         if takesCommands, let reason = ControlInput.refusal(fd: 0) {
             throw Failure.usage(
-                "--pause without the UI reads commands from stdin, but \(reason); "
+                "\(pause ? "--pause" : "--break") without the UI reads commands from stdin, but \(reason); "
                     + "give it a pipe, FIFO or terminal (e.g. mkfifo ctl; flowtap … --pause < ctl)")
         }
 
@@ -171,6 +194,8 @@ struct ProxyCommand: AsyncParsableCommand {
         options.rewrites = try RewriteOption.rules(rewrite)
         options.faults = faultSpecs
         options.maxSessions = sessionCap
+        options.decode = decoder
+        options.breakpoints = breakpoints
         let inspector: Inspector
         do {
             inspector = try await Inspector.bind(
@@ -233,6 +258,15 @@ struct ProxyCommand: AsyncParsableCommand {
             throw Failure.usage("\(role): \(error)")
         }
         return address
+    }
+
+    /// Parses `--decode` (``DecoderSpec``); a bad name or SPEC is a usage error saying why.
+    static func decoder(_ text: String) throws -> DecoderSpec {
+        do {
+            return try DecoderSpec(parsing: text)
+        } catch {
+            throw Failure.usage("--decode: \(error)")
+        }
     }
 
     /// Parses `--max-sessions`: a whole number from 1; anything else is a usage error.

@@ -106,9 +106,16 @@ func named(_ events: [[String: Any]], _ name: String, conn: Int? = nil) -> [[Str
     events.filter { $0["event"] as? String == name && (conn == nil || $0["conn"] as? Int == conn) }
 }
 
-/// The order of (event, dir) pairs of one session, for ordering assertions.
-func sequence(_ events: [[String: Any]], conn: Int) -> [String] {
-    events.filter { $0["conn"] as? Int == conn }.map { event in
+/// The events of decoding (`--decode`, on by default as `auto`): left out of ``sequence(_:conn:decoding:)``
+/// unless asked for (their order is checked by MessageTests).
+let decodingEvents: Set<String> = ["decoder", "message", "decode_error"]
+
+/// The order of (event, dir) pairs of one session, for ordering assertions; the events of
+/// decoding only with `decoding`.
+func sequence(_ events: [[String: Any]], conn: Int, decoding: Bool = false) -> [String] {
+    events.filter {
+        $0["conn"] as? Int == conn && (decoding || !decodingEvents.contains($0["event"] as? String ?? ""))
+    }.map { event in
         let name = event["event"] as! String
         if let dir = event["dir"] as? String { return "\(name) \(dir)" }
         return name

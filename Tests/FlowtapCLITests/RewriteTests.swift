@@ -45,12 +45,16 @@ struct RewriteTests {
         #expect(c2s["count"] as? Int == 1)
         #expect(c2s["original_bytes"] as? Int == request.count)
         #expect(c2s["bytes"] as? Int == rewritten.count)
-        // The rewrite comes just before the data it changed, and the data is the rewritten size.
+        // The rewrite comes just before the data it changed, and the data is the rewritten size
+        // (decoded as HTTP, the chunk leaves cut after the request's head: `--decode` decodes
+        // what is forwarded).
         let order = sequence(flowtap.events, conn: 1)
         #expect(order.firstIndex(of: "rewrite c2s")! + 1 == order.firstIndex(of: "data c2s")!)
+        let pieces = named(flowtap.events, "data").filter { $0["dir"] as? String == "c2s" }
+        #expect(pieces.map { $0["bytes"] as? Int } == [rewritten.count - 2, 2])
+        let head = named(flowtap.events, "message").first { $0["dir"] as? String == "c2s" }
         #expect(
-            named(flowtap.events, "data").first { $0["dir"] as? String == "c2s" }?["bytes"] as? Int
-                == rewritten.count)
+            head?["summary"] as? String == "GET / HTTP/1.1" && head?["bytes"] as? Int == rewritten.count - 2)
         #expect(rewrites.contains { $0["dir"] as? String == "s2c" && $0["count"] as? Int == 1 })
 
         // The capture holds what was sent, with a note giving the original's length and digest.

@@ -50,6 +50,8 @@ public final class Gate: Sendable {
         var verdict: Verdict?
         var holds = 0
         var opened = false
+        /// The breakpoint that paused the gate for the next chunk (``holdNext(breakpoint:)``).
+        var breakpoint: String?
 
         /// Ends the current hold with `verdict`; false (and nothing changes) when nothing is held.
         mutating func settle(_ verdict: Verdict) -> Bool {
@@ -104,9 +106,11 @@ public final class Gate: Sendable {
             case given(Verdict, HeldChunk)
         }
         let start = state.withLock { s -> Start? in
+            let breakpoint = s.breakpoint
+            s.breakpoint = nil
             if !s.paused || s.opened { return nil }
             s.holds += 1
-            let chunk = HeldChunk(number: s.holds, bytes: buffer)
+            let chunk = HeldChunk(number: s.holds, bytes: buffer, breakpoint: breakpoint)
             if !s.pending.isEmpty { return .given(s.pending.removeFirst(), chunk) }
             s.held = chunk
             s.reported = false
@@ -154,6 +158,20 @@ public final class Gate: Sendable {
     @discardableResult
     public func pause() -> Bool {
         state.withLock { s in
+            defer { s.paused = true }
+            return !s.paused
+        }
+    }
+
+    /// Pauses the gate (as ``pause()``) because the next chunk ``pass(_:)`` gets matched
+    /// `breakpoint`: that chunk's hold carries it (``HeldChunk/breakpoint``). Returns false if
+    /// the gate was paused already (the chunk is held all the same, with the breakpoint named),
+    /// or was opened for good (nothing changes).
+    @discardableResult
+    public func holdNext(breakpoint: String) -> Bool {
+        state.withLock { s in
+            guard !s.opened else { return false }
+            s.breakpoint = breakpoint
             defer { s.paused = true }
             return !s.paused
         }

@@ -114,6 +114,15 @@ public final class Session: Sendable {
         return true
     }
 
+    /// Holds the chunk `direction` returns next because its message (or, undecoded, its text)
+    /// matched `breakpoint`: exactly a user's ``pause(_:)`` before it (reported as `pause` when
+    /// the direction was flowing), with the hold naming the breakpoint (``HeldChunk/breakpoint``).
+    func holdAtBreakpoint(_ direction: Direction, _ breakpoint: Breakpoint) {
+        guard gates[direction].holdNext(breakpoint: breakpoint.description) else { return }
+        recorder.report(.pause(direction))
+        endIfStuck(direction)
+    }
+
     /// Lets the direction flow again; reports `resume`. Returns false (nothing reported) when it
     /// was not paused.
     @discardableResult

@@ -16,6 +16,9 @@ final class SessionRecorder: Sendable {
         var shutdownReported = false
         /// The original of the edited chunk the proxy writes next.
         var pendingEdit: ByteBuffer?
+        /// The messages the chunk read last completes (``deposit(_:_:)``), reported after its
+        /// `data` (or its `drop`).
+        var messages: [DecodedMessage] = []
         /// What really moved: chunks read from the source (dropped and replaced ones included),
         /// chunks written to the destination (edits and injections included).
         var moved = Stats()
@@ -116,8 +119,9 @@ final class SessionRecorder: Sendable {
     /// preceded by `edit` when it replaces a held chunk. Call holding the direction's send lock.
     /// With a ``DepartureStamp`` below the direction's faults, the events wait until the chunk
     /// reaches the socket, and carry that time (after a latency's delay).
+    /// Then come the `message` events of the messages the chunk completes (``deposit(_:_:)``).
     func reportSent(_ direction: Direction, _ buffer: ByteBuffer) {
-        let (offset, original) = advance(direction, by: buffer.readableBytes, takingEdit: true)
+        let (offset, original, messages) = advance(direction, by: buffer.readableBytes, takingEdit: true)
         var events: [SessionEvent.Kind] = []
         if let original {
             events.append(
@@ -127,14 +131,35 @@ final class SessionRecorder: Sendable {
                     original: original))
         }
         events.append(.data(direction, offset: offset, bytes: buffer))
+        for message in messages { events.append(.message(direction, message)) }
         depart(direction, at: offset, events)
+    }
+
+    /// Notes that the chunk of `direction` just read (about to pass the gate) completes
+    /// `messages`: they are reported right after its `data` (``reportSent(_:_:)``), or after
+    /// its `drop` (``reportDrop(_:_:)``). Replaces what an undelivered chunk left.
+    func deposit(_ direction: Direction, _ messages: [DecodedMessage]) {
+        state.withLock { $0.directions[Self.index(direction)].messages = messages }
+    }
+
+    /// Reports `events` of `direction` after the `data` of the last chunk sent: now, or, while
+    /// that chunk waits for its ``DepartureStamp``, with it.
+    func reportAfterSent(_ direction: Direction, _ events: [SessionEvent.Kind]) {
+        let now = state.withLock { s -> Bool in
+            let i = Self.index(direction)
+            let d = s.directions[i]
+            guard d.stampedBelow, d.departuresHead < d.departures.count else { return true }
+            s.directions[i].departures[d.departures.count - 1].events += events
+            return false
+        }
+        if now { for kind in events { report(kind) } }
     }
 
     /// Reports `inject` and `data` for bytes the user typed into `direction`, about to be
     /// written (or, stamped below, once they reach the socket). Call holding the direction's
     /// send lock.
     func reportInjected(_ direction: Direction, _ buffer: ByteBuffer) {
-        let (offset, _) = advance(direction, by: buffer.readableBytes, takingEdit: false)
+        let (offset, _, _) = advance(direction, by: buffer.readableBytes, takingEdit: false)
         depart(
             direction, at: offset,
             [
@@ -185,11 +210,18 @@ final class SessionRecorder: Sendable {
     }
 
     /// Reports `drop` of a held chunk of `direction` the user discarded.
+    /// The messages the chunk completed follow (see ``deposit(_:_:)``).
     func reportDrop(_ direction: Direction, _ original: ByteBuffer) {
         report(
             .drop(
                 direction, bytes: original.readableBytes, sha256: SHA256.hex(original.readableBytesView),
                 original: original))
+        let messages = state.withLock { s -> [DecodedMessage] in
+            let i = Self.index(direction)
+            defer { s.directions[i].messages = [] }
+            return s.directions[i].messages
+        }
+        for message in messages { report(.message(direction, message)) }
     }
 
     /// Counts a chunk of `count` bytes just read from `direction`'s source and returns true,
@@ -221,16 +253,20 @@ final class SessionRecorder: Sendable {
         return stats
     }
 
+    /// Moves `direction`'s offset on by `count`; with `takingEdit` (a chunk of the proxy) also
+    /// takes its pending edit and messages.
     private func advance(
         _ direction: Direction, by count: Int, takingEdit: Bool
-    ) -> (offset: Int, edit: ByteBuffer?) {
+    ) -> (offset: Int, edit: ByteBuffer?, messages: [DecodedMessage]) {
         state.withLock { s in
             let i = Self.index(direction)
-            defer {
-                s.directions[i].offset += count
-                if takingEdit { s.directions[i].pendingEdit = nil }
-            }
-            return (s.directions[i].offset, takingEdit ? s.directions[i].pendingEdit : nil)
+            let offset = s.directions[i].offset
+            s.directions[i].offset += count
+            guard takingEdit else { return (offset, nil, []) }
+            let taken = (offset, s.directions[i].pendingEdit, s.directions[i].messages)
+            s.directions[i].pendingEdit = nil
+            if !taken.2.isEmpty { s.directions[i].messages = [] }
+            return taken
         }
     }
 
