@@ -18,7 +18,9 @@ struct MessageModelTests {
             latency: latency, truncated: truncated)
     }
 
-    static func model(messageLimit: Int = MessageList.defaultLimit, messageBudget: Int? = nil) -> InspectorModel {
+    static func model(messageLimit: Int = MessageList.defaultLimit, messageBudget: Int? = nil)
+        -> InspectorModel
+    {
         InspectorModel(target: "t", messageLimit: messageLimit, messageBudget: messageBudget)
     }
 
@@ -35,14 +37,18 @@ struct MessageModelTests {
         model.record(SessionEvent(conn: 1, .message(.c2s, Self.message(1, 27, 20, "GET k")), time: 11))
         model.record(
             SessionEvent(
-                conn: 1, .message(.s2c, Self.message(0, 0, 5, "+OK", request: 0, latency: 400_000)), time: 12))
+                conn: 1, .message(.s2c, Self.message(0, 0, 5, "+OK", request: 0, latency: 400_000)), time: 12)
+        )
         model.record(
             SessionEvent(
-                conn: 1, .message(.s2c, Self.message(1, 5, 7, "$1 v", request: 1, truncated: true)), time: 13))
+                conn: 1, .message(.s2c, Self.message(1, 5, 7, "$1 v", request: 1, truncated: true)), time: 13)
+        )
         model.record(
-            SessionEvent(conn: 1, .decodeError(.s2c, proto: "resp", offset: 12, error: "bad type byte"), time: 14))
+            SessionEvent(
+                conn: 1, .decodeError(.s2c, proto: "resp", offset: 12, error: "bad type byte"), time: 14))
         model.record(
-            SessionEvent(conn: 1, .decodeError(.s2c, proto: "resp", offset: 40, error: "later one"), time: 15))
+            SessionEvent(conn: 1, .decodeError(.s2c, proto: "resp", offset: 40, error: "later one"), time: 15)
+        )
         let session = model.snapshot().sessions[0]
         #expect(session.decoder == "resp")
         #expect(session.messages.count == 4 && session.messages.cutCount == 0)
@@ -76,7 +82,8 @@ struct MessageModelTests {
     func pairing() {
         var list = MessageList()
         func add(_ d: Direction, _ index: Int, _ summary: String, request: Int? = nil) {
-            list.append(MessageRecord(Self.message(index, 0, 1, summary, request: request), direction: d, time: 0))
+            list.append(
+                MessageRecord(Self.message(index, 0, 1, summary, request: request), direction: d, time: 0))
         }
         // Pipelined: three requests, then their replies; a push in between; then a request
         // answered by several replies (PostgreSQL-like), and a reply to a request never seen.
@@ -94,10 +101,12 @@ struct MessageModelTests {
         add(.s2c, 7, "orphan", request: 99)
         let rows = MessageConversation.rows(list)
         #expect(
-            rows.map { (list[$0.position].summary, $0.underRequest) }.map { "\($0.1 ? "  " : "")\($0.0)" } == [
-                "SET k v", "  +OK", "GET k", "  $1 v", "PING", "  +PONG", ">push", "Query", "  RowDescription",
-                "  DataRow", "  ReadyForQuery", "orphan",
-            ])
+            rows.map { (list[$0.position].summary, $0.underRequest) }.map { "\($0.1 ? "  " : "")\($0.0)" }
+                == [
+                    "SET k v", "  +OK", "GET k", "  $1 v", "PING", "  +PONG", ">push", "Query",
+                    "  RowDescription",
+                    "  DataRow", "  ReadyForQuery", "orphan",
+                ])
         #expect(Set(rows.map(\.position)) == Set(list.indices) && rows.count == list.count)
     }
 
@@ -111,7 +120,9 @@ struct MessageModelTests {
         #expect(MessageConversation.rows(list).map(\.underRequest) == [false, false])
     }
 
-    @Test("the list keeps the newest messages across storage blocks and counts those cut", arguments: [1, 5, 600, 1500])
+    @Test(
+        "the list keeps the newest messages across storage blocks and counts those cut",
+        arguments: [1, 5, 600, 1500])
     func bound(limit: Int) {
         var list = MessageList(limit: limit)
         let total = 2 * MessageList.blockSize + 300
@@ -127,7 +138,9 @@ struct MessageModelTests {
         #expect(total == kept || list.position(of: .c2s, index: total - kept - 1) == nil)
     }
 
-    @Test("the model keeps the newest messages of a session and cuts the oldest sessions' lists over the budget")
+    @Test(
+        "the model keeps the newest messages of a session and cuts the oldest sessions' lists over the budget"
+    )
     func modelBounds() {
         let model = Self.model(messageLimit: 8, messageBudget: 10)
         open(model, 1)

@@ -40,10 +40,16 @@ import Testing
         let (view, _) = press([.char("m")], model)
         let (grid, rows, _) = render(model, view)
         let title = try #require(row(rows, " messages  #1"))
-        #expect(rows[title].hasPrefix(" messages  #1  decoder: resp  → 2  ← 2  [in arrival order]  ! = reply ≥ 100 ms"))
-        func line(_ marker: String, _ arrow: String, _ index: String, _ summary: String, _ size: String, _ latency: String) -> String {
+        #expect(
+            rows[title].hasPrefix(
+                " messages  #1  decoder: resp  → 2  ← 2  [in arrival order]  ! = reply ≥ 100 ms"))
+        func line(
+            _ marker: String, _ arrow: String, _ index: String, _ summary: String, _ size: String,
+            _ latency: String
+        ) -> String {
             let summaryWidth = 100 - 3 - 32
-            return marker + arrow + " " + String(repeating: " ", count: 6 - index.count) + index + "  " + summary
+            return marker + arrow + " " + String(repeating: " ", count: 6 - index.count) + index + "  "
+                + summary
                 + String(repeating: " ", count: summaryWidth - summary.count) + " "
                 + String(repeating: " ", count: 10 - size.count) + size + " "
                 + String(repeating: " ", count: 10 - latency.count) + latency
@@ -69,7 +75,9 @@ import Testing
         var quiet = view
         quiet.message = nil
         let (_, footer, _) = render(model, quiet)
-        #expect(footer[29].hasPrefix(" ↑↓ message  v pairs  Enter bytes  m back  j/k session  x hex/text  s step"))
+        #expect(
+            footer[29].hasPrefix(" ↑↓ message  v pairs  Enter bytes  m back  j/k session  x hex/text  s step")
+        )
     }
 
     @Test func selectingAMessageShowsItsBytesFromTheHistory() throws {
@@ -81,7 +89,9 @@ import Testing
         #expect(rows.contains { $0.hasPrefix(">→      1  GET k") })
         let bytes = try #require(row(rows, " → c2s message 1  20 B at offset 27  GET k"))
         // Offsets are the direction's: the GET starts at byte 27 of the chunk that carried both.
-        #expect(rows[bytes + 1] == " 0000001b  2a 32 0d 0a 24 33 0d 0a  47 45 54 0d 0a 24 31 0d  |*2..$3..GET..$1.|")
+        #expect(
+            rows[bytes + 1]
+                == " 0000001b  2a 32 0d 0a 24 33 0d 0a  47 45 54 0d 0a 24 31 0d  |*2..$3..GET..$1.|")
         #expect(rows[bytes + 2] == " 0000002b  0a 6b 0d 0a                                       |.k..|")
         #expect(!rows[bytes + 3].contains("2a 33"), "the next message's bytes are not shown")
         // Text view of the same.
@@ -106,7 +116,8 @@ import Testing
                     conn: 1,
                     .message(
                         .c2s,
-                        DecodedMessage(proto: "lines", index: i, offset: i * 10, bytes: 10, summary: "line \(i)"))))
+                        DecodedMessage(
+                            proto: "lines", index: i, offset: i * 10, bytes: 10, summary: "line \(i)"))))
         }
         // Select message 3 (rows: 0…7; Home then Down three times).
         let (view, _) = press([.char("m"), .home, .down, .down, .down], model)
@@ -131,7 +142,8 @@ import Testing
         let list = rows[(title + 1)...(title + 5)].map { String($0.prefix(20)) }
         #expect(
             list == [
-                " →      0  SET k v  ", "   ←      0  +OK    ", " →      1  GET k    ", "   ←      1  $1 v   ",
+                " →      0  SET k v  ", "   ←      0  +OK    ", " →      1  GET k    ",
+                "   ←      1  $1 v   ",
                 ">→   held  held by b",
             ])
         // The selection stays on its message across the toggle.
@@ -210,7 +222,9 @@ import Testing
         for i in 0..<5 {
             model.record(SessionEvent(conn: 1, .message(.c2s, Fixtures.resp(i, i, 1, "PING \(i)"))))
         }
-        model.record(SessionEvent(conn: 1, .decodeError(.s2c, proto: "resp", offset: 12, error: "bad type byte \\x01")))
+        model.record(
+            SessionEvent(conn: 1, .decodeError(.s2c, proto: "resp", offset: 12, error: "bad type byte \\x01"))
+        )
         var view = ViewState(ascii: false, live: true, now: now)
         let (_, plain, _) = render(model, view)
         let s2c = try #require(row(plain, " server → client  #1"))
@@ -220,7 +234,8 @@ import Testing
         let title = try #require(row(rows, " messages  #1"))
         #expect(
             rows[title + 1]
-                == " decode error in s2c at offset 12 (resp): bad type byte \\x01; the rest of s2c went on undecoded")
+                == " decode error in s2c at offset 12 (resp): bad type byte \\x01; the rest of s2c went on undecoded"
+        )
         #expect(grid[2, title + 1].style.role == .error)
         #expect(rows[title + 2] == " … 3 older messages not kept (the newest 2 are)")
         #expect(rows[title + 3].hasPrefix(" →      3  PING 3"))
@@ -239,7 +254,8 @@ import Testing
         // Not decoded (yet), but holding a chunk: the held row is there.
         let (_, held, _) = render(Fixtures.redis(), view)
         let heldTitle = try #require(row(held, " messages  #2  no decoder yet  → 0  ← 0"))
-        #expect(held[heldTitle + 1].hasPrefix(">←   held  held: paused") && held[heldTitle + 1].hasSuffix("7 B"))
+        #expect(
+            held[heldTitle + 1].hasPrefix(">←   held  held: paused") && held[heldTitle + 1].hasSuffix("7 B"))
         let fresh = Fixtures.model([
             (1, 0, .open(client: Fixtures.client1, target: Fixtures.target)),
             (1, 1, .data(.c2s, offset: 0, bytes: Fixtures.buffer("x"))),
@@ -255,14 +271,18 @@ import Testing
         start.breakpoints = []
         var (view, commands) = press([.char("b")] + "c2s:(".map { .char($0) } + [.enter], model, start)
         #expect(commands.isEmpty && view.prompt == Prompt(.breakpoint, text: "c2s:("))
-        #expect(view.messageIsError && view.message?.hasPrefix("bad breakpoint \"c2s:(\": not a regular expression") == true)
+        #expect(
+            view.messageIsError
+                && view.message?.hasPrefix("bad breakpoint \"c2s:(\": not a regular expression") == true)
         var (grid, rows, _) = render(model, view)
         #expect(rows[29].hasPrefix(" break [c2s:|s2c:]REGEX: c2s:(_   bad breakpoint"))
         #expect(grid[40, 29].style.role == .error)
         // The prompt owns every key: q, m and s are typed, not acted on.
         (view, commands) = press([.backspace, .char("q"), .char("m"), .char("s")], model, view)
         #expect(view.prompt?.text == "c2s:qms" && commands.isEmpty && view.messages == nil)
-        (view, commands) = press(Array(repeating: Key.backspace, count: 3) + [.char("S"), .char("E"), .char("T"), .enter], model, view)
+        (view, commands) = press(
+            Array(repeating: Key.backspace, count: 3) + [.char("S"), .char("E"), .char("T"), .enter], model,
+            view)
         // Typing "c2s:" + "SET" after the backspaces.
         #expect(view.prompt == nil)
         #expect(commands == [.toggleBreakpoint(try! Breakpoint(parsing: "c2s:SET"))])
@@ -278,7 +298,9 @@ import Testing
         (view, commands) = press([.char("b"), .char("x"), .escape, .char("b"), .enter], model, view)
         #expect(commands.isEmpty && view.prompt == nil)
         // Offline, and without the engine's breakpoints, b says why.
-        #expect(press([.char("b")], model, ViewState(live: false, now: now)).0.message == KeyHandler.offlineMessage)
+        #expect(
+            press([.char("b")], model, ViewState(live: false, now: now)).0.message
+                == KeyHandler.offlineMessage)
         #expect(press([.char("b")], model).0.message == "breakpoints need the proxy's engine")
     }
 
@@ -290,7 +312,8 @@ import Testing
         let text = rows.joined(separator: "\n")
         for needle in [
             "m              messages of the session", "v            request/reply pairs",
-            "!            marks a reply that came ≥ 100 ms after its request", "b              break [c2s:|s2c:]REGEX",
+            "!            marks a reply that came ≥ 100 ms after its request",
+            "b              break [c2s:|s2c:]REGEX",
             "breakpoints:   c2s:SET, ERR", "step one message of a paused direction",
         ] {
             #expect(text.contains(needle), "\(needle)")
@@ -312,7 +335,11 @@ import Testing
                     view.hex = width != 80
                     let (_, rows, _) = render(model, view, width: width, height: height)
                     #expect(rows.allSatisfy { !$0.contains("\u{1b}") })
-                    if width == 200 { #expect(rows.contains { $0.contains("-ERR \\x1b[31m") || $0.contains("-ERR \\u{1b}[31m") }) }
+                    if width == 200 {
+                        #expect(
+                            rows.contains { $0.contains("-ERR \\x1b[31m") || $0.contains("-ERR \\u{1b}[31m") }
+                        )
+                    }
                 }
             }
         }

@@ -284,7 +284,8 @@ public final class InspectorModel: InspectorObserver {
         case .decodeError(let direction, let proto, let offset, let error):
             live.snapshot[direction].decodeErrors += 1
             if live.snapshot[direction].decodeError == nil {
-                live.snapshot[direction].decodeError = DecodeFailure(proto: proto, offset: offset, error: error)
+                live.snapshot[direction].decodeError = DecodeFailure(
+                    proto: proto, offset: offset, error: error)
             }
         case .open, .connectError, .listening, .captureError, .rewrite, .note, .acceptError,
             .acceptPaused, .acceptResumed, .controlError:

@@ -34,7 +34,8 @@ public enum TerminalUI {
         return await withCheckedContinuation { continuation in
             let thread = Thread {
                 let outcome = loop(
-                    model: model, archive: archive, control: control, breakpoints: breakpoints, options: options)
+                    model: model, archive: archive, control: control, breakpoints: breakpoints,
+                    options: options)
                 stopRequested.store(false, ordering: .releasing)
                 running.store(false, ordering: .releasing)
                 continuation.resume(returning: outcome)

@@ -67,7 +67,8 @@ extension KeyHandler {
                 return (next, [])
             }
             next.pane = record.direction == .c2s ? .c2s : .s2c
-            let match = SearchMatch(direction: record.direction, offset: record.offset, length: max(1, record.bytes))
+            let match = SearchMatch(
+                direction: record.direction, offset: record.offset, length: max(1, record.bytes))
             next.search = SearchState(query: "", pattern: [], match: match)
             next.scrollRequest = .match
             next.message =

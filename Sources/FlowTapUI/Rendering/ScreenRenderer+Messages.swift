@@ -18,8 +18,10 @@ extension ScreenRenderer {
         let listHeight = height - bytesHeight
 
         // The title.
-        var title = " messages  #\(session.id)  " + (session.decoder.map { "decoder: \($0)" } ?? "no decoder yet")
-        title += "  \(arrow(.c2s, ascii)) \(session.c2s.messages)  \(arrow(.s2c, ascii)) \(session.s2c.messages)"
+        var title =
+            " messages  #\(session.id)  " + (session.decoder.map { "decoder: \($0)" } ?? "no decoder yet")
+        title +=
+            "  \(arrow(.c2s, ascii)) \(session.c2s.messages)  \(arrow(.s2c, ascii)) \(session.s2c.messages)"
         title += state.pairs ? "  [request/reply pairs]" : "  [in arrival order]"
         title += "  ! = reply \(ascii ? ">=" : "≥") \(slowText) "
         let x = grid.put(
@@ -44,7 +46,8 @@ extension ScreenRenderer {
                 " \(ascii ? "..." : "…") \(session.messages.cutCount) older message"
                 + "\(session.messages.cutCount == 1 ? "" : "s") not kept (the newest "
                 + "\(session.messages.limit) are)"
-            grid.put(DisplayText.fit(text, grid.width, ascii: ascii), x: 0, y: row, style: CellStyle(dim: true))
+            grid.put(
+                DisplayText.fit(text, grid.width, ascii: ascii), x: 0, y: row, style: CellStyle(dim: true))
             row += 1
         }
         let visibleRows = max(1, listEnd - row)
@@ -53,20 +56,23 @@ extension ScreenRenderer {
             if row < listEnd {
                 let text: String
                 if session.decoder == "none" {
-                    text = " no messages: this session is not decoded (--decode none, or auto found no protocol)"
+                    text =
+                        " no messages: this session is not decoded (--decode none, or auto found no protocol)"
                 } else if session.c2s.messages + session.s2c.messages > 0 {
                     text = " no messages kept"
                 } else {
                     text = " no messages yet"
                 }
                 grid.put(
-                    DisplayText.fit(text, grid.width, ascii: ascii), x: 0, y: row, style: CellStyle(dim: true))
+                    DisplayText.fit(text, grid.width, ascii: ascii), x: 0, y: row, style: CellStyle(dim: true)
+                )
             }
             state.top = nil
         } else {
             let selectedIndex = selected ?? rows.rows.count - 1
             // Keep the top row while the selection is within the page; else scroll to it.
-            var first = state.top.flatMap { top in rows.index(of: top) } ?? max(0, rows.rows.count - visibleRows)
+            var first =
+                state.top.flatMap { top in rows.index(of: top) } ?? max(0, rows.rows.count - visibleRows)
             if state.selection == nil || selectedIndex >= first + visibleRows {
                 first = selectedIndex - visibleRows + 1
             }
@@ -114,7 +120,9 @@ extension ScreenRenderer {
         var bodyRow = top + 1
         let bodyEnd = top + bytesHeight
         if let note, bodyRow < bodyEnd {
-            grid.put(DisplayText.fit(note, grid.width, ascii: ascii), x: 0, y: bodyRow, style: CellStyle(dim: true))
+            grid.put(
+                DisplayText.fit(note, grid.width, ascii: ascii), x: 0, y: bodyRow, style: CellStyle(dim: true)
+            )
             bodyRow += 1
         }
         let content = PaneContent(
@@ -132,7 +140,8 @@ extension ScreenRenderer {
             lines = Array(lines.prefix(room - 1))
             var more = PaneLine()
             more.append(
-                " \(ascii ? "..." : "…") more: Enter shows the whole message in its pane", CellStyle(dim: true))
+                " \(ascii ? "..." : "…") more: Enter shows the whole message in its pane",
+                CellStyle(dim: true))
             lines.append(more)
         }
         for line in lines {

@@ -182,13 +182,14 @@ public enum ScreenRenderer {
                 "Enter bytes", "m back", "j/k session", "x hex/text",
             ] + (view.live ? ["s step", "b break", "p pause", "r resume"] : [])
             : view.live
-            ? [
-                "p pause", "s step", "r resume", "tab pane", "m messages", "b break", "x hex/text", "/ search",
-                "w save", "e edit", "d drop", "i inject", "K kill",
-                "h FIN", "t faults", "f follow",
-            ]
-            : (view.compare == nil ? [] : ["c compare"])
-                + ["tab pane", "x hex/text", "/ search", "n next", "m messages", "f follow", "w save"]
+                ? [
+                    "p pause", "s step", "r resume", "tab pane", "m messages", "b break", "x hex/text",
+                    "/ search",
+                    "w save", "e edit", "d drop", "i inject", "K kill",
+                    "h FIN", "t faults", "f follow",
+                ]
+                : (view.compare == nil ? [] : ["c compare"])
+                    + ["tab pane", "x hex/text", "/ search", "n next", "m messages", "f follow", "w save"]
         let tail = "q quit"  // "? help" is on the title line
         var text = " "
         for item in items {
@@ -232,7 +233,8 @@ public enum ScreenRenderer {
             "b              break [c2s:|s2c:]REGEX: hold matching messages (again: remove)",
             "q              quit;  ? or Esc: close this help",
         ]
-            + (breakpoints.map { ["breakpoints:   " + ($0.isEmpty ? "none" : $0.joined(separator: ", "))] } ?? [])
+            + (breakpoints.map { ["breakpoints:   " + ($0.isEmpty ? "none" : $0.joined(separator: ", "))] }
+                ?? [])
     }
 
     private static func drawHelp(_ grid: inout CellGrid, _ view: ViewState) {
