@@ -98,13 +98,21 @@ struct BreakpointTmuxTests {
         let status = try await setClient.waitForExit(timeout: .seconds(30))
         #expect(status == 0)
         #expect(setClient.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "OK")
-        screen = try await tmux.waitFor("+OK")
-        #expect(screen.contains("SET flowtap:bp held"), "\(screen)")
+        try await tmux.waitUntil("the SET and its +OK listed") {
+            $0.contains("→      0  SET flowtap:bp held") && $0.contains("←      0  +OK")
+        }
         try await tmux.sendKeys("v")
-        screen = try await tmux.waitFor("[request/reply pairs]")
-        let lines = screen.split(separator: "\n")
-        let set = try #require(lines.firstIndex { $0.contains("→      0  SET flowtap:bp held") })
-        #expect(lines[set + 1].contains("←      0  +OK") && lines[set + 1].contains(" ms"), "\(screen)")
+        try await tmux.waitUntil("the pairs view: the SET, then its +OK with a latency") { screen in
+            let lines = screen.split(separator: "\n")
+            guard screen.contains("[request/reply pairs]"),
+                let set = lines.firstIndex(where: { $0.contains("→      0  SET flowtap:bp held") }),
+                set + 1 < lines.count
+            else { return false }
+            // The latency counts from the SET's last byte, read before the hold: with the hold
+            // it may be seconds, and marked slow.
+            return lines[set + 1].dropFirst().hasPrefix("  ←      0  +OK")  // after the `>` of the selection
+                && lines[set + 1].wholeMatch(of: /.* [0-9]+\.[0-9]+ m?s( !)?/) != nil
+        }
 
         // The GET's session has its own list.
         try await tmux.sendKeys("j")
