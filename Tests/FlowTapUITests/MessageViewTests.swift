@@ -191,11 +191,16 @@ import Testing
         // The s2c pane has the keys, but the selected row is c2s's held message.
         var start = ViewState(ascii: false, live: true, now: now)
         start.pane = .s2c
-        let (_, commands) = press([.char("m"), .char("s")], model, start)
+        let (stepped, commands) = press([.char("m"), .char("s")], model, start)
         #expect(commands == [.step(session: 1, direction: .c2s)])
+        #expect(stepped.message == "stepped 1 message of client → server #1 (it stays paused)")
         // Without the message view, the focused c2s pane steps the breakpoint's hold (not paused by the user).
-        let (_, plain) = press([.char("s")], model)
+        let (plainView, plain) = press([.char("s")], model)
         #expect(plain == [.step(session: 1, direction: .c2s)])
+        #expect(plainView.message == "stepped 1 message of client → server #1 (it stays paused)")
+        // Not decoded: a step sends a chunk, and says so.
+        let (chunk, _) = press([.tab, .char("s")], Fixtures.redis())
+        #expect(chunk.message == "stepped 1 chunk of server → client #2 (it stays paused)")
         let (offline, none) = press(
             [.char("m"), .char("s")], model, ViewState(ascii: false, live: false, now: now))
         #expect(none.isEmpty && offline.message == KeyHandler.offlineMessage)

@@ -80,10 +80,24 @@ extension KeyHandler {
             guard let rows, let index = rows.index(of: state.selection),
                 case .held(let direction) = rows.rows[index]
             else { return nil }
-            return control(next, session) { id, _ in .success([.step(session: id, direction: direction)]) }
+            return stepped(
+                control(next, session) { id, _ in .success([.step(session: id, direction: direction)]) },
+                session, ascii: view.ascii)
         default:
             return nil
         }
+    }
+
+    /// `result` with the footer saying what a step sent: one message of a decoded session (the
+    /// engine gathers whole messages while paused), else one chunk; the direction stays paused.
+    static func stepped(
+        _ result: (ViewState, [Command]), _ session: SessionSnapshot?, ascii: Bool
+    ) -> (ViewState, [Command]) {
+        guard let session, case .step(let id, let direction) = result.1.first else { return result }
+        var view = result.0
+        let unit = ScreenRenderer.decoded(session) ? "message" : "chunk"
+        view.message = "stepped 1 \(unit) of \(direction.title(ascii: ascii)) #\(id) (it stays paused)"
+        return (view, result.1)
     }
 
     /// Enter in the `b` prompt: the breakpoint typed, added or removed; a bad one keeps the

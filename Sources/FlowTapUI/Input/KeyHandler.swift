@@ -72,7 +72,7 @@ public enum KeyHandler {
         case .char("p"): return control(next, session) { id, s in pauseToggle(id, s, view.pane.direction) }
         case .char("P"): return control(next, session) { id, s in pauseToggle(id, s, nil) }
         case .char("s"), .char(" "):
-            return control(next, session) { id, s in
+            let result = control(next, session) { id, s in
                 func holding(_ d: Direction) -> Bool { s[d].paused || s[d].held != nil }
                 let direction = view.pane.direction ?? (holding(.c2s) || !holding(.s2c) ? .c2s : .s2c)
                 guard holding(direction) else {
@@ -81,6 +81,7 @@ public enum KeyHandler {
                 }
                 return .success([.step(session: id, direction: direction)])
             }
+            return stepped(result, session, ascii: view.ascii)
         case .char("r"):
             guard view.live else { return offline(next) }
             next.message = "resumed every session"
