@@ -53,7 +53,7 @@ public final class InspectorModel: InspectorObserver {
     public let messageBudget: Int
 
     /// An empty model for a proxy to `target` (or a capture's name), optionally writing a capture.
-    /// `historyBudget` defaults to four times `historyLimit`; `messageBudget` to twenty times
+    /// `historyBudget` defaults to four times `historyLimit`; `messageBudget` to ten times
     /// `messageLimit`.
     public init(
         target: String, capturePath: String? = nil, historyLimit: Int = History.defaultLimit,
@@ -63,8 +63,8 @@ public final class InspectorModel: InspectorObserver {
         let (fourTimes, overflow) = historyLimit.multipliedReportingOverflow(by: 4)
         self.historyBudget = historyBudget ?? (overflow ? Int.max : fourTimes)
         self.messageLimit = max(0, messageLimit)
-        let (twentyTimes, messageOverflow) = self.messageLimit.multipliedReportingOverflow(by: 20)
-        self.messageBudget = messageBudget ?? (messageOverflow ? Int.max : twentyTimes)
+        let (tenTimes, messageOverflow) = self.messageLimit.multipliedReportingOverflow(by: 10)
+        self.messageBudget = messageBudget ?? (messageOverflow ? Int.max : tenTimes)
         state = Mutex(State(target: target, capturePath: capturePath))
     }
 
