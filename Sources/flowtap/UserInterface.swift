@@ -13,7 +13,10 @@ enum UserInterface {
     ) async -> TerminalUI.Outcome {
         let working = Task { await work() }
         let signals = TerminationSignals { TerminalUI.requestStop() }
-        let outcome = await TerminalUI.run(model: model, archive: archive, control: control, options: options)
+        // `b` changes the engine's breakpoints (a proxy's or the demo's); offline there are none.
+        let breakpoints = (control as? SessionController)?.breakpoints
+        let outcome = await TerminalUI.run(
+            model: model, archive: archive, control: control, breakpoints: breakpoints, options: options)
         signals.cancel()
         await stop()
         await working.value

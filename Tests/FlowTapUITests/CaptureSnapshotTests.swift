@@ -2,6 +2,7 @@ import FlowCapture
 import FlowCore
 import FlowEvents
 import FlowTapKit
+import FlowTapUI
 import Foundation
 import NIOCore
 import Testing
@@ -38,6 +39,33 @@ import Testing
             }
         }
         #expect(loaded.sessions[1].c2s.phase == .shut && loaded.sessions[1].s2c.phase == .eof)
+    }
+
+    @Test func viewShowsTheMessagesOfACapture() throws {
+        let archive = SessionArchive()
+        for (session, ms, kind) in Fixtures.messageEvents {
+            archive.record(SessionEvent(conn: session, kind, time: Fixtures.t0 + ms * 1_000_000))
+        }
+        let path = temporaryPath("messages.pcapng")
+        try archive.write(to: path, replacing: false)
+        let model = InspectorSnapshot.model(from: try CaptureReader.read(path: path), name: "messages.pcapng")
+        let original = Fixtures.messages().snapshot().sessions[0]
+        let loaded = model.snapshot().sessions[0]
+        #expect(loaded.decoder == "resp")
+        #expect(Array(loaded.messages) == Array(original.messages))
+        #expect(loaded.c2s.messages == 2 && loaded.s2c.messages == 2)
+        // The offline UI lists them as the live one does.
+        var view = ViewState(ascii: false, live: false, now: Fixtures.t0)
+        view.messages = MessageView()
+        let (grid, _) = ScreenRenderer.render(model.snapshot(), view, width: 100, height: 30)
+        let rows = GridAssertions.rows(grid)
+        #expect(rows[0].hasPrefix(" flowtap view  messages.pcapng"))
+        #expect(rows.contains { $0.hasPrefix(" messages  #1  decoder: resp  → 2  ← 2") })
+        #expect(rows.contains { $0.hasPrefix(">←      1  $1 v") && $0.hasSuffix("150.0 ms !") }, "\(rows)")
+        #expect(
+            rows.contains {
+                $0.hasPrefix(" ↑↓ message  v pairs  Enter bytes  m back") && !$0.contains("b break")
+            })
     }
 
     @Test func fromSessionsWithoutOpenAndWithErrors() {

@@ -61,4 +61,35 @@ enum Fixtures {
         (2, 9051, .held(.s2c, HeldChunk(number: 1, bytes: buffer("+PONG\r\n")))),
         (2, 9060, .eof(.s2c)),
     ]
+
+    static let setCommand = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
+    static let getCommand = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+    static let heldSet = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nw\r\n"
+
+    static func resp(
+        _ index: Int, _ offset: Int, _ bytes: Int, _ summary: String, request: Int? = nil,
+        latency: UInt64? = nil
+    ) -> DecodedMessage {
+        DecodedMessage(
+            proto: "resp", index: index, offset: offset, bytes: bytes, summary: summary, request: request,
+            latency: latency)
+    }
+
+    /// A decoded Redis session: a pipelined SET (27 B) and GET (20 B), their replies +OK (after
+    /// 0.4 ms) and `$1 v` (after 150 ms: slow), then a second SET held by the breakpoint
+    /// `c2s:SET`.
+    static let messageEvents: [(Int?, UInt64, SessionEvent.Kind)] = [
+        (1, 0, .open(client: client1, target: target)),
+        (1, 1, .decoder("resp")),
+        (1, 10, .data(.c2s, offset: 0, bytes: buffer(setCommand + getCommand))),
+        (1, 10, .message(.c2s, resp(0, 0, 27, "SET k v"))),
+        (1, 10, .message(.c2s, resp(1, 27, 20, "GET k"))),
+        (1, 11, .data(.s2c, offset: 0, bytes: buffer("+OK\r\n"))),
+        (1, 11, .message(.s2c, resp(0, 0, 5, "+OK", request: 0, latency: 400_000))),
+        (1, 160, .data(.s2c, offset: 5, bytes: buffer("$1\r\nv\r\n"))),
+        (1, 160, .message(.s2c, resp(1, 5, 7, "$1 v", request: 1, latency: 150_000_000))),
+        (1, 200, .held(.c2s, HeldChunk(number: 1, bytes: buffer(heldSet), breakpoint: "c2s:SET"))),
+    ]
+
+    static func messages() -> InspectorModel { model(messageEvents) }
 }

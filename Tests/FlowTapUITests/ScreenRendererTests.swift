@@ -43,7 +43,7 @@ import Testing
             rows[s2c + 1] == " 00000000  2b 50 4f 4e 47 0d 0a                              |+PONG..|   (held)"
         )
         #expect(rows[23].hasPrefix(" p pause  s step  r resume  tab pane"))
-        #expect(rows[23] == " p pause  s step  r resume  tab pane  x hex/text  / search  w save  q quit")
+        #expect(rows[23] == " p pause  s step  r resume  tab pane  m messages  b break  x hex/text  q quit")
     }
 
     @Test func hexOffsetsAreTheDirectionsOwnEvenAfterHistoryDropped() {

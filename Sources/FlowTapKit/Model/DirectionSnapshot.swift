@@ -26,6 +26,12 @@ public struct DirectionSnapshot: Sendable {
     /// The faults active on the direction, in `--fault`'s form (`"latency=200ms"`), in the order
     /// they were applied; for the pane's title.
     public var faults: [String] = []
+    /// Decoded messages seen in the direction (kept or not).
+    public var messages = 0
+    /// The first `decode_error` of the direction, if any: the rest went on undecoded.
+    public var decodeError: DecodeFailure?
+    /// `decode_error` events seen in the direction (a decoder reports at most one).
+    public var decodeErrors = 0
 
     /// The size of the held chunk; `nil` when none.
     public var heldBytes: Int? { held?.bytes.readableBytes }

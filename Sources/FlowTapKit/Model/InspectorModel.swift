@@ -10,6 +10,11 @@ import Synchronization
 /// (counted as ``History/footprint``s; the histories of the oldest sessions are dropped first);
 /// counters keep counting everything.
 /// With a limit of 0 no history is kept at all (headless runs only count).
+///
+/// Decoded messages (`message` events) are kept the same way: the newest `messageLimit` of each
+/// session (a ``MessageList``), and at most `messageBudget` over all sessions (the lists of the
+/// oldest sessions are cut first); each direction counts every message and keeps its first
+/// `decode_error`; the session keeps its decoder's name.
 public final class InspectorModel: InspectorObserver {
     private struct Live {
         var snapshot: SessionSnapshot
@@ -17,6 +22,7 @@ public final class InspectorModel: InspectorObserver {
         var rateBucket: [Direction: (second: UInt64, bytes: Int)] = [:]
         /// The kind of the direction's next `data`: set by `edit` and `inject`.
         var nextKind: [Direction: HistoryChunk.Kind] = [:]
+        var messages: MessageList
     }
 
     private struct State {
@@ -32,6 +38,8 @@ public final class InspectorModel: InspectorObserver {
         var sessions: [Int: Live] = [:]
         var historyBytes = 0
         var oldestWithHistory = 0
+        var messagesKept = 0
+        var oldestWithMessages = 0
     }
 
     private let state: Mutex<State>
@@ -39,16 +47,24 @@ public final class InspectorModel: InspectorObserver {
     public let historyLimit: Int
     /// The most history kept over all sessions, in bytes as ``History/footprint`` counts them.
     public let historyBudget: Int
+    /// The most messages kept per session (see ``MessageList``).
+    public let messageLimit: Int
+    /// The most messages kept over all sessions.
+    public let messageBudget: Int
 
     /// An empty model for a proxy to `target` (or a capture's name), optionally writing a capture.
-    /// `historyBudget` defaults to four times `historyLimit`.
+    /// `historyBudget` defaults to four times `historyLimit`; `messageBudget` to ten times
+    /// `messageLimit`.
     public init(
         target: String, capturePath: String? = nil, historyLimit: Int = History.defaultLimit,
-        historyBudget: Int? = nil
+        historyBudget: Int? = nil, messageLimit: Int = MessageList.defaultLimit, messageBudget: Int? = nil
     ) {
         self.historyLimit = historyLimit
         let (fourTimes, overflow) = historyLimit.multipliedReportingOverflow(by: 4)
         self.historyBudget = historyBudget ?? (overflow ? Int.max : fourTimes)
+        self.messageLimit = max(0, messageLimit)
+        let (tenTimes, messageOverflow) = self.messageLimit.multipliedReportingOverflow(by: 10)
+        self.messageBudget = messageBudget ?? (messageOverflow ? Int.max : tenTimes)
         state = Mutex(State(target: target, capturePath: capturePath))
     }
 
@@ -58,8 +74,8 @@ public final class InspectorModel: InspectorObserver {
     /// The ids of every session, oldest first.
     public var sessionIDs: [Int] { state.withLock { $0.order } }
 
-    /// Everything as it is now. Histories are included only for the sessions in `historyFor`
-    /// (all sessions when `nil`), so a large session list stays cheap to copy.
+    /// Everything as it is now. Histories and message lists are included only for the sessions
+    /// in `historyFor` (all sessions when `nil`), so a large session list stays cheap to copy.
     public func snapshot(historyFor wanted: Set<Int>? = nil) -> InspectorSnapshot {
         state.withLock { s in
             var snap = InspectorSnapshot()
@@ -75,6 +91,7 @@ public final class InspectorModel: InspectorObserver {
             snap.sessions = s.order.compactMap { id in
                 guard let live = s.sessions[id] else { return nil }
                 var session = live.snapshot
+                if wanted == nil || wanted!.contains(id) { session.messages = live.messages }
                 for direction in Direction.allCases {
                     if let bucket = live.rateBucket[direction], bucket.second + 1 < now {
                         session[direction].rate = 0
@@ -140,9 +157,12 @@ public final class InspectorModel: InspectorObserver {
             default:
                 guard s.sessions[id] != nil else { return }
                 let before = historyBytes(s.sessions[id]!)
+                let messagesBefore = s.sessions[id]!.messages.count
                 apply(event, to: &s.sessions[id]!)
                 s.historyBytes += historyBytes(s.sessions[id]!) - before
                 if s.historyBytes > historyBudget { enforceBudget(&s, keeping: id) }
+                s.messagesKept += s.sessions[id]!.messages.count - messagesBefore
+                if s.messagesKept > messageBudget { enforceMessageBudget(&s, keeping: id) }
             }
         }
     }
@@ -169,6 +189,21 @@ public final class InspectorModel: InspectorObserver {
         }
     }
 
+    /// Cuts the message lists of the oldest sessions until the total fits the budget; the
+    /// session that just grew keeps its own (``messageLimit`` bounds it).
+    private func enforceMessageBudget(_ s: inout State, keeping current: Int) {
+        while s.messagesKept > messageBudget && s.oldestWithMessages < s.order.count {
+            let id = s.order[s.oldestWithMessages]
+            if id == current { break }
+            if var live = s.sessions[id] {
+                s.messagesKept -= live.messages.count
+                live.messages.cutAll()
+                s.sessions[id] = live
+            }
+            s.oldestWithMessages += 1
+        }
+    }
+
     private func add(_ s: inout State, id: Int, client: String, target: String, at time: UInt64) {
         guard s.sessions[id] == nil else { return }
         s.order.append(id)
@@ -176,7 +211,8 @@ public final class InspectorModel: InspectorObserver {
             snapshot: SessionSnapshot(id: id, client: client, target: target, opened: time),
             // With no history wanted (headless), none is kept, not even the newest chunk.
             history: historyLimit == 0
-                ? [:] : [.c2s: History(limit: historyLimit), .s2c: History(limit: historyLimit)])
+                ? [:] : [.c2s: History(limit: historyLimit), .s2c: History(limit: historyLimit)],
+            messages: MessageList(limit: messageLimit))
     }
 
     private func apply(_ event: SessionEvent, to live: inout Live) {
@@ -240,8 +276,19 @@ public final class InspectorModel: InspectorObserver {
         case .gap(let direction, let from, let to):
             live.history[direction]?.noteGap(from: from, to: to)
             live.snapshot[direction].bytes = max(live.snapshot[direction].bytes, to)
+        case .decoder(let proto):
+            live.snapshot.decoder = proto
+        case .message(let direction, let message):
+            live.messages.append(MessageRecord(message, direction: direction, time: event.time))
+            live.snapshot[direction].messages += 1
+        case .decodeError(let direction, let proto, let offset, let error):
+            live.snapshot[direction].decodeErrors += 1
+            if live.snapshot[direction].decodeError == nil {
+                live.snapshot[direction].decodeError = DecodeFailure(
+                    proto: proto, offset: offset, error: error)
+            }
         case .open, .connectError, .listening, .captureError, .rewrite, .note, .acceptError,
-            .acceptPaused, .acceptResumed, .controlError, .decoder, .message, .decodeError:
+            .acceptPaused, .acceptResumed, .controlError:
             break
         }
     }

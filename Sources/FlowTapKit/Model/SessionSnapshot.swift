@@ -18,6 +18,13 @@ public struct SessionSnapshot: Sendable, Identifiable {
     public var c2s = DirectionSnapshot()
     /// Server → client.
     public var s2c = DirectionSnapshot()
+    /// The decoder's name (`resp`, `http`, `none`, …) once the session's `decoder` event came;
+    /// `nil` before (and in captures without one).
+    public var decoder: String?
+    /// The decoded messages kept, oldest first (only for the sessions a snapshot was asked
+    /// for, see ``InspectorModel/snapshot(historyFor:)``; empty for the others). Each
+    /// direction's ``DirectionSnapshot/messages`` counts all of them.
+    public var messages = MessageList(limit: 0)
 
     /// A new session with both directions open.
     public init(id: Int, client: String, target: String, opened: UInt64) {

@@ -20,11 +20,12 @@ public enum TerminalUI {
     /// Runs the UI until `q` (``Outcome/quit``) or ``requestStop()`` (``Outcome/stopped``);
     /// ``Outcome/failed(_:)`` when the terminal cannot be used (no terminal, unknown `TERM`)
     /// or another UI is running. `control` is `nil` offline (`flowtap view`): session keys
-    /// then only say so. `w` writes `archive` (the events the engine kept). The caller must not
-    /// print while this runs.
+    /// then only say so. `w` writes `archive` (the events the engine kept). `b` adds to and
+    /// removes from `breakpoints` (the engine's ``FlowTapKit/SessionController/breakpoints``);
+    /// without them `b` says it cannot. The caller must not print while this runs.
     public static func run(
         model: InspectorModel, archive: SessionArchive, control: (any SessionControl)?,
-        options: TerminalUI.Options
+        breakpoints: BreakpointSet? = nil, options: TerminalUI.Options
     ) async -> TerminalUI.Outcome {
         guard
             running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
@@ -32,7 +33,9 @@ public enum TerminalUI {
         else { return .failed("the terminal UI is already running") }
         return await withCheckedContinuation { continuation in
             let thread = Thread {
-                let outcome = loop(model: model, archive: archive, control: control, options: options)
+                let outcome = loop(
+                    model: model, archive: archive, control: control, breakpoints: breakpoints,
+                    options: options)
                 stopRequested.store(false, ordering: .releasing)
                 running.store(false, ordering: .releasing)
                 continuation.resume(returning: outcome)
@@ -50,7 +53,8 @@ public enum TerminalUI {
     }
 
     private static func loop(
-        model: InspectorModel, archive: SessionArchive, control: (any SessionControl)?, options: Options
+        model: InspectorModel, archive: SessionArchive, control: (any SessionControl)?,
+        breakpoints: BreakpointSet?, options: Options
     ) -> Outcome {
         setlocale(LC_ALL, "")
         let ascii =
@@ -88,6 +92,8 @@ public enum TerminalUI {
                 if keys.count >= 64 { break }
             }
             view.now = WallClock.nanoseconds()
+            // What `b` changed, and what the engine holds to (also shown when nothing else changed).
+            if let breakpoints { view.breakpoints = breakpoints.all.map(\.description) }
             let (width, height) = screen.size
             let second = view.now / 1_000_000_000
             var shown = view
@@ -107,6 +113,9 @@ public enum TerminalUI {
                     case .quit: return .quit
                     case .save(let path, let replacing):
                         view = save(archive, to: path, replacing: replacing, view)
+                    case .toggleBreakpoint(let breakpoint):
+                        breakpoints?.toggle(breakpoint)
+                        if let breakpoints { view.breakpoints = breakpoints.all.map(\.description) }
                     default:
                         if let control { command.send(to: control, onRefusal: onRefusal) }
                     }

@@ -34,6 +34,12 @@ public struct ViewState: Sendable, Equatable {
     /// The editor open over the panes (`e` on a held chunk, `i` to inject), if any: it takes
     /// every key until Enter or Esc.
     public var editor: OpenEditor?
+    /// The message view (`m`) while it is shown instead of the byte panes; `nil` otherwise.
+    public var messages: MessageView?
+    /// The breakpoints in force (`--break`, `b`), as they read (`c2s:SET`); `nil` when they
+    /// cannot be changed here (offline, or a UI without the proxy's engine). ``TerminalUI``
+    /// refreshes it before each key.
+    public var breakpoints: [String]?
     /// A message shown in the footer until the next key.
     public var message: String?
     /// True when the message reports a failure (drawn as an error).

@@ -5,7 +5,7 @@ import FlowTapKit
 import NIOCore
 
 /// What a key asks of the world outside the view: a ``SessionControl`` call, saving a capture,
-/// or quitting. Produced by ``KeyHandler``, carried out by ``TerminalUI``.
+/// changing the breakpoints, or quitting. Produced by ``KeyHandler``, carried out by ``TerminalUI``.
 public enum Command: Sendable, Equatable {
     /// ``SessionControl/pause(session:direction:)``.
     case pause(session: Int, direction: Direction)
@@ -32,11 +32,15 @@ public enum Command: Sendable, Equatable {
     /// Write every session seen so far to a pcapng capture at `path`; an existing file is
     /// replaced only with `replacing` (the user said yes).
     case save(path: String, replacing: Bool)
+    /// Add `breakpoint` to the engine's ``FlowTapKit/BreakpointSet``, or remove it when it is
+    /// there (``FlowTapKit/BreakpointSet/toggle(_:)``): it acts on the next message of every
+    /// session.
+    case toggleBreakpoint(Breakpoint)
     /// Leave the UI.
     case quit
 
-    /// Sends a session command to `control`; returns false for `save` and `quit`, which are
-    /// not session commands. `onRefusal` hears why an `inject` could not be written (later,
+    /// Sends a session command to `control`; returns false for `save`, `toggleBreakpoint` and
+    /// `quit`, which are not session commands. `onRefusal` hears why an `inject` could not be written (later,
     /// from another thread).
     @discardableResult
     public func send(
@@ -59,7 +63,7 @@ public enum Command: Sendable, Equatable {
         case .inject(let session, let direction, let bytes):
             control.inject(
                 session: session, direction: direction, ByteBuffer(bytes: bytes), onRefusal: onRefusal)
-        case .save, .quit: return false
+        case .save, .toggleBreakpoint, .quit: return false
         }
         return true
     }

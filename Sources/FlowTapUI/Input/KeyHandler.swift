@@ -18,7 +18,7 @@ import FlowTapKit
 /// | Tab, Shift-Tab | focus client → server → server → client → conversation |
 /// | `p` | pause the focused direction, or resume it if paused (conversation: as `P`) |
 /// | `P` | pause both directions, or resume both if either is paused |
-/// | `s`, space | step one chunk of the focused direction (conversation: the paused one, c2s first) |
+/// | `s`, space | step one chunk (one message when decoded) of the focused direction (conversation: the paused or held one, c2s first) |
 /// | `r` | resume every direction of every session |
 /// | `x` | hex dump / text |
 /// | `f` | follow the tail / stop following |
@@ -33,6 +33,12 @@ import FlowTapKit
 /// | `i` | inject bytes typed in the editor into the focused direction (before a held chunk) |
 /// | `t` | faults of the focused direction: `+KIND=VALUE`, `-N`, `N=KIND=VALUE`, `clear` (``FaultMenu``) |
 /// | `c` | with two sessions to compare (a replay): show both one above the other, or not |
+/// | `m` | the message view of the session (``MessageView``); `m` or Esc goes back to the bytes |
+/// | in the message view: Up/Down, PgUp/PgDn, Home/End | select a message (End: follow the newest); `j`/`k` still select sessions |
+/// | in the message view: `v` | request/reply pairs / arrival order |
+/// | in the message view: Enter | show the selected message in its direction's pane (its bytes highlighted) |
+/// | in the message view: `s`, space | on a held row, step that direction |
+/// | `b` | breakpoint prompt: `[c2s:|s2c:]REGEX` adds it, or removes it when set |
 /// | `?` | help overlay (`?` or Esc closes it) |
 /// | `q` | quit |
 ///
@@ -52,6 +58,7 @@ public enum KeyHandler {
         next.messageIsError = false
         if let editor = view.editor { return editorKey(next, editor, key, snapshot) }
         if let prompt = view.prompt { return promptKey(next, prompt, key, snapshot) }
+        if view.messages != nil, let handled = messageKey(next, key, snapshot) { return handled }
         let session = view.session(in: snapshot)
         switch key {
         case .up, .char("k"): return (select(next, by: -1, snapshot), [])
@@ -65,14 +72,16 @@ public enum KeyHandler {
         case .char("p"): return control(next, session) { id, s in pauseToggle(id, s, view.pane.direction) }
         case .char("P"): return control(next, session) { id, s in pauseToggle(id, s, nil) }
         case .char("s"), .char(" "):
-            return control(next, session) { id, s in
-                let direction = view.pane.direction ?? (s.c2s.paused || !s.s2c.paused ? .c2s : .s2c)
-                guard s[direction].paused else {
+            let result = control(next, session) { id, s in
+                func holding(_ d: Direction) -> Bool { s[d].paused || s[d].held != nil }
+                let direction = view.pane.direction ?? (holding(.c2s) || !holding(.s2c) ? .c2s : .s2c)
+                guard holding(direction) else {
                     return .failure(
                         .init("\(direction.title(ascii: view.ascii)) is not paused (p pauses it)"))
                 }
                 return .success([.step(session: id, direction: direction)])
             }
+            return stepped(result, session, ascii: view.ascii)
         case .char("r"):
             guard view.live else { return offline(next) }
             next.message = "resumed every session"
@@ -171,6 +180,22 @@ public enum KeyHandler {
             next.anchor = nil
             next.message = next.comparing ? "comparing the capture (above) with the replay" : "compare off"
             return (next, [])
+        case .char("m"):
+            next.messages = MessageView()
+            next.message =
+                session.map {
+                    "messages of #\($0.id): \(view.ascii ? "Up/Down" : "↑↓") select, v pairs, "
+                        + "Enter shows one in its pane, m back"
+                } ?? "no session yet"
+            return (next, [])
+        case .char("b"):
+            guard view.live else { return offline(next) }
+            guard view.breakpoints != nil else {
+                next.message = "breakpoints need the proxy's engine"
+                return (next, [])
+            }
+            next.prompt = Prompt(.breakpoint)
+            return (next, [])
         case .char("?"):
             next.help.toggle()
             return (next, [])
@@ -206,11 +231,13 @@ public enum KeyHandler {
             next.anchor = nil
             next.scrollRequest = nil
             next.search?.match = nil
+            next.messages?.selection = nil
+            next.messages?.top = nil
         }
         return next
     }
 
-    private static func control(
+    static func control(
         _ view: ViewState, _ session: SessionSnapshot?,
         _ body: (Int, SessionSnapshot) -> Result<[Command], SearchSyntaxError>
     ) -> (ViewState, [Command]) {
@@ -385,7 +412,7 @@ public enum KeyHandler {
         }
     }
 
-    private static func offline(_ view: ViewState) -> (ViewState, [Command]) {
+    static func offline(_ view: ViewState) -> (ViewState, [Command]) {
         var next = view
         next.message = offlineMessage
         return (next, [])
@@ -437,6 +464,8 @@ public enum KeyHandler {
                 }
             case .faults(let session, let direction, let active):
                 return applyFaults(next, prompt, session: session, direction: direction, active: active)
+            case .breakpoint:
+                return toggleBreakpoint(next, prompt)
             }
         default:
             return (next, [])

@@ -4,8 +4,8 @@ import FlowFaults
 import FlowTapKit
 
 /// The line being typed in the footer: a search query after `/`, a capture's file name after
-/// `w`, or edits to a direction's faults after `t` (see ``FaultMenu``). Enter confirms, Esc
-/// cancels, Backspace deletes.
+/// `w`, edits to a direction's faults after `t` (see ``FaultMenu``), or a breakpoint after `b`.
+/// Enter confirms, Esc cancels, Backspace deletes; the prompt takes every key until then.
 public struct Prompt: Sendable, Equatable {
     /// What the line is for.
     public enum Purpose: Sendable, Equatable {
@@ -18,6 +18,8 @@ public struct Prompt: Sendable, Equatable {
         /// Edits to the faults of one direction of a live session; `active` is the list shown
         /// (numbered from 1) when the menu opened.
         case faults(session: Int, direction: Direction, active: [Fault])
+        /// A breakpoint to add, or to remove when it is in force (`b`): `[c2s:|s2c:]REGEX`.
+        case breakpoint
     }
 
     /// What the line is for.

@@ -4,18 +4,34 @@ import FlowTapKit
 
 extension ScreenRenderer {
     /// The pane title's words for one direction: `shut  18 B in 2 chunks  0 B/s  paused: 1
-    /// chunk held (5 B)  faults: latency=200ms, slice=1`.
-    static func directionSummary(_ d: DirectionSnapshot) -> String {
+    /// chunk held (5 B)  faults: latency=200ms, slice=1`. When the session is decoded
+    /// (`decoded`), what is held is a message, and a held message names the breakpoint that held
+    /// it (`held by breakpoint c2s:SET: 1 message (27 B)`); the messages seen and the first
+    /// decode error follow.
+    static func directionSummary(_ d: DirectionSnapshot, decoded: Bool = false) -> String {
         var text =
             "\(d.phase.word)  \(ByteFormat.bytes(d.seenBytes)) in \(d.seenChunks) chunk\(d.seenChunks == 1 ? "" : "s")"
         text += "  " + ByteFormat.rate(d.rate)
-        if let held = d.heldBytes {
-            text += "  paused: 1 chunk held (\(ByteFormat.bytes(held)))"
+        let unit = decoded ? "message" : "chunk"
+        if let held = d.held {
+            let size = ByteFormat.bytes(held.bytes.readableBytes)
+            if let breakpoint = held.breakpoint {
+                text += "  held by breakpoint \(breakpoint): 1 \(unit) (\(size))"
+            } else {
+                text += "  paused: 1 \(unit) held (\(size))"
+            }
         } else if d.paused {
             text += "  paused: nothing held"
         }
         if !d.faults.isEmpty { text += "  faults: " + d.faults.joined(separator: ", ") }
+        if d.messages > 0 { text += "  \(d.messages) message\(d.messages == 1 ? "" : "s")" }
+        if let failure = d.decodeError { text += "  decode error at \(failure.offset): \(failure.error)" }
         return text
+    }
+
+    /// True when the session's messages are decoded (a decoder other than `none`).
+    static func decoded(_ session: SessionSnapshot) -> Bool {
+        session.decoder.map { $0 != "none" } ?? false
     }
 
     /// Draws `pane` of `session` in rows `y..<y+height`: a title, then the body from the
@@ -37,16 +53,24 @@ extension ScreenRenderer {
             let scrolled = focused && !view.following ? "  [scrolled]" : ""
             if let direction = pane.direction {
                 let d = session[direction]
-                title = " \(direction.title(ascii: ascii))  #\(session.id)\(scrolled)  \(directionSummary(d))"
-                if d.phase.isError { role = .error } else if d.paused { role = .held }
+                title =
+                    " \(direction.title(ascii: ascii))  #\(session.id)\(scrolled)  "
+                    + directionSummary(d, decoded: decoded(session))
+                if d.phase.isError || d.decodeError != nil {
+                    role = .error
+                } else if d.paused || d.held != nil {
+                    role = .held
+                }
             } else {
                 func brief(_ direction: Direction) -> String {
                     let d = session[direction]
                     let faults = d.faults.isEmpty ? "" : ", faults: " + d.faults.joined(separator: ", ")
+                    let held = d.held?.breakpoint.map { ", held by breakpoint \($0)" } ?? ""
                     return "\(direction.title(ascii: ascii)): \(d.phase.word), "
-                        + "\(ByteFormat.bytes(d.seenBytes))\(d.paused ? " paused" : "")\(faults)"
+                        + "\(ByteFormat.bytes(d.seenBytes))\(d.paused ? " paused" : "")\(held)\(faults)"
                 }
                 title = " conversation  #\(session.id)\(scrolled)  \(brief(.c2s))  \(brief(.s2c))"
+                if let decoder = session.decoder { title += "  decoder: \(decoder)" }
             }
             if let error = session.connectError { title += "  connect error: \(error)" }
             title += " "

@@ -70,7 +70,9 @@ extension ScreenRenderer {
         let ascii = view.ascii
         let end = session.closed ?? view.now
         let age = end > session.opened ? Int((end - session.opened) / 1_000_000_000) : 0
-        func word(_ d: DirectionSnapshot) -> String { d.phase.word + (d.paused ? " paused" : "") }
+        func word(_ d: DirectionSnapshot) -> String {
+            d.phase.word + (d.paused ? " paused" : d.held != nil ? " held" : "")
+        }
         var c2s = word(session.c2s)
         var s2c = word(session.s2c)
         if let error = session.connectError {
@@ -94,7 +96,7 @@ extension ScreenRenderer {
             }
             if direction.phase.isError {
                 grid.setStyle(CellStyle(bold: selected, role: .error), y: y, from: x, to: x + columns.state)
-            } else if direction.paused {
+            } else if direction.paused || direction.held != nil {
                 grid.setStyle(CellStyle(bold: selected, role: .held), y: y, from: x, to: x + columns.state)
             }
         }

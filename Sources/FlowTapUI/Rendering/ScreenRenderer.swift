@@ -7,7 +7,8 @@ import FlowTapKit
 ///
 /// Rows, top to bottom: the title line; the session list (a header, then as many sessions as
 /// fit, the selected one marked `>`); the client → server and server → client panes (or the
-/// conversation pane filling both), each a title line and a body — or the open editor over
+/// conversation pane filling both), each a title line and a body — or the message view (`m`:
+/// the session's decoded messages and the selected one's bytes), or the open editor over
 /// them; the footer (key help, or the prompt, or a message). `?` draws the help over the panes. Below
 /// ``minimumWidth``×``minimumHeight`` only "terminal too small (need 40x10)" is drawn.
 public enum ScreenRenderer {
@@ -40,7 +41,9 @@ public enum ScreenRenderer {
         drawSessions(&grid, snapshot, view, selected: session?.id, y: 1, rows: listRows)
         let top = 2 + listRows
         let bottom = height - 1
-        if let pair = comparedPair(snapshot, view) {
+        if view.messages != nil {
+            if let session { drawMessages(&grid, session, y: top, height: bottom - top, &next) }
+        } else if let pair = comparedPair(snapshot, view) {
             // The replay below scrolls; the capture above shows the same byte offsets.
             let direction = pair.direction
             let half = (bottom - top) / 2
@@ -98,6 +101,9 @@ public enum ScreenRenderer {
         }
         let count = snapshot.sessions.count
         parts.append(count == 1 ? "1 session" : "\(count) sessions")
+        if let breakpoints = view.breakpoints, !breakpoints.isEmpty {
+            parts.append("break: " + breakpoints.joined(separator: ", "))
+        }
         let help = "? help "
         let room = grid.width - help.count - 1
         // A notice keeps its room: the rest gives way first, down to half the line.
@@ -134,6 +140,13 @@ public enum ScreenRenderer {
                             session: session, direction: direction, active: active, ascii: view.ascii),
                         "   " + FaultMenu.hint
                     )
+                case .breakpoint:
+                    (
+                        "break [c2s:|s2c:]REGEX: ",
+                        "   Enter adds it, or removes it if set; Esc cancels"
+                            + ((view.breakpoints ?? []).isEmpty
+                                ? "" : "  (set: " + (view.breakpoints ?? []).joined(separator: ", ") + ")")
+                    )
                 }
             var x = grid.put(
                 " " + DisplayText.fit(label, width * 2 / 3, ascii: view.ascii), x: 0, y: y,
@@ -163,14 +176,20 @@ public enum ScreenRenderer {
         // The open editor has its own key line; the main keys do not act while it is open.
         if view.editor != nil { return }
         let items =
-            view.live
+            view.messages != nil
             ? [
-                "p pause", "s step", "r resume", "tab pane", "x hex/text", "/ search", "w save", "e edit",
-                "d drop", "i inject", "K kill",
-                "h FIN", "t faults", "f follow",
-            ]
-            : (view.compare == nil ? [] : ["c compare"])
-                + ["tab pane", "x hex/text", "/ search", "n next", "f follow", "w save"]
+                "\(view.ascii ? "Up/Down" : "↑↓") message", view.messages!.pairs ? "v in order" : "v pairs",
+                "Enter bytes", "m back", "j/k session", "x hex/text",
+            ] + (view.live ? ["s step", "b break", "p pause", "r resume"] : [])
+            : view.live
+                ? [
+                    "p pause", "s step", "r resume", "tab pane", "m messages", "b break", "x hex/text",
+                    "/ search",
+                    "w save", "e edit", "d drop", "i inject", "K kill",
+                    "h FIN", "t faults", "f follow",
+                ]
+                : (view.compare == nil ? [] : ["c compare"])
+                    + ["tab pane", "x hex/text", "/ search", "n next", "m messages", "f follow", "w save"]
         let tail = "q quit"  // "? help" is on the title line
         var text = " "
         for item in items {
@@ -180,8 +199,9 @@ public enum ScreenRenderer {
         grid.put(text + tail, x: 0, y: y, style: CellStyle(role: .help))
     }
 
-    /// The lines of the help overlay.
-    static func helpLines(ascii: Bool) -> [String] {
+    /// The lines of the help overlay; the breakpoints in force (`nil`: none can be set here)
+    /// end it.
+    static func helpLines(ascii: Bool, breakpoints: [String]? = nil) -> [String] {
         let pane =
             ascii
             ? "client -> server, server -> client, conversation"
@@ -190,7 +210,7 @@ public enum ScreenRenderer {
             "Up/Down, j/k   select a session",
             "Tab            next pane: " + pane,
             "p / P          pause or resume this direction / both",
-            "s, space       step one chunk of a paused direction",
+            "s, space       step one message of a paused direction (a chunk when not decoded)",
             "r              resume every session",
             "e              edit the held chunk (text or hex); Enter sends it in its place",
             "d              drop the held chunk: it is never sent",
@@ -205,12 +225,20 @@ public enum ScreenRenderer {
             "/text          search text; \\r \\n \\t \\\\ \\xNN escapes",
             "/x 0d 0a       search hex bytes;  n: next match (no search: the marked byte)",
             "w              save everything as a pcapng capture",
+            "m              messages of the session (m or Esc: back to the bytes)",
+            "  Up/Down      select a message (j/k still select sessions); PgUp PgDn Home End",
+            "  v            request/reply pairs / arrival order",
+            "  Enter        show the selected message's bytes in its direction's pane",
+            "  !            marks a reply that came \(ascii ? ">=" : "≥") \(slowText) after its request",
+            "b              break [c2s:|s2c:]REGEX: hold matching messages (again: remove)",
             "q              quit;  ? or Esc: close this help",
         ]
+            + (breakpoints.map { ["breakpoints:   " + ($0.isEmpty ? "none" : $0.joined(separator: ", "))] }
+                ?? [])
     }
 
     private static func drawHelp(_ grid: inout CellGrid, _ view: ViewState) {
-        let lines = helpLines(ascii: view.ascii)
+        let lines = helpLines(ascii: view.ascii, breakpoints: view.breakpoints)
         let boxWidth = min(grid.width - 2, (lines.map(\.count).max() ?? 0) + 4)
         let boxHeight = min(grid.height - 2, lines.count + 2)
         let x0 = (grid.width - boxWidth) / 2
