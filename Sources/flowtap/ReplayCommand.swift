@@ -44,7 +44,8 @@ struct ReplayCommand: AsyncParsableCommand {
             title gives the result when the replay ends, and q prints it as above.
 
             Timing: wait-reply (default) sends each step once the peer has sent at least as many bytes
-            as it had before that step in the capture (or ended), waiting at most --reply-timeout;
+            (comparing messages: whole messages) as it had before that step in the capture (or ended),
+            waiting at most --reply-timeout;
             original keeps the captured gaps between steps (each capped at 10 s); fast does not wait.
             At the end the replay waits until the peer sends FIN, or stays silent for --quiet seconds
             (--reply-timeout while it has sent fewer bytes than captured); a side that never sent FIN

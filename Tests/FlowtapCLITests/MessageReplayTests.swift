@@ -123,6 +123,8 @@ struct MessageReplayTests {
         #expect(result["messages_expected"] as? Int == 5)
         #expect(result["ignored_expected"] as? Int == 2)
         #expect(result["ignored_received"] as? Int == 2)
+        // wait-reply counts messages: TIME's answer, a byte longer or shorter, is no timeout.
+        #expect(result["reply_timeouts"] as? Int == 0)
         // The replayed session's own messages are in the events too.
         #expect(named(Self.objects(same.out), "message").count == 10)
 
@@ -140,6 +142,60 @@ struct MessageReplayTests {
             timeout: 30)
         #expect(bytes.status == 1)
         #expect(bytes.out.contains("first difference at byte "), "\(bytes.out)")
+    }
+
+    @Test(
+        "wait-reply counts messages when comparing them: an answer shorter than captured is no reply timeout")
+    func waitReplyCountsMessages() async throws {
+        let file = CaptureTests.tempFile("short.pcapng")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let writer = try CaptureWriter(path: file)
+        let time = "*1\r\n$4\r\nTIME\r\n"
+        let ping = "*1\r\n$4\r\nPING\r\n"
+        try writer.write([
+            SessionEvent(
+                conn: 1,
+                .open(
+                    client: .ip(host: "127.0.0.1", port: 50000), target: .ip(host: "127.0.0.1", port: 6379)),
+                time: 1_000),
+            SessionEvent(conn: 1, .data(.c2s, offset: 0, bytes: ByteBuffer(string: time)), time: 2_000),
+            SessionEvent(
+                conn: 1, .data(.s2c, offset: 0, bytes: ByteBuffer(string: "$3\r\nabc\r\n")), time: 3_000),
+            SessionEvent(conn: 1, .data(.c2s, offset: 14, bytes: ByteBuffer(string: ping)), time: 4_000),
+            SessionEvent(
+                conn: 1, .data(.s2c, offset: 9, bytes: ByteBuffer(string: "+PONG\r\n")), time: 5_000),
+        ])
+        try writer.close()
+        // Answers TIME with a shorter value than captured, PING as captured.
+        let server = try await LoopbackServer { connection in
+            var pending = ""
+            while case .data(let chunk) = (try? await connection.read()) ?? .eof {
+                pending += String(buffer: chunk)
+                for (command, answer) in [(time, "$1\r\na\r\n"), (ping, "+PONG\r\n")]
+                where pending.hasPrefix(command) {
+                    pending.removeFirst(command.count)
+                    try? await connection.write(ByteBuffer(string: answer))
+                }
+            }
+            await connection.shutdownWrite()
+            await connection.close(waitingAtMost: .seconds(5))
+        }
+        defer { Task { await server.close() } }
+        let messages = try await runCommand(
+            FlowtapProcess.binary,
+            ["replay", file, server.target, "--json", "--ignore", "^TIME", "--reply-timeout", "3"],
+            timeout: 30)
+        #expect(messages.status == 0, "\(messages.out)\n\(messages.err)")
+        let result = try #require(Self.objects(messages.out).last)
+        #expect(result["match"] as? Bool == true)
+        #expect(result["reply_timeouts"] as? Int == 0, "\(result)")
+        // Counting bytes, PING waited for the 9 bytes the captured server had sent, in vain.
+        let bytes = try await runCommand(
+            FlowtapProcess.binary,
+            ["replay", file, server.target, "--json", "--decode", "none", "--reply-timeout", "1"], timeout: 30
+        )
+        let byBytes = try #require(Self.objects(bytes.out).last)
+        #expect(byBytes["reply_timeouts"] as? Int == 1, "\(byBytes)")
     }
 
     @Test(

@@ -8,7 +8,8 @@ import FlowFramers
 /// - `auto` (the default): a session whose capture holds decoding events (`decoder`, `message`,
 ///   `decode_error`, written by a flowtap that decoded live) is shown as captured; any other
 ///   (a capture of an older flowtap, a foreign pcap) is decoded from its `data` by
-///   ``EventDecoder`` with `auto`, the target's port as the hint.
+///   ``EventDecoder`` with `auto`, the target's port as the hint; when no decoder fits, the
+///   session is left as it was (no `decoder none` is added to a capture that never had one).
 /// - `none`: the capture's decoding events are left out; nothing is decoded.
 /// - any other decoder: the capture's decoding events are left out and the session is decoded
 ///   again by that decoder.
@@ -32,6 +33,7 @@ public enum CaptureDecoding {
             events.reserveCapacity(undecoded.count)
             for event in undecoded { events += decoder.decode(event) }
             events += decoder.finish(conn: session.id, time: undecoded.last?.time ?? 0)
+            if spec == .auto && (decoder.spec == .none || decoder.spec == .auto) { return session }
         }
         return CapturedSession(id: session.id, client: session.client, server: session.server, events: events)
     }

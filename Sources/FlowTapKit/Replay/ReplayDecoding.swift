@@ -15,25 +15,33 @@ final class ReplayDecoding: Sendable {
     private let state: Mutex<State>
     private let compared: Direction
     private let emit: @Sendable (SessionEvent) -> Void
+    private let onMessage: @Sendable () -> Void
 
-    /// Decodes with `spec` (a decided one), keeping the messages of `compared`, and passes every
-    /// event on to `emit`.
-    init(_ spec: DecoderSpec, comparing compared: Direction, emit: @escaping @Sendable (SessionEvent) -> Void)
-    {
+    /// Decodes with `spec` (a decided one), keeping the messages of `compared` (calling
+    /// `onMessage` after each), and passes every event on to `emit`.
+    init(
+        _ spec: DecoderSpec, comparing compared: Direction, emit: @escaping @Sendable (SessionEvent) -> Void,
+        onMessage: @escaping @Sendable () -> Void
+    ) {
         state = Mutex(State(decoder: EventDecoder(spec)))
         self.compared = compared
         self.emit = emit
+        self.onMessage = onMessage
     }
 
     /// Reports `event` and the decoding events it brings, in order (under a lock, so that the
     /// events of the sending and the receiving task are decoded in the order reported).
     func record(_ event: SessionEvent) {
-        state.withLock { state in
+        let messages = state.withLock { state in
+            var messages = 0
             for out in state.decoder.decode(event) {
                 state.stream.take(out, comparing: compared)
+                if case .message(let d, _) = out.kind, d == compared { messages += 1 }
                 emit(out)
             }
+            return messages
         }
+        for _ in 0..<messages { onMessage() }
     }
 
     /// The compared direction's messages so far, with `bytes` as its bytes.

@@ -71,6 +71,8 @@ public struct ReplayScript: Sendable {
         var delivered: Bool
         /// Sent by the direction's source.
         var sourced: Bool
+        /// The direction's FIN (no bytes).
+        var fin = false
     }
 
     /// The script of a captured session.
@@ -140,6 +142,10 @@ public struct ReplayScript: Sendable {
                 guard ended.insert(d).inserted else { continue }
                 let before = sourced[d.reversed]!.count
                 steps[d]!.append(Step(action: .fin, timestamp: event.time, peerBytesBefore: before))
+                pieces.append(
+                    Piece(
+                        direction: d, chunk: ByteBuffer(), time: event.time, delivered: true, sourced: true,
+                        fin: true))
             case .readError(let d, _), .writeError(let d, _):
                 ended.insert(d)
             default:
@@ -155,12 +161,17 @@ public struct ReplayScript: Sendable {
 
     /// The conversation a live peer's counterpart had in the capture, when the replay plays
     /// `role`: the sent direction as delivered, the received one as its source sent it, both in
-    /// capture order, as `data` events of session `conn` with offsets counted per direction
-    /// (what ``EventDecoder`` decodes to find the messages the replay expects).
+    /// capture order, as `data` events of session `conn` with offsets counted per direction and
+    /// a `shutdown` where each direction's FIN was (what ``EventDecoder`` decodes to find the
+    /// messages the replay expects). The sent direction's events are its ``steps``, in order.
     public func conversation(playing role: ReplayRole, conn: Int) -> [SessionEvent] {
         var offsets: [Direction: Int] = [.c2s: 0, .s2c: 0]
         var events: [SessionEvent] = []
         for piece in pieces where piece.direction == role.sends ? piece.delivered : piece.sourced {
+            if piece.fin {
+                events.append(SessionEvent(conn: conn, .shutdown(piece.direction), time: piece.time))
+                continue
+            }
             let offset = offsets[piece.direction]!
             events.append(
                 SessionEvent(

@@ -16,7 +16,8 @@ import NIOCore
 ///
 /// After the last step, the replay waits for the peer to finish: until the peer sends FIN or
 /// fails, or until it has been silent for ``Options/quietPeriod`` (1 s) once it has sent at least
-/// as many bytes as in the capture, or for ``Options/replyTimeout`` (5 s) while it has sent fewer.
+/// as many bytes (or, comparing messages, as many messages) as in the capture, or for
+/// ``Options/replyTimeout`` (5 s) while it has sent fewer.
 /// A side that never sent FIN in the capture sends it then; the connection is then closed
 /// (waiting up to the quiet period for the peer's FIN) and `close` is reported.
 ///
@@ -219,12 +220,14 @@ public enum Replayer {
         emit: @escaping @Sendable (SessionEvent) -> Void
     ) async -> Result {
         // The captured messages, when a decoder applies; the replay's are decoded as they come.
-        let (spec, expected) = expectedMessages(script, role: role, conn: conn, decode: options.decode)
-        let decoding = spec.map { ReplayDecoding($0, comparing: role.receives, emit: emit) }
+        let (spec, expected, waits) = expectedMessages(script, role: role, conn: conn, decode: options.decode)
+        let progress = ReplayProgress()
+        let decoding = spec.map {
+            ReplayDecoding($0, comparing: role.receives, emit: emit) { progress.addMessage() }
+        }
         let report: @Sendable (SessionEvent) -> Void
         if let decoding { report = { decoding.record($0) } } else { report = emit }
         let recorder = SessionRecorder(id: conn, emit: report)
-        let progress = ReplayProgress()
         let sent = role.sends
         let began = ContinuousClock.now
         async let receiving = receive(flow, role.receives, recorder: recorder, progress: progress)
@@ -234,7 +237,7 @@ public enum Replayer {
         var timeouts = 0
         var previous = script.start
         var sentFIN = false
-        steps: for step in script.steps[sent]! {
+        steps: for (index, step) in script.steps[sent]!.enumerated() {
             switch options.timing {
             case .fast:
                 break
@@ -243,9 +246,19 @@ public enum Replayer {
                     Int64(clamping: step.timestamp &- min(previous, step.timestamp)))
                 try? await Task.sleep(for: min(gap, options.gapCap))
             case .waitReply:
-                let needed = step.peerBytesBefore
-                let reached = await progress.wait(timeout: options.replyTimeout) {
-                    $0.bytes >= needed || $0.ended
+                let reached: Bool
+                if let waits, index < waits.count {
+                    // Comparing messages: as many whole messages as the captured peer had sent
+                    // (an answer may be longer or shorter than captured, e.g. TIME's).
+                    let needed = waits[index]
+                    reached = await progress.wait(timeout: options.replyTimeout) {
+                        $0.messages >= needed || $0.ended
+                    }
+                } else {
+                    let needed = step.peerBytesBefore
+                    reached = await progress.wait(timeout: options.replyTimeout) {
+                        $0.bytes >= needed || $0.ended
+                    }
                 }
                 if !reached { timeouts += 1 }
             }
@@ -272,10 +285,12 @@ public enum Replayer {
 
         // Let the peer finish: until it ends, or stays silent long enough.
         let expectedCount = script.sourced[role.receives]!.count
+        let expectedMessages = expected?.messages.count
         while true {
             let now = progress.snapshot
             if now.ended { break }
-            let idle = now.bytes >= expectedCount ? options.quietPeriod : options.replyTimeout
+            let all = now.bytes >= expectedCount || expectedMessages.map { now.messages >= $0 } ?? false
+            let idle = all ? options.quietPeriod : options.replyTimeout
             let changes = now.changes
             let changed = await progress.wait(timeout: idle) { $0.changes != changes }
             if !changed { break }
@@ -313,27 +328,36 @@ public enum Replayer {
     }
 
     /// The decoder that applies to `script` (`decode`, or what `auto` chooses from the
-    /// captured conversation and the target's port; nil for `none`) and the captured messages
+    /// captured conversation and the target's port; nil for `none`), the captured messages
     /// of the direction `role` receives, decoded from the conversation as the live peer's
-    /// counterpart had it (``ReplayScript/conversation(playing:conn:)``).
+    /// counterpart had it (``ReplayScript/conversation(playing:conn:)``), and for each step of
+    /// the sent direction how many of those messages had come before it (what `wait-reply`
+    /// waits for when comparing messages).
     static func expectedMessages(
         _ script: ReplayScript, role: ReplayRole, conn: Int, decode: DecoderSpec
-    ) -> (DecoderSpec?, ReplayMessageComparison.Stream?) {
-        guard decode != .none else { return (nil, nil) }
+    ) -> (DecoderSpec?, ReplayMessageComparison.Stream?, [Int]?) {
+        guard decode != .none else { return (nil, nil, nil) }
         var portHint: Int?
         if case .ip(_, let port) = script.target { portHint = port }
         var decoder = EventDecoder(decode, portHint: portHint)
         var stream = ReplayMessageComparison.Stream()
+        var waits: [Int] = []
         let events = script.conversation(playing: role, conn: conn)
         for event in events {
+            switch event.kind {
+            case .data(let d, _, _), .shutdown(let d):
+                if d == role.sends { waits.append(stream.messages.count) }
+            default:
+                break
+            }
             for out in decoder.decode(event) { stream.take(out, comparing: role.receives) }
         }
         for out in decoder.finish(conn: conn, time: events.last?.time ?? 0) {
             stream.take(out, comparing: role.receives)
         }
-        guard decoder.spec != .auto, decoder.spec != .none else { return (nil, nil) }
+        guard decoder.spec != .auto, decoder.spec != .none else { return (nil, nil, nil) }
         stream.bytes = script.sourced[role.receives]!
-        return (decoder.spec, stream)
+        return (decoder.spec, stream, waits)
     }
 
     /// Reads the peer to its end, reporting what comes; returns the bytes and the statistics
