@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .target(
@@ -85,6 +86,7 @@ let package = Package(
                 "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The fuzzing entry points: what the libFuzzer executable in Fuzz/ and the regression
@@ -114,6 +116,7 @@ let package = Package(
             name: "flowtap",
             dependencies: [
                 "FlowCore",
+                "FlowFramers",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowEvents",
@@ -227,11 +230,13 @@ let package = Package(
                 "TestSupport",
                 "FlowCore",
                 "FlowFaults",
+                "FlowFramers",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowEvents",
                 "FlowTapKit",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

@@ -22,8 +22,18 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: """
             Client mode (default): connects to TARGET (tcp:… or unix:…), sends the captured client's
             chunks one write each, passes its FIN on where it sent it, and compares everything the
-            server sends with the captured server's bytes. Prints "replay: N bytes sent, M received,
-            answers match" and exits 0, or the first difference as a hex diff and exits 1.
+            server sends with what the captured server sent. Prints "replay: N bytes sent, M received,
+            answers match" and exits 0, or the first difference and exits 1.
+
+            Comparison: when a decoder applies (--decode, auto by default: chosen from the captured
+            session's first bytes and the target's port), the server's reply messages are compared
+            with the captured ones, one by one (summary and bytes); the first difference is given by
+            message index and summary, with a hex diff of the two messages. --ignore REGEX
+            (repeatable) leaves out the replies whose summary, or whose request's summary, matches
+            (answers that change on every run: INFO, TIME, a Date header). With --decode none (or
+            when nothing fits) the bytes are compared, and the first difference is a hex diff.
+            Chunks edited or dropped in the proxy are compared as the peer really sent them: the
+            capture keeps their original bytes.
 
             --as-server: listens on TARGET (tcp-listen:… or unix-listen:…; the real address is printed
             first) and plays the captured server's side to each client; the exit status is 0 (the
@@ -34,7 +44,8 @@ struct ReplayCommand: AsyncParsableCommand {
             title gives the result when the replay ends, and q prints it as above.
 
             Timing: wait-reply (default) sends each step once the peer has sent at least as many bytes
-            as it had before that step in the capture (or ended), waiting at most --reply-timeout;
+            (comparing messages: whole messages) as it had before that step in the capture (or ended),
+            waiting at most --reply-timeout;
             original keeps the captured gaps between steps (each capped at 10 s); fast does not wait.
             At the end the replay waits until the peer sends FIN, or stays silent for --quiet seconds
             (--reply-timeout while it has sent fewer bytes than captured); a side that never sent FIN
@@ -42,6 +53,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
             Examples:
               flowtap replay s.pcapng tcp:127.0.0.1:6379
+              flowtap replay s.pcapng unix:/tmp/redis.sock --ignore '^INFO' --ignore '^TIME'
               flowtap replay s.pcapng tcp:127.0.0.1:6379 --session 2 --timing original -w again.pcapng
               flowtap replay s.pcapng tcp-listen:8080 --as-server --once
             """
@@ -86,7 +98,23 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "With --as-server: exit after the first client has been served.")
     var once = false
 
+    @Option(help: ArgumentHelp(DecodeOption.help + " Compares messages unless none."))
+    var decode: String = "auto"
+
+    @Option(
+        help: ArgumentHelp(
+            "Leave out of the comparison the reply messages whose summary (or their request's) matches (repeatable).",
+            valueName: "regex"))
+    var ignore: [String] = []
+
     func run() async throws {
+        let spec = try DecodeOption.parse(decode)
+        let ignored: ReplayIgnore
+        do {
+            ignored = try ReplayIgnore(ignore)
+        } catch {
+            throw Failure.usage(error.description)
+        }
         let address = try ProxyCommand.address(target, role: "TARGET", listening: asServer)
         guard let timing = ReplayTiming(rawValue: timing) else {
             throw Failure.usage("--timing: \"\(timing)\" is not one of original, fast, wait-reply")
@@ -117,11 +145,14 @@ struct ReplayCommand: AsyncParsableCommand {
         options.timing = timing
         options.replyTimeout = .milliseconds(Int64(replyTimeout * 1000))
         options.quietPeriod = .milliseconds(Int64(quiet * 1000))
+        options.decode = spec
+        options.ignore = ignored
 
         let script = ReplayScript(selected)
         // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.
         if !headless && !json && !hexdump && !asServer && isatty(1) == 1 && isatty(0) == 1 {
-            try await replayWithUI(script, selected, to: address, options: options)
+            try await replayWithUI(
+                script, CaptureDecoding.decoded(selected, spec), to: address, options: options)
             return
         }
         let (emit, captureObserver) = try sinks(EventLog(format: json ? .json : .text, hexdump: hexdump))
@@ -153,7 +184,7 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         print(result)
         try Self.checkCapture(captureObserver)
-        if !result.comparison.matches {
+        if !result.matches {
             throw Failure(message: "replay: the answers differ from the capture", status: 1)
         }
     }
@@ -217,12 +248,19 @@ struct ReplayCommand: AsyncParsableCommand {
                 let result = try await Replayer.replayClient(
                     script, to: address, conn: pair.replay, options: options, emit: emit)
                 outcome.withLock { $0 = .success(result) }
-                let comparison = result.comparison
+                let difference = result.messages?.difference
+                let at = difference.map { d in
+                    d.expected.map { "message #\($0.index) (\($0.summary))" } ?? d.got.map {
+                        "message #\($0.index)"
+                    }
+                        ?? "the bytes after the last message"
+                }
                 model.setNotice(
-                    comparison.firstDifference.map { "answers differ at byte \($0) (n shows it)" }
+                    at.map { "answers differ at \($0) (n shows it)" }
+                        ?? result.firstDifference.map { "answers differ at byte \($0) (n shows it)" }
                         ?? "answers match",
-                    isError: !comparison.matches,
-                    mark: comparison.firstDifference.map {
+                    isError: !result.matches,
+                    mark: result.firstDifference.map {
                         ByteMark(session: pair.replay, direction: result.role.receives, offset: $0)
                     })
             } catch {
@@ -238,7 +276,7 @@ struct ReplayCommand: AsyncParsableCommand {
         switch outcome.withLock({ $0 }) {
         case .success(let result):
             FileHandleOutput.stdout(TerminalText.escapeLines(result.text))
-            if !result.comparison.matches {
+            if !result.matches {
                 throw Failure(message: "replay: the answers differ from the capture", status: 1)
             }
         case .failure(let error):

@@ -17,6 +17,13 @@ struct ViewCommand: AsyncParsableCommand {
             A capture cut in the middle of a block (a full disk, a crash) is read up to the cut,
             with a warning on stderr. Devices and directories are refused; a pipe is read up to
             1 GiB.
+
+            Messages (--decode): with auto (the default), a session whose capture holds message
+            events shows them; any other session (a capture of an older flowtap, a foreign pcap) is
+            decoded from its bytes, the decoder chosen from its first bytes and the target's port.
+            A decoder named (http, resp, postgres, mqtt, lines, len:SPEC) decodes every session
+            again; none shows no messages.
+              flowtap view s.pcapng --decode resp --json
             """
     )
 
@@ -33,8 +40,12 @@ struct ViewCommand: AsyncParsableCommand {
     @Flag(help: "Events as JSON Lines.")
     var json = false
 
+    @Option(help: ArgumentHelp(DecodeOption.help))
+    var decode: String = "auto"
+
     func run() async throws {
-        let sessions: [CapturedSession]
+        let spec = try DecodeOption.parse(decode)
+        var sessions: [CapturedSession]
         // A capture cut short (a full disk, a crash) is shown up to the cut, with a warning.
         var warnings: [String] = []
         do {
@@ -42,6 +53,7 @@ struct ViewCommand: AsyncParsableCommand {
         } catch {
             throw Failure.runtime(error.description)
         }
+        sessions = CaptureDecoding.decoded(sessions, spec)
         if !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1 {
             let model = InspectorSnapshot.model(from: sessions, name: file)
             if let warning = warnings.first { model.setNotice("warning: \(warning)", isError: true) }

@@ -1,3 +1,4 @@
+import Crypto
 import FlowCapture
 import FlowCore
 import FlowEvents

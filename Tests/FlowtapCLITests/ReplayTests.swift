@@ -136,7 +136,10 @@ struct ReplayTests {
             FlowtapProcess.binary, ["replay", file, redis.target, "-w", again], timeout: 30)
         let sent = Self.commands.joined().utf8.count
         #expect(text.status == 0, "\(text.out)\n\(text.err)")
-        #expect(text.out.hasSuffix("replay: \(sent) bytes sent, 19 received, answers match\n"), "\(text.out)")
+        #expect(
+            text.out.hasSuffix(
+                "replay: \(sent) bytes sent, 19 received, answers match (resp: 3 messages compared)\n"),
+            "\(text.out)")
 
         // The new capture holds the replayed session: the same chunks, the same answers.
         let session = try #require(try CaptureReader.read(path: again).first)
@@ -185,7 +188,9 @@ struct ReplayTests {
             await connection.close(waitingAtMost: .seconds(5))
         }
         defer { Task { await nope.close() } }
-        let text = try await runCommand(FlowtapProcess.binary, ["replay", file, nope.target], timeout: 30)
+        // --decode none: bytes, as before.
+        let text = try await runCommand(
+            FlowtapProcess.binary, ["replay", file, nope.target, "--decode", "none"], timeout: 30)
         #expect(text.status == 1, "\(text.out)\n\(text.err)")
         let lines = text.out.split(separator: "\n").map(String.init)
         let at = try #require(lines.firstIndex { $0.hasPrefix("replay: ") }, "\(text.out)")
@@ -203,7 +208,7 @@ struct ReplayTests {
         #expect(text.err.contains("answers differ"))
 
         let json = try await runCommand(
-            FlowtapProcess.binary, ["replay", file, nope.target, "--json"], timeout: 30)
+            FlowtapProcess.binary, ["replay", file, nope.target, "--json", "--decode", "none"], timeout: 30)
         #expect(json.status == 1)
         let last = try #require(json.out.split(separator: "\n").last)
         let result = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
@@ -213,6 +218,21 @@ struct ReplayTests {
         #expect(result["received_bytes"] as? Int == 33)
         #expect(result["expected_hex"] as? String == "2b504f4e470d0a2b4f4b0d0a24310d0a")
         #expect(result["got_hex"] as? String == "2d455252206e6f70650d0a2d45525220")
+        #expect(result["decode"] as? String == "none")
+
+        // By default (auto: RESP), the first differing message by index and summary.
+        let messages = try await runCommand(
+            FlowtapProcess.binary, ["replay", file, nope.target], timeout: 30)
+        #expect(messages.status == 1, "\(messages.out)\n\(messages.err)")
+        let out = messages.out.split(separator: "\n").map(String.init)
+        let first = try #require(out.firstIndex { $0.hasPrefix("replay: ") }, "\(messages.out)")
+        #expect(
+            out[first].hasSuffix(", 33 received, answers differ (resp: 3 messages compared)"), "\(out[first])"
+        )
+        #expect(
+            out[first + 1]
+                == "first difference at message #0: expected \"+PONG\" (7 B), got \"-ERR nope\" (11 B)")
+        #expect(out[first + 2].hasPrefix("- 00000000  2b 50 4f 4e 47 0d 0a (end)"), "\(out[first + 2])")
     }
 
     @Test("a missing session exits 2 listing the sessions; a foreign file exits 1 with the reader's error")
@@ -304,7 +324,10 @@ struct ReplayTests {
         #expect(result["reply_timeouts"] as? Int == 3, "\(last)")
         #expect(result["received_bytes"] as? Int == 0)
         #expect(result["first_difference"] as? Int == 0)
-        #expect(result["got_hex"] as? String == "")
+        // Compared by messages (RESP): the first captured reply has no counterpart.
+        #expect(result["message_index"] as? Int == 0)
+        #expect(result["expected_summary"] as? String == "+PONG")
+        #expect(result["got_summary"] is NSNull)
         #expect(elapsed >= 0.9 && elapsed < 10, "\(elapsed) s")
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import FlowCore
 import FlowEvents
 import FlowFramers

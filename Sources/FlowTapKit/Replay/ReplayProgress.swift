@@ -1,12 +1,13 @@
 import FlowCore
 
 /// What a replay has received from its peer so far, for its sender to wait on: the byte count,
-/// whether the peer's side has ended (FIN, error, or the replay stopped reading), and a change
+/// the messages decoded (when the replay compares messages), whether the peer's side has ended (FIN, error, or the replay stopped reading), and a change
 /// counter. Waits are bounded by a timeout.
 final class ReplayProgress: Sendable {
     /// The progress at one moment.
     struct Snapshot: Sendable {
         var bytes = 0
+        var messages = 0
         var ended = false
         var changes = 0
     }
@@ -29,6 +30,11 @@ final class ReplayProgress: Sendable {
 
     /// Whether ``stopReading()`` was called.
     var stoppedReading: Bool { state.withLock { $0.stoppedReading } }
+
+    /// One more message of the peer was decoded.
+    func addMessage() {
+        update { $0.messages += 1 }
+    }
 
     /// `count` more bytes arrived.
     func add(_ count: Int) {

@@ -12,7 +12,8 @@ public enum ReplayTiming: String, Sendable, Equatable, CaseIterable {
     case fast
     /// Before each step, wait until the peer has sent at least as many bytes as it had sent
     /// before that step in the capture (0 for a side that spoke first, so its first chunk goes
-    /// at once). The wait ends early when the peer sends FIN or fails, and gives up after
+    /// at once); when the replay compares messages, as many whole messages instead (an answer
+    /// that is a byte shorter than captured, e.g. `TIME`'s, does not make the replay wait). The wait ends early when the peer sends FIN or fails, and gives up after
     /// ``Replayer/Options/replyTimeout`` (5 s by default) from its start; a give-up is counted
     /// in the result (`reply_timeouts`) and the step goes anyway.
     case waitReply = "wait-reply"

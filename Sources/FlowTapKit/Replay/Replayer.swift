@@ -1,6 +1,7 @@
 import FlowCapture
 import FlowCore
 import FlowEvents
+import FlowFramers
 import FlowTransport
 import NIOCore
 
@@ -15,9 +16,16 @@ import NIOCore
 ///
 /// After the last step, the replay waits for the peer to finish: until the peer sends FIN or
 /// fails, or until it has been silent for ``Options/quietPeriod`` (1 s) once it has sent at least
-/// as many bytes as in the capture, or for ``Options/replyTimeout`` (5 s) while it has sent fewer.
+/// as many bytes (or, comparing messages, as many messages) as in the capture, or for
+/// ``Options/replyTimeout`` (5 s) while it has sent fewer.
 /// A side that never sent FIN in the capture sends it then; the connection is then closed
 /// (waiting up to the quiet period for the peer's FIN) and `close` is reported.
+///
+/// What is compared: the peer's bytes with what the captured peer really sent (an edited
+/// chunk's original, see ``ReplayScript``). When a decoder applies (``Options/decode``, `auto`
+/// by default, decides on one for the captured session), the messages are compared instead
+/// (``ReplayMessageComparison``, leaving out what ``Options/ignore`` skips), and the new
+/// session's events include its `decoder`, `message` and `decode_error` events.
 public enum Replayer {
     /// How a replay runs.
     public struct Options: Sendable {
@@ -31,6 +39,11 @@ public enum Replayer {
         public var quietPeriod: Duration = .seconds(1)
         /// The longest captured gap kept with `original` timing.
         public var gapCap: Duration = .seconds(10)
+        /// How messages are found (`--decode`): `auto` (by default) chooses from the captured
+        /// session's first bytes and its target's port; `none` compares bytes.
+        public var decode: DecoderSpec = .auto
+        /// The received messages left out of the comparison (`--ignore`).
+        public var ignore = ReplayIgnore()
         /// Default options.
         public init() {}
     }
@@ -49,32 +62,62 @@ public enum Replayer {
         public var sentBytes: Int
         /// The peer's bytes compared with the captured ones (`expected`).
         public var comparison: ReplayComparison
+        /// The peer's messages compared with the captured ones, when a decoder applied; this
+        /// comparison then decides whether the replay matches.
+        public var messages: ReplayMessageComparison?
+        /// Chunks of the compared direction changed in the proxy whose original the capture
+        /// does not hold (``ReplayScript/unknownOriginals``): compared with the bytes sent.
+        public var unknownOriginals = 0
         /// How many `wait-reply` waits gave up on their timeout.
         public var replyTimeouts: Int
         /// The first write failure, if writing to the peer failed.
         public var writeError: String?
 
+        /// Whether the peer's messages (when a decoder applied) or bytes equal the captured ones.
+        public var matches: Bool { messages?.matches ?? comparison.matches }
+
+        /// Where the first difference starts in the received bytes: the first differing byte,
+        /// or, comparing messages, the start of the first differing message (the end of the
+        /// bytes when the peer sent no more); nil when they match.
+        public var firstDifference: Int? {
+            guard let messages else { return comparison.firstDifference }
+            return messages.difference?.offset
+        }
+
         /// The one-line summary: `replay: 42 bytes sent, 19 received, answers match`
-        /// (`requests` for the server role, `#N` for its N-th client), then the hex diff when
-        /// they differ.
+        /// (`requests` for the server role, `#N` for its N-th client), comparing messages with
+        /// `(resp: 3 messages compared, 1 ignored)`; then the first difference: the hex diff of
+        /// the bytes, or the messages by index and summary with the hex diff of their bytes
+        /// (``ReplayMessageComparison/text``).
         public var text: String {
             let what = role == .client ? "answers" : "requests"
             let who = role == .client ? "" : "#\(conn) "
             var line =
                 "replay: \(who)\(sentBytes) bytes sent, \(comparison.got.count) received, "
-                + (comparison.matches ? "\(what) match" : "\(what) differ")
+                + (matches ? "\(what) match" : "\(what) differ")
+            if let messages { line += " (\(messages.counts))" }
             if let writeError { line += " (write failed: \(writeError))" }
             if replyTimeouts > 0 {
                 line += " (\(replyTimeouts) reply timeout\(replyTimeouts == 1 ? "" : "s"))"
             }
-            return line + "\n" + comparison.hexDiff()
+            if unknownOriginals > 0 {
+                line +=
+                    " (\(unknownOriginals) changed chunk\(unknownOriginals == 1 ? "" : "s") without"
+                    + " its original in the capture: compared as sent)"
+            }
+            return line + "\n" + (messages.map(\.text) ?? comparison.hexDiff())
         }
 
         /// The `replay_result` JSON object (one line, no newline): `role`, `conn`, `session`,
         /// `timing`, `sent_bytes`, `received_bytes`, `expected_bytes`, `match`,
-        /// `first_difference` (offset or null), `reply_timeouts`; when they differ also
+        /// `first_difference` (``firstDifference``, or null), `reply_timeouts`, `decode` (the
+        /// decoder compared with, `none` for bytes); comparing bytes, when they differ also
         /// `diff_offset` (the first byte shown) with `expected_hex` and `got_hex` (16 bytes from
-        /// there); `write_error` when writing failed.
+        /// there); comparing messages, `messages_expected`, `messages_received`,
+        /// `ignored_expected`, `ignored_received`, and when they differ `message_index` (the
+        /// captured message's index, else the received one's), `expected_summary` and
+        /// `got_summary` (null for a missing message; both null when the bytes after the last
+        /// messages differ); `unknown_originals` when not 0; `write_error` when writing failed.
         public func json(timestamp: UInt64 = WallClock.nanoseconds()) -> String {
             // Strings, integers, booleans and six-decimal seconds: encoding cannot fail.
             try! JSONLineEncoder().encode(Line(result: self, time: timestamp))
@@ -96,6 +139,15 @@ public enum Replayer {
                 case expectedHex = "expected_hex"
                 case gotHex = "got_hex"
                 case writeError = "write_error"
+                case decode
+                case messagesExpected = "messages_expected"
+                case messagesReceived = "messages_received"
+                case ignoredExpected = "ignored_expected"
+                case ignoredReceived = "ignored_received"
+                case messageIndex = "message_index"
+                case expectedSummary = "expected_summary"
+                case gotSummary = "got_summary"
+                case unknownOriginals = "unknown_originals"
             }
 
             func encode(to encoder: any Encoder) throws {
@@ -110,17 +162,32 @@ public enum Replayer {
                 try c.encode(result.sentBytes, forKey: .sentBytes)
                 try c.encode(comparison.got.count, forKey: .receivedBytes)
                 try c.encode(comparison.expected.count, forKey: .expectedBytes)
-                try c.encode(comparison.matches, forKey: .match)
-                if let first = comparison.firstDifference {
+                try c.encode(result.matches, forKey: .match)
+                if let first = result.firstDifference {
                     try c.encode(first, forKey: .firstDifference)
                 } else {
                     try c.encodeNil(forKey: .firstDifference)
                 }
                 try c.encode(result.replyTimeouts, forKey: .replyTimeouts)
-                if !comparison.matches {
+                try c.encode(result.messages?.proto ?? "none", forKey: .decode)
+                if let messages = result.messages {
+                    try c.encode(messages.expectedCount, forKey: .messagesExpected)
+                    try c.encode(messages.gotCount, forKey: .messagesReceived)
+                    try c.encode(messages.ignoredExpected, forKey: .ignoredExpected)
+                    try c.encode(messages.ignoredGot, forKey: .ignoredReceived)
+                    if let difference = messages.difference {
+                        try c.encodeIfPresent(
+                            difference.expected?.index ?? difference.got?.index, forKey: .messageIndex)
+                        try c.encode(difference.expected?.summary, forKey: .expectedSummary)
+                        try c.encode(difference.got?.summary, forKey: .gotSummary)
+                    }
+                } else if !comparison.matches {
                     try c.encode(comparison.windowStart(), forKey: .diffOffset)
                     try c.encode(comparison.windowHex(comparison.expected), forKey: .expectedHex)
                     try c.encode(comparison.windowHex(comparison.got), forKey: .gotHex)
+                }
+                if result.unknownOriginals > 0 {
+                    try c.encode(result.unknownOriginals, forKey: .unknownOriginals)
                 }
                 try c.encodeIfPresent(result.writeError, forKey: .writeError)
             }
@@ -152,8 +219,15 @@ public enum Replayer {
         _ script: ReplayScript, role: ReplayRole, over flow: SocketFlow, conn: Int, options: Options,
         emit: @escaping @Sendable (SessionEvent) -> Void
     ) async -> Result {
-        let recorder = SessionRecorder(id: conn, emit: emit)
+        // The captured messages, when a decoder applies; the replay's are decoded as they come.
+        let (spec, expected, waits) = expectedMessages(script, role: role, conn: conn, decode: options.decode)
         let progress = ReplayProgress()
+        let decoding = spec.map {
+            ReplayDecoding($0, comparing: role.receives, emit: emit) { progress.addMessage() }
+        }
+        let report: @Sendable (SessionEvent) -> Void
+        if let decoding { report = { decoding.record($0) } } else { report = emit }
+        let recorder = SessionRecorder(id: conn, emit: report)
         let sent = role.sends
         let began = ContinuousClock.now
         async let receiving = receive(flow, role.receives, recorder: recorder, progress: progress)
@@ -163,7 +237,7 @@ public enum Replayer {
         var timeouts = 0
         var previous = script.start
         var sentFIN = false
-        steps: for step in script.steps[sent]! {
+        steps: for (index, step) in script.steps[sent]!.enumerated() {
             switch options.timing {
             case .fast:
                 break
@@ -172,9 +246,19 @@ public enum Replayer {
                     Int64(clamping: step.timestamp &- min(previous, step.timestamp)))
                 try? await Task.sleep(for: min(gap, options.gapCap))
             case .waitReply:
-                let needed = step.peerBytesBefore
-                let reached = await progress.wait(timeout: options.replyTimeout) {
-                    $0.bytes >= needed || $0.ended
+                let reached: Bool
+                if let waits, index < waits.count {
+                    // Comparing messages: as many whole messages as the captured peer had sent
+                    // (an answer may be longer or shorter than captured, e.g. TIME's).
+                    let needed = waits[index]
+                    reached = await progress.wait(timeout: options.replyTimeout) {
+                        $0.messages >= needed || $0.ended
+                    }
+                } else {
+                    let needed = step.peerBytesBefore
+                    reached = await progress.wait(timeout: options.replyTimeout) {
+                        $0.bytes >= needed || $0.ended
+                    }
                 }
                 if !reached { timeouts += 1 }
             }
@@ -200,11 +284,13 @@ public enum Replayer {
         }
 
         // Let the peer finish: until it ends, or stays silent long enough.
-        let expectedCount = script.bytes[role.receives]!.count
+        let expectedCount = script.sourced[role.receives]!.count
+        let expectedMessages = expected?.messages.count
         while true {
             let now = progress.snapshot
             if now.ended { break }
-            let idle = now.bytes >= expectedCount ? options.quietPeriod : options.replyTimeout
+            let all = now.bytes >= expectedCount || expectedMessages.map { now.messages >= $0 } ?? false
+            let idle = all ? options.quietPeriod : options.replyTimeout
             let changes = now.changes
             let changed = await progress.wait(timeout: idle) { $0.changes != changes }
             if !changed { break }
@@ -227,11 +313,51 @@ public enum Replayer {
         inStats.duration = sentStats.duration
         recorder.report(
             role == .client ? .close(c2s: sentStats, s2c: inStats) : .close(c2s: inStats, s2c: sentStats))
+        var messages: ReplayMessageComparison?
+        if let spec, let decoding, let expected {
+            messages = ReplayMessageComparison(
+                proto: spec.protocolName, expected: expected, got: decoding.stream(bytes: received),
+                ignore: options.ignore)
+        }
         return Result(
             role: role, sessionID: script.sessionID, conn: conn, timing: options.timing,
             sentBytes: sentStats.writeBytes,
-            comparison: ReplayComparison(expected: script.bytes[role.receives]!, got: received),
+            comparison: ReplayComparison(expected: script.sourced[role.receives]!, got: received),
+            messages: messages, unknownOriginals: script.unknownOriginals[role.receives]!,
             replyTimeouts: timeouts, writeError: writeError)
+    }
+
+    /// The decoder that applies to `script` (`decode`, or what `auto` chooses from the
+    /// captured conversation and the target's port; nil for `none`), the captured messages
+    /// of the direction `role` receives, decoded from the conversation as the live peer's
+    /// counterpart had it (``ReplayScript/conversation(playing:conn:)``), and for each step of
+    /// the sent direction how many of those messages had come before it (what `wait-reply`
+    /// waits for when comparing messages).
+    static func expectedMessages(
+        _ script: ReplayScript, role: ReplayRole, conn: Int, decode: DecoderSpec
+    ) -> (DecoderSpec?, ReplayMessageComparison.Stream?, [Int]?) {
+        guard decode != .none else { return (nil, nil, nil) }
+        var portHint: Int?
+        if case .ip(_, let port) = script.target { portHint = port }
+        var decoder = EventDecoder(decode, portHint: portHint)
+        var stream = ReplayMessageComparison.Stream()
+        var waits: [Int] = []
+        let events = script.conversation(playing: role, conn: conn)
+        for event in events {
+            switch event.kind {
+            case .data(let d, _, _), .shutdown(let d):
+                if d == role.sends { waits.append(stream.messages.count) }
+            default:
+                break
+            }
+            for out in decoder.decode(event) { stream.take(out, comparing: role.receives) }
+        }
+        for out in decoder.finish(conn: conn, time: events.last?.time ?? 0) {
+            stream.take(out, comparing: role.receives)
+        }
+        guard decoder.spec != .auto, decoder.spec != .none else { return (nil, nil, nil) }
+        stream.bytes = script.sourced[role.receives]!
+        return (decoder.spec, stream, waits)
     }
 
     /// Reads the peer to its end, reporting what comes; returns the bytes and the statistics
