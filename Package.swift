@@ -116,7 +116,6 @@ let package = Package(
             name: "flowtap",
             dependencies: [
                 "FlowCore",
-                "FlowFramers",
                 "FlowTransport",
                 "FlowCapture",
                 "FlowEvents",

@@ -121,7 +121,7 @@ struct ProxyCommand: AsyncParsableCommand {
         let targetAddress = try Self.address(target, role: "TARGET", listening: false)
         let historyLimit = try Self.byteCount(history, option: "--history")
         let sessionCap = try maxSessions.map { try Self.sessionCount($0) }
-        let decoder = try Self.decoder(decode)
+        let decoder = try DecodeOption.parse(decode)
         var breakpoints: [Breakpoint] = []
         for text in breaks {
             do {
@@ -258,15 +258,6 @@ struct ProxyCommand: AsyncParsableCommand {
             throw Failure.usage("\(role): \(error)")
         }
         return address
-    }
-
-    /// Parses `--decode` (``DecoderSpec``); a bad name or SPEC is a usage error saying why.
-    static func decoder(_ text: String) throws -> DecoderSpec {
-        do {
-            return try DecoderSpec(parsing: text)
-        } catch {
-            throw Failure.usage("--decode: \(error)")
-        }
     }
 
     /// Parses `--max-sessions`: a whole number from 1; anything else is a usage error.
