@@ -1,8 +1,18 @@
 import CNcurses
 import FlowEvents
 import FlowTapKit
-import Foundation
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The curses front end: draws the ``InspectorModel`` with ``ScreenRenderer`` on the terminal
 /// and turns keys into view changes and ``SessionControl`` commands with ``KeyHandler``.
@@ -31,14 +41,12 @@ public enum TerminalUI {
                 .exchanged
         else { return .failed("the terminal UI is already running") }
         return await withCheckedContinuation { continuation in
-            let thread = Thread {
+            DetachedThread.start(name: "flowtap-ui") {
                 let outcome = loop(model: model, archive: archive, control: control, options: options)
                 stopRequested.store(false, ordering: .releasing)
                 running.store(false, ordering: .releasing)
                 continuation.resume(returning: outcome)
             }
-            thread.name = "flowtap-ui"
-            thread.start()
         }
     }
 
