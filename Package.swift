@@ -104,7 +104,9 @@ let package = Package(
         // tests of FlowFuzzingTests both run.
         .target(
             name: "FlowFuzzing",
-            dependencies: ["FlowCapture", "FlowCore", "FlowEvents", "FlowFramers", "FlowTapKit", "FlowTransport"],
+            dependencies: [
+                "FlowCapture", "FlowCore", "FlowEvents", "FlowFramers", "FlowTapKit", "FlowTransport",
+            ],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(
@@ -172,7 +174,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // What several test targets share about the machine (not a test target itself).
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // Without the upcoming feature: its test traits implement Swift Testing's `TestScoping`,
+        // whose `provideScope` is `@concurrent` (the Testing module is built without it).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Flow helpers and the seeded generator the FlowCore and FlowFaults tests share.
         .target(
             name: "FlowTestSupport",
