@@ -126,6 +126,9 @@ public final class EventQueue: InspectorObserver, Sendable {
         }
     }
 
+    /// Whether the queue has room now (``room()`` would return at once).
+    public var hasRoom: Bool { state.withLock { $0.hasRoom } }
+
     /// Stops pushing back: waiting producers go on and later ones never wait; events are still
     /// all handed on (see ``InspectorObserver/stopPushingBack()``).
     public func stopPushingBack() {
