@@ -142,43 +142,58 @@ public enum EventFormatter {
             name.withUTF8 { name in
                 // Each number takes at most 20 bytes (Int.min), the fixed text 17.
                 String(unsafeUninitializedCapacity: stamp.count + name.count + 3 * 20 + 17) { out in
-                    var index = 0
-                    func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-                        for byte in bytes {
-                            out[index] = byte
-                            index += 1
-                        }
-                    }
-                    func put(_ text: StaticString) { text.withUTF8Buffer { put($0) } }
-                    func put(decimal value: Int) {
-                        if value < 0 { put("-") }
-                        var rest = value.magnitude
-                        var divisor: UInt = 1
-                        while rest / divisor >= 10 { divisor *= 10 }
-                        while divisor > 0 {
-                            out[index] = UInt8(ascii: "0") + UInt8(rest / divisor)
-                            index += 1
-                            rest %= divisor
-                            divisor /= 10
-                        }
-                    }
-                    put(stamp)
-                    put(" ")
+                    let start = out.baseAddress!
+                    var cursor = put(stamp, at: start)
+                    cursor = put(" ", at: cursor)
                     if let conn {
-                        put("#")
-                        put(decimal: conn)
-                        put(" ")
+                        cursor = put("#", at: cursor)
+                        cursor = put(decimal: conn, at: cursor)
+                        cursor = put(" ", at: cursor)
                     }
-                    put(name)
-                    put(" data ")
-                    put(decimal: count)
-                    put(" B at ")
-                    put(decimal: offset)
-                    put("\n")
-                    return index
+                    cursor = put(name, at: cursor)
+                    cursor = put(" data ", at: cursor)
+                    cursor = put(decimal: count, at: cursor)
+                    cursor = put(" B at ", at: cursor)
+                    cursor = put(decimal: offset, at: cursor)
+                    cursor = put("\n", at: cursor)
+                    return cursor - start
                 }
             }
         }
+    }
+
+    /// Copies `bytes` to `cursor` (which has room for them); returns the position after them.
+    private static func put(
+        _ bytes: UnsafeBufferPointer<UInt8>, at cursor: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8> {
+        guard let base = bytes.baseAddress else { return cursor }
+        cursor.initialize(from: base, count: bytes.count)
+        return cursor + bytes.count
+    }
+
+    /// ``put(_:at:)`` of a literal.
+    private static func put(_ text: StaticString, at cursor: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        text.withUTF8Buffer { put($0, at: cursor) }
+    }
+
+    /// Writes `value` in decimal, as `String(value)` spells it (at most 20 bytes), to `cursor`;
+    /// returns the position after it.
+    private static func put(decimal value: Int, at cursor: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        var cursor = cursor
+        if value < 0 { cursor = put("-", at: cursor) }
+        let rest = value.magnitude
+        var divisor: UInt = 1
+        while rest / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            cursor.initialize(to: UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            cursor += 1
+            divisor /= 10
+        }
+        return cursor
     }
 
     /// Local time `YYYY-MM-DD HH:MM:SS.ffffff` (with `/` between date parts for socat's layout).
