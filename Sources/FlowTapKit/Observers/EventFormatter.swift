@@ -1,6 +1,7 @@
 import FlowCore
 import FlowEvents
 import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -199,53 +200,85 @@ public enum EventFormatter {
     /// Local time `YYYY-MM-DD HH:MM:SS.ffffff` (with `/` between date parts for socat's layout).
     ///
     /// Written digit by digit into one string (no interpolation, no `joined`): the headless log
-    /// formats one for every event it prints.
+    /// formats one for every event it prints. The broken-down time of the last second is kept
+    /// (``localFields(_:)``), so `localtime_r` runs once a second, not once an event.
     static func localTime(_ ns: UInt64, dateSeparator: String = "-") -> String {
-        var t = time_t(ns / 1_000_000_000)
-        var parts = tm()
-        localtime_r(&t, &parts)
+        let fields = localFields(ns / 1_000_000_000)
         let separator = dateSeparator.utf8.first ?? UInt8(ascii: "-")
         let micros = Int((ns / 1000) % 1_000_000)
-        let year = Int(parts.tm_year) + 1900
         // A year outside 0...9999 does not fit the fixed layout: the slow path keeps it exact.
-        guard (0...9999).contains(year), dateSeparator.utf8.count == 1 else {
-            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        guard (0...9999).contains(fields.year), dateSeparator.utf8.count == 1 else {
+            func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
             var digits = String(micros)
             while digits.count < 6 { digits = "0" + digits }
-            let date = ["\(year)", two(parts.tm_mon + 1), two(parts.tm_mday)].joined(
-                separator: dateSeparator)
-            return "\(date) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(digits)"
+            let date = ["\(fields.year)", two(fields.month), two(fields.day)].joined(separator: dateSeparator)
+            return "\(date) \(two(fields.hour)):\(two(fields.minute)):\(two(fields.second)).\(digits)"
         }
         return String(unsafeUninitializedCapacity: 26) { out in
-            var index = 0
-            func put(_ value: Int, digits: Int) {
-                var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
-                while divisor > 0 {
-                    out[index] = UInt8(ascii: "0") + UInt8((value / divisor) % 10)
-                    index += 1
-                    divisor /= 10
-                }
-            }
-            func put(_ byte: UInt8) {
-                out[index] = byte
-                index += 1
-            }
-            put(year, digits: 4)
-            put(separator)
-            put(Int(parts.tm_mon) + 1, digits: 2)
-            put(separator)
-            put(Int(parts.tm_mday), digits: 2)
-            put(UInt8(ascii: " "))
-            put(Int(parts.tm_hour), digits: 2)
-            put(UInt8(ascii: ":"))
-            put(Int(parts.tm_min), digits: 2)
-            put(UInt8(ascii: ":"))
-            put(Int(parts.tm_sec), digits: 2)
-            put(UInt8(ascii: "."))
-            put(micros, digits: 6)
-            return index
+            let start = out.baseAddress!
+            var cursor = put(fields.year, digits: 4, at: start)
+            cursor = put(separator, at: cursor)
+            cursor = put(fields.month, digits: 2, at: cursor)
+            cursor = put(separator, at: cursor)
+            cursor = put(fields.day, digits: 2, at: cursor)
+            cursor = put(UInt8(ascii: " "), at: cursor)
+            cursor = put(fields.hour, digits: 2, at: cursor)
+            cursor = put(UInt8(ascii: ":"), at: cursor)
+            cursor = put(fields.minute, digits: 2, at: cursor)
+            cursor = put(UInt8(ascii: ":"), at: cursor)
+            cursor = put(fields.second, digits: 2, at: cursor)
+            cursor = put(UInt8(ascii: "."), at: cursor)
+            cursor = put(micros, digits: 6, at: cursor)
+            return cursor - start
         }
+    }
+
+    /// A second of local time, broken down (`localtime_r`'s fields, month and year as written).
+    struct LocalFields: Sendable {
+        var year: Int
+        var month: Int
+        var day: Int
+        var hour: Int
+        var minute: Int
+        var second: Int
+    }
+
+    /// The last second broken down, and its fields: events come many a second.
+    private static let lastSecond = Mutex<(second: UInt64, fields: LocalFields)?>(nil)
+
+    /// The local time of `second` (since the epoch), broken down; `localtime_r` only when the
+    /// second differs from the last one asked for.
+    static func localFields(_ second: UInt64) -> LocalFields {
+        if let last = lastSecond.withLock({ $0 }), last.second == second { return last.fields }
+        var t = time_t(second)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        let fields = LocalFields(
+            year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
+            hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec))
+        lastSecond.withLock { $0 = (second, fields) }
+        return fields
+    }
+
+    /// Writes `byte` to `cursor`; returns the position after it.
+    private static func put(_ byte: UInt8, at cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<
+        UInt8
+    > {
+        cursor.initialize(to: byte)
+        return cursor + 1
+    }
+
+    /// Writes the last `digits` decimal digits of `value` (not negative), zero-padded, to
+    /// `cursor`; returns the position after them.
+    private static func put(
+        _ value: Int, digits: Int, at cursor: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8> {
+        var rest = value
+        for index in stride(from: digits - 1, through: 0, by: -1) {
+            (cursor + index).initialize(to: UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        return cursor + digits
     }
 
     static func hexByte(_ byte: UInt8) -> String {
