@@ -6,6 +6,12 @@ import PackageDescription
 //   FlowCapture → FlowEvents → FlowCore;  FlowFaults → FlowCore;  FlowFramers → FlowCore
 // FlowCore is the mirage-flow port only; FlowFaults (the fault combinators) sits on it;
 // FlowEvents is the one event model the engine, the logs and the captures share.
+// Every target of this package: nonisolated async functions run on their caller's executor
+// (SE-0461) instead of hopping to the generic one at each call. flowtap has no actors, so nothing
+// changes where code runs; what goes is a `swift_task_switch` (and its task-executor lookup under
+// the task's status lock) at every async call of the data path: about 60 per Redis request.
+let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "flowtap",
     platforms: [.macOS(.v15)],
@@ -33,14 +39,16 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "FlowFaults",
             dependencies: [
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         // Message decoders (issue 13): pure logic below FlowTransport, so the proxy listeners can
         // reuse the HTTP/1 framer.
@@ -49,7 +57,8 @@ let package = Package(
             dependencies: [
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "FlowTransport",
@@ -57,7 +66,8 @@ let package = Package(
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         // The one event model: what happened in a session, shared by the engine, the logs and
         // the captures.
@@ -66,14 +76,16 @@ let package = Package(
             dependencies: [
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "FlowCapture",
             dependencies: [
                 "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "FlowTapKit",
@@ -87,13 +99,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         // The fuzzing entry points: what the libFuzzer executable in Fuzz/ and the regression
         // tests of FlowFuzzingTests both run.
         .target(
             name: "FlowFuzzing",
-            dependencies: ["FlowCapture", "FlowCore", "FlowEvents", "FlowFramers", "FlowTapKit", "FlowTransport"]
+            dependencies: [
+                "FlowCapture", "FlowCore", "FlowEvents", "FlowFramers", "FlowTapKit", "FlowTransport",
+            ],
+            swiftSettings: swiftSettings
         ),
         .systemLibrary(
             name: "CNcurses",
@@ -110,7 +126,8 @@ let package = Package(
                 "FlowEvents",
                 "FlowTapKit",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "flowtap",
@@ -124,12 +141,14 @@ let package = Package(
                 "FlowTapUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "FlowCoreExample",
             dependencies: ["FlowCore"],
-            path: "Examples/FlowCoreExample"
+            path: "Examples/FlowCoreExample",
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "flowcore-bench",
@@ -137,13 +156,15 @@ let package = Package(
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Benchmarks/FlowCoreBenchmark"
+            path: "Benchmarks/FlowCoreBenchmark",
+            swiftSettings: swiftSettings
         ),
         // What decoding costs on the data path (issue 13's benchmark rows).
         .executableTarget(
             name: "framers-bench",
             dependencies: ["FlowFramers"],
-            path: "Benchmarks/FramersBenchmark"
+            path: "Benchmarks/FramersBenchmark",
+            swiftSettings: swiftSettings
         ),
         // The yardstick of Benchmarks/proxy-bench.sh: a bare SwiftNIO forwarder, no flowtap code.
         .executableTarget(
@@ -152,9 +173,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            path: "Benchmarks/BareNIOProxy"
+            path: "Benchmarks/BareNIOProxy",
+            swiftSettings: swiftSettings
         ),
         // What several test targets share about the machine (not a test target itself).
+        // Without the upcoming feature: its test traits implement Swift Testing's `TestScoping`,
+        // whose `provideScope` is `@concurrent` (the Testing module is built without it).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Flow helpers and the seeded generator the FlowCore and FlowFaults tests share.
         .target(
@@ -164,7 +188,8 @@ let package = Package(
                 "FlowFaults",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Tests/FlowTestSupport"
+            path: "Tests/FlowTestSupport",
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowCoreTests",
@@ -174,7 +199,8 @@ let package = Package(
                 "FlowCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowEventsTests",
@@ -182,7 +208,8 @@ let package = Package(
                 "FlowCore",
                 "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowFaultsTests",
@@ -191,7 +218,8 @@ let package = Package(
                 "FlowCore",
                 "FlowFaults",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowFramersTests",
@@ -202,7 +230,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             // Recorded conversations (redis-cli, psql), read from the source tree by the tests.
-            exclude: ["Fixtures"]
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowTransportTests",
@@ -212,7 +241,8 @@ let package = Package(
                 "FlowTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowCaptureTests",
@@ -221,7 +251,8 @@ let package = Package(
                 "FlowCapture",
                 "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowTapKitTests",
@@ -236,12 +267,14 @@ let package = Package(
                 "FlowTapKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowFuzzingTests",
             dependencies: ["FlowFuzzing"],
-            exclude: ["Inputs"]
+            exclude: ["Inputs"],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowTapUITests",
@@ -255,7 +288,8 @@ let package = Package(
                 "FlowTapKit",
                 "FlowTapUI",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FlowtapCLITests",
@@ -266,7 +300,8 @@ let package = Package(
                 "FlowCapture",
                 "FlowEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
     ]
 )

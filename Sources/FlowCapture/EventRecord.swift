@@ -1,6 +1,11 @@
 import FlowEvents
-import Foundation
 import NIOCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The payload of a packet on a capture's event interface: one line of JSON that is the event's
 /// one schema (``FlowEvents/SessionEvent``'s `Codable` form, the same as `--json` prints, with

@@ -1,6 +1,11 @@
 import FlowCore
 import FlowEvents
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Reads the event records of captures written before the one event model (record version 1):
 /// `{"v":1,"session":3,"event":"write_error","dir":"c2s","error":"…"}` with `client`/`server` as

@@ -1,7 +1,12 @@
 import FlowCapture
 import FlowEvents
 import FlowTapKit
-import Foundation
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 extension FuzzTarget {
     /// `flowtap view`'s whole path on a capture file's bytes: the pcapng or pcap reader and the

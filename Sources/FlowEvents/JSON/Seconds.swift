@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A time in seconds with microsecond precision, spelled in JSON with exactly six decimals
 /// (`1795617012.234301`, `0.120000`): the `"t"` of every event and the `"duration_s"` of `close`.
@@ -44,21 +48,54 @@ public struct Seconds: Sendable, Hashable, Codable, JSONNumber {
 
     /// Decodes a number of seconds from 0 to 18,446,744,073.709551615 (`UInt64.max`
     /// nanoseconds, about the year 2554: every value ``jsonText`` can write), exactly as written
-    /// down to the nanosecond (further digits are rounded), through `Decimal` so that
+    /// down to the nanosecond (further digits are rounded), through `Decimal`'s digits so that
     /// `1795617012.234301` comes back as `1795617012234301000` nanoseconds, not a `Double`'s
     /// neighbour.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let value = try container.decode(Decimal.self)
-        var scaled = value * 1_000_000_000
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .plain)
-        guard value.isFinite, value >= 0, rounded <= Decimal(UInt64.max) else {
+        guard value.isFinite, let nanoseconds = Self.nanoseconds(decimalText: value.description) else {
             throw DecodingError.dataCorruptedError(
                 in: container,
                 debugDescription: "seconds must be a number from 0 to 18446744073.709551615, not \(value)")
         }
-        self.nanoseconds = NSDecimalNumber(decimal: rounded).uint64Value
+        self.nanoseconds = nanoseconds
+    }
+
+    /// The nanoseconds in a non-negative decimal written out in digits (`Decimal`'s description:
+    /// `1795617012.234301`, never an exponent), the tenth decimal and beyond rounded half up;
+    /// `nil` when it is negative, not such a number, or more than `UInt64.max` nanoseconds.
+    static func nanoseconds(decimalText text: String) -> UInt64? {
+        let utf8 = text.utf8
+        let point = utf8.firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex
+        let whole = utf8[..<point]
+        let fraction = point == utf8.endIndex ? utf8[point...] : utf8[utf8.index(after: point)...]
+        guard !whole.isEmpty else { return nil }
+        var result: UInt64 = 0
+        // The whole seconds, then nine decimals: each digit times ten, checked.
+        func append(_ byte: UInt8) -> Bool {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return false }
+            let (times, overflow) = result.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            result = sum
+            return !overflow && !overflow2
+        }
+        for byte in whole {
+            guard append(byte) else { return nil }
+        }
+        var decimals = fraction.makeIterator()
+        for _ in 0..<9 {
+            guard append(decimals.next() ?? UInt8(ascii: "0")) else { return nil }
+        }
+        // What follows the nanoseconds rounds them: up from a tenth decimal of 5.
+        guard let tenth = decimals.next() else { return result }
+        guard tenth >= UInt8(ascii: "0"), tenth <= UInt8(ascii: "9") else { return nil }
+        while let byte = decimals.next() {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+        }
+        guard tenth >= UInt8(ascii: "5") else { return result }
+        let (rounded, overflow) = result.addingReportingOverflow(1)
+        return overflow ? nil : rounded
     }
 
     /// The value as a duration.

@@ -1,8 +1,13 @@
 import FlowCore
 import FlowEvents
 import FlowFaults
-import Foundation
 import NIOCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One headless control command: a JSON object on one line of flowtap's standard input (with
 /// `--pause` in headless mode), e.g. `{"cmd":"step","conn":1,"dir":"c2s"}`.

@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -46,7 +44,7 @@ public enum ControlInput {
 
     /// Starts the thread reading `fd` for `control`, with lines of at most `maximumLineBytes`.
     public static func start(fd: Int32, control: HeadlessControl, maximumLineBytes: Int = maximumLineBytes) {
-        let thread = Thread {
+        DetachedThread.start(name: "flowtap.control") {
             // Threads inherit the mask of their creator, and the runtime's worker threads block
             // SIGTTIN: reading the terminal from a background job would then fail with EIO
             // instead of stopping the job until `fg`, as any program reading its terminal does.
@@ -56,8 +54,6 @@ public enum ControlInput {
             pthread_sigmask(SIG_UNBLOCK, &ttin, nil)
             run(fd: fd, control: control, limit: maximumLineBytes)
         }
-        thread.name = "flowtap.control"
-        thread.start()
     }
 
     private static func run(fd: Int32, control: HeadlessControl, limit: Int) {

@@ -107,7 +107,8 @@ public final class Inspector: Sendable {
 
     /// Returns when every observer has room for a chunk's events (see ``InspectorObserver/room()``).
     public func room() async {
-        for observer in observers { await observer.room() }
+        // Checked synchronously first: an async call per observer and chunk costs the data path.
+        for observer in observers where !observer.hasRoom { await observer.room() }
     }
 
     /// Accepts and serves clients until ``stop()`` (or, with `once`, until the first session has

@@ -1,6 +1,7 @@
 import FlowCore
 import FlowEvents
 import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -45,7 +46,7 @@ public enum EventFormatter {
             if hexdump {
                 return socatBlock(event.time, d, offset: offset, bytes: bytes, session: event.conn)
             }
-            body = "\(d.rawValue) data \(bytes.readableBytes) B at \(offset)"
+            return dataLine(time: time, conn: event.conn, d, count: bytes.readableBytes, offset: offset)
         case .eof(let d): body = "\(d.rawValue) EOF (source sent FIN)"
         case .shutdown(let d): body = "\(d.rawValue) shut (FIN passed on)"
         case .readError(let d, let error): body = "\(d.rawValue) read error: \(error)"
@@ -129,56 +130,155 @@ public enum EventFormatter {
         return out + "--\n"
     }
 
+    /// The text line of a data event, `TIME #N c2s data COUNT B at OFFSET` and a newline, `time`
+    /// being the event's ``localTime(_:dateSeparator:)``: the line printed for every chunk, so it
+    /// is written byte by byte into one string rather than by interpolation (a third of the log
+    /// thread's instructions went to `String.append`). Nothing in it comes from outside: it needs
+    /// no escaping.
+    static func dataLine(time: String, conn: Int?, _ direction: Direction, count: Int, offset: Int) -> String
+    {
+        var time = time
+        var name = direction.rawValue
+        return time.withUTF8 { stamp in
+            name.withUTF8 { name in
+                // Each number takes at most 20 bytes (Int.min), the fixed text 17.
+                String(unsafeUninitializedCapacity: stamp.count + name.count + 3 * 20 + 17) { out in
+                    let start = out.baseAddress!
+                    var cursor = put(stamp, at: start)
+                    cursor = put(" ", at: cursor)
+                    if let conn {
+                        cursor = put("#", at: cursor)
+                        cursor = put(decimal: conn, at: cursor)
+                        cursor = put(" ", at: cursor)
+                    }
+                    cursor = put(name, at: cursor)
+                    cursor = put(" data ", at: cursor)
+                    cursor = put(decimal: count, at: cursor)
+                    cursor = put(" B at ", at: cursor)
+                    cursor = put(decimal: offset, at: cursor)
+                    cursor = put("\n", at: cursor)
+                    return cursor - start
+                }
+            }
+        }
+    }
+
+    /// Copies `bytes` to `cursor` (which has room for them); returns the position after them.
+    private static func put(
+        _ bytes: UnsafeBufferPointer<UInt8>, at cursor: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8> {
+        guard let base = bytes.baseAddress else { return cursor }
+        cursor.initialize(from: base, count: bytes.count)
+        return cursor + bytes.count
+    }
+
+    /// ``put(_:at:)`` of a literal.
+    private static func put(_ text: StaticString, at cursor: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        text.withUTF8Buffer { put($0, at: cursor) }
+    }
+
+    /// Writes `value` in decimal, as `String(value)` spells it (at most 20 bytes), to `cursor`;
+    /// returns the position after it.
+    private static func put(decimal value: Int, at cursor: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        var cursor = cursor
+        if value < 0 { cursor = put("-", at: cursor) }
+        let rest = value.magnitude
+        var divisor: UInt = 1
+        while rest / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            cursor.initialize(to: UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            cursor += 1
+            divisor /= 10
+        }
+        return cursor
+    }
+
     /// Local time `YYYY-MM-DD HH:MM:SS.ffffff` (with `/` between date parts for socat's layout).
     ///
     /// Written digit by digit into one string (no interpolation, no `joined`): the headless log
-    /// formats one for every event it prints.
+    /// formats one for every event it prints. The broken-down time of the last second is kept
+    /// (``localFields(_:)``), so `localtime_r` runs once a second, not once an event.
     static func localTime(_ ns: UInt64, dateSeparator: String = "-") -> String {
-        var t = time_t(ns / 1_000_000_000)
-        var parts = tm()
-        localtime_r(&t, &parts)
+        let fields = localFields(ns / 1_000_000_000)
         let separator = dateSeparator.utf8.first ?? UInt8(ascii: "-")
         let micros = Int((ns / 1000) % 1_000_000)
-        let year = Int(parts.tm_year) + 1900
         // A year outside 0...9999 does not fit the fixed layout: the slow path keeps it exact.
-        guard (0...9999).contains(year), dateSeparator.utf8.count == 1 else {
-            func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        guard (0...9999).contains(fields.year), dateSeparator.utf8.count == 1 else {
+            func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
             var digits = String(micros)
             while digits.count < 6 { digits = "0" + digits }
-            let date = ["\(year)", two(parts.tm_mon + 1), two(parts.tm_mday)].joined(
-                separator: dateSeparator)
-            return "\(date) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(digits)"
+            let date = ["\(fields.year)", two(fields.month), two(fields.day)].joined(separator: dateSeparator)
+            return "\(date) \(two(fields.hour)):\(two(fields.minute)):\(two(fields.second)).\(digits)"
         }
         return String(unsafeUninitializedCapacity: 26) { out in
-            var index = 0
-            func put(_ value: Int, digits: Int) {
-                var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
-                while divisor > 0 {
-                    out[index] = UInt8(ascii: "0") + UInt8((value / divisor) % 10)
-                    index += 1
-                    divisor /= 10
-                }
-            }
-            func put(_ byte: UInt8) {
-                out[index] = byte
-                index += 1
-            }
-            put(year, digits: 4)
-            put(separator)
-            put(Int(parts.tm_mon) + 1, digits: 2)
-            put(separator)
-            put(Int(parts.tm_mday), digits: 2)
-            put(UInt8(ascii: " "))
-            put(Int(parts.tm_hour), digits: 2)
-            put(UInt8(ascii: ":"))
-            put(Int(parts.tm_min), digits: 2)
-            put(UInt8(ascii: ":"))
-            put(Int(parts.tm_sec), digits: 2)
-            put(UInt8(ascii: "."))
-            put(micros, digits: 6)
-            return index
+            let start = out.baseAddress!
+            var cursor = put(fields.year, digits: 4, at: start)
+            cursor = put(separator, at: cursor)
+            cursor = put(fields.month, digits: 2, at: cursor)
+            cursor = put(separator, at: cursor)
+            cursor = put(fields.day, digits: 2, at: cursor)
+            cursor = put(UInt8(ascii: " "), at: cursor)
+            cursor = put(fields.hour, digits: 2, at: cursor)
+            cursor = put(UInt8(ascii: ":"), at: cursor)
+            cursor = put(fields.minute, digits: 2, at: cursor)
+            cursor = put(UInt8(ascii: ":"), at: cursor)
+            cursor = put(fields.second, digits: 2, at: cursor)
+            cursor = put(UInt8(ascii: "."), at: cursor)
+            cursor = put(micros, digits: 6, at: cursor)
+            return cursor - start
         }
+    }
+
+    /// A second of local time, broken down (`localtime_r`'s fields, month and year as written).
+    struct LocalFields: Sendable {
+        var year: Int
+        var month: Int
+        var day: Int
+        var hour: Int
+        var minute: Int
+        var second: Int
+    }
+
+    /// The last second broken down, and its fields: events come many a second.
+    private static let lastSecond = Mutex<(second: UInt64, fields: LocalFields)?>(nil)
+
+    /// The local time of `second` (since the epoch), broken down; `localtime_r` only when the
+    /// second differs from the last one asked for.
+    static func localFields(_ second: UInt64) -> LocalFields {
+        if let last = lastSecond.withLock({ $0 }), last.second == second { return last.fields }
+        var t = time_t(second)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        let fields = LocalFields(
+            year: Int(parts.tm_year) + 1900, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
+            hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec))
+        lastSecond.withLock { $0 = (second, fields) }
+        return fields
+    }
+
+    /// Writes `byte` to `cursor`; returns the position after it.
+    private static func put(_ byte: UInt8, at cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<
+        UInt8
+    > {
+        cursor.initialize(to: byte)
+        return cursor + 1
+    }
+
+    /// Writes the last `digits` decimal digits of `value` (not negative), zero-padded, to
+    /// `cursor`; returns the position after them.
+    private static func put(
+        _ value: Int, digits: Int, at cursor: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8> {
+        var rest = value
+        for index in stride(from: digits - 1, through: 0, by: -1) {
+            (cursor + index).initialize(to: UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        return cursor + digits
     }
 
     static func hexByte(_ byte: UInt8) -> String {

@@ -1,6 +1,5 @@
 import FlowCore
 import FlowEvents
-import Foundation
 import NIOCore
 import Synchronization
 
@@ -51,7 +50,7 @@ public final class EventQueue: InspectorObserver, Sendable {
     /// The queue, and the producers waiting for room and the finisher waiting for the drain.
     private let state: AsyncMonitor<State>
     /// Where the reader's thread sleeps while the queue is empty.
-    private let wake = NSCondition()
+    private let wake = WakeSignal()
     private let consumer: any EventConsumer
     /// The most chunk storage queued (and being read) before producers wait.
     public let maxBytes: Int
@@ -83,9 +82,7 @@ public final class EventQueue: InspectorObserver, Sendable {
         self.maxBytes = maxBytes
         self.maxEvents = maxEvents
         state = AsyncMonitor(State(maxBytes: maxBytes, maxEvents: maxEvents))
-        let thread = Thread { [self] in run() }
-        thread.name = name
-        thread.start()
+        DetachedThread.start(name: name) { [self] in run() }
     }
 
     /// Queues `event` for the reader; never blocks, never drops (see the type's documentation).
@@ -128,6 +125,9 @@ public final class EventQueue: InspectorObserver, Sendable {
             // Cancelled: the task stops waiting (the session is being torn down).
         }
     }
+
+    /// Whether the queue has room now (``room()`` would return at once).
+    public var hasRoom: Bool { state.withLock { $0.hasRoom } }
 
     /// Stops pushing back: waiting producers go on and later ones never wait; events are still
     /// all handed on (see ``InspectorObserver/stopPushingBack()``).
@@ -204,7 +204,7 @@ public final class EventQueue: InspectorObserver, Sendable {
                     return s.gathering
                 }
                 if gather {
-                    _ = wake.wait(until: Date(timeIntervalSinceNow: gatherWindow))
+                    wake.wait(seconds: gatherWindow)
                 }
             }
             wake.unlock()

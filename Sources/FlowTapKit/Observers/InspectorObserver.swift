@@ -15,6 +15,11 @@ public protocol InspectorObserver: Sendable {
     /// (at once for an observer with no bound). Cancelling the waiting task ends the wait.
     func room() async
 
+    /// Whether ``room()`` would return at once now (`true` for an observer with no bound): checked
+    /// without an async call before each chunk, so that ``room()`` is awaited only when the
+    /// observer may push back.
+    var hasRoom: Bool { get }
+
     /// Stops pushing back for good (flowtap is stopping: the sessions are about to be reset and
     /// must not wait for a reader that may never read): ``room()`` returns at once from now on,
     /// and nothing recorded is dropped.
@@ -24,6 +29,8 @@ public protocol InspectorObserver: Sendable {
 extension InspectorObserver {
     /// No bound: returns at once.
     public func room() async {}
+    /// No bound: always.
+    public var hasRoom: Bool { true }
     /// No bound: nothing to do.
     public func stopPushingBack() {}
 }

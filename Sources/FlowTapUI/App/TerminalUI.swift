@@ -1,8 +1,18 @@
 import CNcurses
 import FlowEvents
 import FlowTapKit
-import Foundation
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The curses front end: draws the ``InspectorModel`` with ``ScreenRenderer`` on the terminal
 /// and turns keys into view changes and ``SessionControl`` commands with ``KeyHandler``.
@@ -32,7 +42,7 @@ public enum TerminalUI {
                 .exchanged
         else { return .failed("the terminal UI is already running") }
         return await withCheckedContinuation { continuation in
-            let thread = Thread {
+            DetachedThread.start(name: "flowtap-ui") {
                 let outcome = loop(
                     model: model, archive: archive, control: control, breakpoints: breakpoints,
                     options: options)
@@ -40,8 +50,6 @@ public enum TerminalUI {
                 running.store(false, ordering: .releasing)
                 continuation.resume(returning: outcome)
             }
-            thread.name = "flowtap-ui"
-            thread.start()
         }
     }
 
