@@ -17,6 +17,9 @@
 #     `flowtap --headless --json -w FILE` forwarding $CAPTURE_RSS_VOLUME;
 #   - redis-benchmark (ping, set, get) with 20 clients (requests/s) and with 1 client (requests/s
 #     and p50 latency): direct, through socat -b 131072, bare-nio-proxy and flowtap.
+# flowtap runs with `--decode none` (issue 8's targets), except the `--decode auto` forwarder
+# (issue 13), measured with iperf3 and redis-benchmark in the same rounds and reported against
+# `--decode none` (target ≥ 0.90×).
 # Every figure is the median of $RUNS rounds, taken in turns (all forwarders once, then again…), so
 # that a slow moment of this shared machine does not fall on one forwarder only. Prints one table:
 # each flowtap row with its ratio to socat -b 131072 and to the bare NIO proxy of the same run, its
@@ -168,8 +171,11 @@ start_flowtap() { # target-port [flowtap options…]
     if [ "$FLOWTAP_STANDIN" = socat ]; then
         start socat -b 131072 "TCP-LISTEN:$FWD_PORT,fork,reuseaddr,bind=$HOST" "TCP:$HOST:$target"
     else
+        # --decode none unless the caller names a decoder.
+        local decode=(--decode none)
+        case " $* " in *" --decode "*) decode=() ;; esac
         ERRFILE="$WORK/flowtap.stderr" start "$FLOWTAP" proxy "tcp-listen:$HOST:$FWD_PORT" \
-            "tcp:$HOST:$target" --headless "$@"
+            "tcp:$HOST:$target" --headless "${decode[@]}" "$@"
     fi
     FWD_PID=$LAST_PID
     if ! wait_listening "$FWD_PORT"; then
@@ -187,7 +193,7 @@ start_flowtap_ui() { # target-port
     command -v tmux >/dev/null 2>&1 || return 1
     FWD_PORT=$(free_port)
     tmux -L "$UI_TMUX" -f /dev/null new-session -d -x 120 -y 40 \
-        "LANG=C.UTF-8 $FLOWTAP proxy tcp-listen:$HOST:$FWD_PORT tcp:$HOST:$1" || return 1
+        "LANG=C.UTF-8 $FLOWTAP proxy tcp-listen:$HOST:$FWD_PORT tcp:$HOST:$1 --decode none" || return 1
     FWD_PID=$(tmux -L "$UI_TMUX" list-panes -F '#{pane_pid}' | head -n 1)
     if ! wait_listening "$FWD_PORT"; then
         log "flowtap (UI) did not listen on $FWD_PORT"
@@ -208,6 +214,9 @@ start_forwarders() { # target-port with-ui(0/1)
         PORT[flowtap]=$FWD_PORT PID[flowtap]=$FWD_PID
     else
         FLOWTAP_OK=0
+    fi
+    if [ $FLOWTAP_OK = 1 ] && start_flowtap "$1" --decode auto; then
+        PORT[auto]=$FWD_PORT PID[auto]=$FWD_PID
     fi
     if [ "$2" = 1 ] && [ $FLOWTAP_OK = 1 ] && start_flowtap_ui "$1"; then
         PORT[ui]=$FWD_PORT PID[ui]=$FWD_PID
@@ -351,7 +360,7 @@ FLOWTAP_OK=1
     echo "each figure: the median of $RUNS rounds taken in turns"
 } >"$OUT/setup.txt"
 
-IPERF_KEYS="direct socat bare flowtap capture ui"
+IPERF_KEYS="direct socat bare flowtap auto capture ui"
 IPERF_PORT=$(free_port)
 OUTFILE="$OUT/iperf3-server.log" start iperf3 -s -B "$HOST" -p "$IPERF_PORT"
 IPERF_PID=$LAST_PID
@@ -384,7 +393,7 @@ summarize rss.gbs GB/s
 summarize rss.w MiB
 summarize rss.w.gbs GB/s
 
-REDIS_KEYS="direct socat bare flowtap"
+REDIS_KEYS="direct socat bare flowtap auto"
 REDIS_PORT=$(free_port)
 OUTFILE="$OUT/redis-server.log" start redis-server --bind "$HOST" --port "$REDIS_PORT" --save '' \
     --appendonly no
@@ -502,6 +511,22 @@ line() {
     line "redis 1 client p50 (ms)" "${M[flowtap.p50]:-n/a}" "${M[socat.p50]:-n/a}" \
         "${M[bare.p50]:-n/a}" "$(ratio "${M[flowtap.p50]:-}" "${M[socat.p50]:-}")" \
         "$(ratio "${M[flowtap.p50]:-}" "${M[bare.p50]:-}")" "(lower is better)" ""
+
+    # Issue 13: decoding (--decode auto) against none, same run.
+    r_n=$(ratio "${M[auto]:-}" "${M[flowtap]:-}")
+    line "iperf3 --decode auto (GB/s)" "${M[auto]:-n/a}" "${M[socat]:-n/a}" "${M[bare]:-n/a}" \
+        "$(ratio "${M[auto]:-}" "${M[socat]:-}")" "$(ratio "${M[auto]:-}" "${M[bare]:-}")" \
+        "≥ 0.90× none: $r_n" "$(verdict "$r_n" ">=" 0.9)"
+    r_n=$(ratio "${M[auto.rps20]:-}" "${M[flowtap.rps20]:-}")
+    line "redis 20 clients, auto (req/s)" "${M[auto.rps20]:-n/a}" "${M[socat.rps20]:-n/a}" \
+        "${M[bare.rps20]:-n/a}" "$(ratio "${M[auto.rps20]:-}" "${M[socat.rps20]:-}")" \
+        "$(ratio "${M[auto.rps20]:-}" "${M[bare.rps20]:-}")" "≥ 0.90× none: $r_n" \
+        "$(verdict "$r_n" ">=" 0.9)"
+    r_n=$(ratio "${M[auto.rps1]:-}" "${M[flowtap.rps1]:-}")
+    line "redis 1 client, auto (req/s)" "${M[auto.rps1]:-n/a}" "${M[socat.rps1]:-n/a}" \
+        "${M[bare.rps1]:-n/a}" "$(ratio "${M[auto.rps1]:-}" "${M[socat.rps1]:-}")" \
+        "$(ratio "${M[auto.rps1]:-}" "${M[bare.rps1]:-}")" "≥ 0.90× none: $r_n" \
+        "$(verdict "$r_n" ">=" 0.9)"
 
     line "peak RSS, $RSS_VOLUME headless (MiB)" "${M[rss]:-n/a}" "" "${M[bare.rss.after]:-n/a}" \
         "" "" "≤ 40 MiB" "$(verdict "${M[rss]:-}" "<=" 40)"
