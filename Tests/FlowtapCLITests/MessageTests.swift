@@ -249,6 +249,8 @@ struct MessageTests {
         #expect(text(try await boundedRead(other)) == "$-1\r\n")
         #expect(!messages(flowtap.events, conn: 1, "c2s").contains { $0["summary"] as? String == "SET k v" })
         #expect(named(flowtap.events, "pause", conn: 2).isEmpty)
+        // Held for 2 s: the reply's latency is the server's, not the user's wait.
+        try await Task.sleep(for: .seconds(2))
         try await flowtap.child.writeInput(#"{"cmd":"step","conn":1,"dir":"c2s"}"# + "\n")
         #expect(text(try await boundedRead(held)) == "+OK\r\n")
         // Stepped, the direction is paused as after a user's pause: resume, then a GET flows and
@@ -274,6 +276,9 @@ struct MessageTests {
             messages(events, conn: 1, "c2s").map { $0["summary"] as? String } == [
                 "GET k", "SET k v", "GET k", "SET k v",
             ])
+        let heldReply = messages(events, conn: 1, "s2c").first { $0["request"] as? Int == 1 }
+        let latency = try #require(heldReply?["latency_ms"] as? Double, "\(String(describing: heldReply))")
+        #expect(latency < 1000, "the 2 s hold is not the server's latency: \(latency) ms")
         let order = sequence(events, conn: 1, decoding: true).filter {
             $0.hasSuffix("c2s") && !$0.hasPrefix("data") && !$0.hasPrefix("eof") && !$0.hasPrefix("shutdown")
         }

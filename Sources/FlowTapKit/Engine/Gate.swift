@@ -1,6 +1,7 @@
 import FlowCore
 import FlowEvents
 import NIOCore
+import Synchronization
 
 /// Pause, step and resume for one direction of a session, and the user's edits of what it holds.
 ///
@@ -68,6 +69,8 @@ public final class Gate: Sendable {
         }
     }
     private let state: AsyncMonitor<State>
+    /// Nanoseconds chunks have spent held in all (holds that ended).
+    private let heldNanoseconds = Atomic<UInt64>(0)
     private let onHold: @Sendable (HeldChunk?) -> Void
     private let onDrop: @Sendable (HeldChunk) -> Void
 
@@ -90,6 +93,11 @@ public final class Gate: Sendable {
     /// True while a chunk read now would wait: paused, and not opened for good by ``release()``
     /// or ``abandon()``.
     public var holdsBack: Bool { state.withLock { $0.paused && !$0.opened } }
+
+    /// How long chunks have been held at this gate in all, in nanoseconds (holds that ended): a
+    /// reply's latency leaves out the time its request's direction was held
+    /// (``SessionDecoder``).
+    public var heldTime: UInt64 { heldNanoseconds.load(ordering: .acquiring) }
 
     /// The chunk held now, if any (once its hold was reported).
     public var held: HeldChunk? { state.withLock { $0.reported ? $0.held : nil } }
@@ -124,6 +132,15 @@ public final class Gate: Sendable {
             if verdict == .drop { onDrop(chunk) }
             return verdict
         case .hold(let hold):
+            let since = ContinuousClock.now
+            defer {
+                // A monotonic clock: 0 ≤ seconds, and a hold of more than a century counts as one.
+                let (seconds, attoseconds) = since.duration(to: .now).components
+                let nanoseconds =
+                    UInt64(min(max(seconds, 0), 3_155_760_000)) * 1_000_000_000
+                    + UInt64(max(attoseconds, 0) / 1_000_000_000)
+                heldNanoseconds.wrappingAdd(nanoseconds, ordering: .releasing)
+            }
             onHold(hold)
             // A drop or replacement given between the hold and its report applies now, reported
             // in order: held, (drop), released.

@@ -23,7 +23,8 @@ import Synchronization
 ///   is returned, and reported as `message` after that piece's `data` (or `drop`). A reply
 ///   carries the index of its request and, when it is the first reply, its latency: from the
 ///   time the request's last byte was read from its source to the time the reply's first byte
-///   was.
+///   was, less the time the request's direction was held at its gate in between (a request
+///   held at a breakpoint for a minute is not a slow server).
 /// - A message (with a decoder) or a chunk (undecoded: `--decode none`, `auto` that chose
 ///   none, a direction gone raw) matching a breakpoint (``BreakpointSet/match(_:in:)``,
 ///   consulted when the message is complete) is held as if the user had paused the direction
@@ -249,9 +250,14 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
                     message.offset >= start
                     ? time
                     : state.messageStart.flatMap { $0.offset == message.offset ? $0.time : nil } ?? time
-                latency = decoder.latency(answering: reply.request, of: side.other, firstByte: firstByte)
+                latency = decoder.latency(
+                    answering: reply.request, of: side.other, firstByte: firstByte,
+                    held: session.gates[direction.reversed].heldTime)
             }
-            if message.awaitsReply { decoder.requestEnded(side, index: message.index, at: time) }
+            if message.awaitsReply {
+                decoder.requestEnded(
+                    side, index: message.index, at: time, held: session.gates[direction].heldTime)
+            }
             state.completed.append(
                 Completed(
                     end: message.end,
