@@ -4,6 +4,7 @@
 #
 #   bash Benchmarks/callgrind-redis.sh flowtap [BINARY]          # default: the release build
 #   bash Benchmarks/callgrind-redis.sh bare [BINARY]             # bare-nio-proxy, the yardstick
+#   FLOWTAP_ARGS="--decode none" bash Benchmarks/callgrind-redis.sh flowtap   # more flowtap options
 #
 # Starts redis-server on a free port, the forwarder under `valgrind --tool=callgrind` (flowtap as
 # `proxy … --headless`, its log to /dev/null), warms up with 200 PINGs, zeroes the counters, runs
@@ -82,7 +83,7 @@ FWD_PORT=$(free_port)
 if [ "$KIND" = flowtap ]; then
     LD_PRELOAD="$OUT/sigshim.so" valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
         "$OUT/$PRODUCT" proxy "tcp-listen:$HOST:$FWD_PORT" "tcp:$HOST:$REDIS_PORT" --headless \
-        >/dev/null 2>"$OUT/valgrind.log" &
+        ${FLOWTAP_ARGS:-} >/dev/null 2>"$OUT/valgrind.log" &
 else
     LD_PRELOAD="$OUT/sigshim.so" valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
         "$OUT/$PRODUCT" "$FWD_PORT" "$HOST" "$REDIS_PORT" >/dev/null 2>"$OUT/valgrind.log" &

@@ -32,7 +32,11 @@ public enum TerminalText {
     /// `text` with every scalar that is not safe (``isSafe(_:ascii:)``) escaped; one line, since
     /// line breaks are escaped too. Text that is already safe comes back as it is.
     public static func escape(_ text: String, ascii: Bool = false) -> String {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return text }
+        // Printable ASCII (nearly every line): one pass over the contiguous bytes.
+        let printable = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7f }
+        }
+        if printable ?? text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return text }
         if text.unicodeScalars.allSatisfy({ isSafe($0, ascii: ascii) }) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)

@@ -53,43 +53,7 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
     private let decoder: SessionDecoder?
     private let session: Session
     private let breakpoints: BreakpointSet
-    private let reading = Mutex(ReadState())
-
-    /// How the source's stream ended, once read: passed on after the bytes read before it.
-    private enum Ending: Sendable {
-        case eof
-        case failed(FlowError)
-    }
-
-    /// A message found, waiting for the piece that carries its last byte.
-    private struct Completed: Sendable {
-        var end: Int
-        var message: DecodedMessage
-    }
-
-    /// The reading task's state (kept in a lock only to be `Sendable`: one task reads).
-    private struct ReadState: Sendable {
-        /// Bytes read and fed, not returned yet; the first is at stream offset `returned`.
-        var leftover: ByteBuffer?
-        var returned = 0
-        /// The bytes fed to the decoder.
-        var fed = 0
-        /// Messages found whose last byte was not returned yet, from `head` on.
-        var completed: [Completed] = []
-        var head = 0
-        var ending: Ending?
-        /// The direction's decoding mode after the last feed.
-        var mode: MessageProgress.Mode = .undecided
-        /// Whether the last feed ended inside a message.
-        var inMessage = false
-        /// Where the message in progress started, and when its first byte was read.
-        var messageStart: (offset: Int, time: ContinuousClock.Instant)?
-        /// The decoder's name for events, once known.
-        var proto: String?
-
-        var hasCompleted: Bool { head < completed.count }
-        var leftoverCount: Int { leftover?.readableBytes ?? 0 }
-    }
+    private let reading = Mutex(FramingReadState())
 
     /// Frames the reads of `base`, the source of `direction` in `session`, with `decoder` (nil
     /// for `--decode none`: chunks are only matched against `breakpoints`, as text).
@@ -110,7 +74,7 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
         guard let decoder else { return try await readUndecoded() }
         var state = reading.withLock { s in
             let taken = s
-            s = ReadState()
+            s = FramingReadState()
             return taken
         }
         defer { reading.withLock { [state] in $0 = state } }
@@ -137,7 +101,7 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
 
     /// The next piece of the leftover: up to the first message end in it, else all of it; its
     /// messages deposited, and held when a breakpoint matches.
-    private func cut(_ state: inout ReadState) -> ByteBuffer {
+    private func cut(_ state: inout FramingReadState) -> ByteBuffer {
         var leftover = state.leftover!
         state.leftover = nil
         let piece: ByteBuffer
@@ -172,7 +136,7 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
 
     /// The end of the stream, all bytes before it returned: the decoder's last messages are
     /// reported after the last `data`, then end-of-file is returned or the error rethrown.
-    private func finish(_ state: inout ReadState) throws(FlowError) -> ReadResult {
+    private func finish(_ state: inout FramingReadState) throws(FlowError) -> ReadResult {
         if state.hasCompleted {
             let events = state.completed[state.head...].map {
                 SessionEvent.Kind.message(direction, $0.message)
@@ -189,7 +153,7 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
 
     /// Reads the source once: bytes are fed to the decoder and added to the leftover; an end or
     /// a failure is kept in `state.ending` (and the decoder told).
-    private func readBase(_ state: inout ReadState, _ decoder: SessionDecoder) async {
+    private func readBase(_ state: inout FramingReadState, _ decoder: SessionDecoder) async {
         let result: ReadResult
         do {
             result = try await base.read()
@@ -228,7 +192,7 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
     /// Reports what one feed (of the piece starting at stream offset `start`, read at `time`)
     /// or the end found: the decision, decode errors; messages wait for their piece.
     private func handle(
-        _ found: FrameFeed, at start: Int, time: ContinuousClock.Instant, _ state: inout ReadState,
+        _ found: FrameFeed, at start: Int, time: ContinuousClock.Instant, _ state: inout FramingReadState,
         _ decoder: SessionDecoder
     ) {
         if let decided = found.decided {
@@ -259,7 +223,7 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
                     side, index: message.index, at: time, held: session.gates[direction].heldTime)
             }
             state.completed.append(
-                Completed(
+                FramingReadState.Completed(
                     end: message.end,
                     message: DecodedMessage(
                         proto: proto, index: message.index, offset: message.offset, bytes: message.byteCount,
