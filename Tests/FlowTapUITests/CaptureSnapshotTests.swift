@@ -22,6 +22,9 @@ import Testing
             archive.record(SessionEvent(conn: session, kind, time: Fixtures.t0 + ms * 1_000_000))
         }
         let path = temporaryPath("view.pcapng")
+        defer {
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+        }
         try archive.write(to: path, replacing: false)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
@@ -47,6 +50,9 @@ import Testing
             archive.record(SessionEvent(conn: session, kind, time: Fixtures.t0 + ms * 1_000_000))
         }
         let path = temporaryPath("messages.pcapng")
+        defer {
+            try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+        }
         try archive.write(to: path, replacing: false)
         let model = InspectorSnapshot.model(from: try CaptureReader.read(path: path), name: "messages.pcapng")
         let original = Fixtures.messages().snapshot().sessions[0]
