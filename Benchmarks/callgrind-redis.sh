@@ -57,16 +57,8 @@ int sigsuspend(const sigset_t *mask) {
 EOF
 cc -shared -fPIC -O2 -o "$OUT/sigshim.so" "$OUT/sigshim.c"
 
-free_port() {
-    local port
-    while true; do
-        port=$((20000 + RANDOM % 40000))
-        if [ -z "$(ss -Htln "sport = :$port")" ]; then
-            echo "$port"
-            return
-        fi
-    done
-}
+# shellcheck source=Benchmarks/free-port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 PIDS=()
 cleanup() {

@@ -106,17 +106,8 @@ build() {
     BARE_NIO_PROXY=${BARE_NIO_PROXY:-$bin/bare-nio-proxy}
 }
 
-# A random TCP port nobody listens on now.
-free_port() {
-    local port
-    while true; do
-        port=$((20000 + RANDOM % 40000))
-        if [ -z "$(ss -Htln "sport = :$port")" ]; then
-            echo "$port"
-            return
-        fi
-    done
-}
+# shellcheck source=Benchmarks/free-port.sh
+source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 # Waits until something listens on $1 (without connecting to it). Fails after 15 s.
 wait_listening() {
