@@ -62,6 +62,8 @@ enum CaptureComment {
         case .controlError(let error, let line):
             return "\(head): control error (stdin line \(line)): \(error)"
         case .decoder(let proto): return "\(head): decoded as \(proto)"
+        case .breakpoints(let list):
+            return "flowtap: breakpoints: " + (list.isEmpty ? "none" : list.joined(separator: ", "))
         case .message(let d, let m):
             var text = "\(head) \(d.rawValue): \(m.proto) #\(m.index) \(m.summary)"
             if let request = m.request { text += " (reply to #\(request))" }

@@ -73,7 +73,7 @@ extension CaptureWriter {
             tcp.skip(from: .init(sending: direction), count: to - from)
             sessions[id] = tcp
             record()
-        case .held, .listening, .acceptError, .acceptPaused, .acceptResumed:
+        case .held, .listening, .acceptError, .acceptPaused, .acceptResumed, .breakpoints:
             break
         case .eof, .pause, .resume, .step, .fault, .edit, .drop, .inject, .rewrite, .captureError, .note,
             .controlError, .decoder, .message, .decodeError:

@@ -30,6 +30,7 @@ import NIOCore
 /// | `decoder` | `proto` |
 /// | `message` | `dir`, `proto`, `index`, `offset`, `bytes`, `summary`, for a reply `request`, for a first reply `latency_ms`, when cut short `truncated` |
 /// | `decode_error` | `dir`, `proto`, `offset`, `error` |
+/// | `breakpoints` | `breakpoints` (a list of `[DIR:]REGEX` texts) |
 ///
 /// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes (`-x`, and
 /// always in captures). Names are never renamed; new fields are only added, and readers ignore
@@ -44,7 +45,7 @@ extension SessionEvent: Codable {
         case t, event, conn, address, client, target, error, dir, offset, bytes, hex, fault, hold, sha256,
             count
         case text, c2s, s2c, from, to, sessions, limit, line
-        case proto, index, summary, request, truncated, breakpoint
+        case proto, index, summary, request, truncated, breakpoint, breakpoints
         case latencyMs = "latency_ms"
         case clientUnix = "client_unix"
         case targetUnix = "target_unix"
@@ -132,6 +133,7 @@ extension SessionEvent: Codable {
             try c.encode(error, forKey: .error)
             try c.encode(line, forKey: .line)
         case .decoder(let proto): try c.encode(proto, forKey: .proto)
+        case .breakpoints(let list): try c.encode(list, forKey: .breakpoints)
         case .message(_, let m):
             try c.encode(m.proto, forKey: .proto)
             try c.encode(m.index, forKey: .index)
@@ -267,6 +269,7 @@ extension SessionEvent: Codable {
         case "note": kind = .note(try string(.text))
         case "control_error": kind = .controlError(try string(.error), line: try count(.line))
         case "decoder": kind = .decoder(try string(.proto))
+        case "breakpoints": kind = .breakpoints(try c.decode([String].self, forKey: .breakpoints))
         case "message":
             let request = try c.decodeIfPresent(Int.self, forKey: .request)
             if let request, !(0...SessionEvent.maximumCount).contains(request) {
@@ -323,6 +326,7 @@ extension SessionEvent.Kind {
         case .decoder: "decoder"
         case .message: "message"
         case .decodeError: "decode_error"
+        case .breakpoints: "breakpoints"
         }
     }
 
@@ -335,7 +339,7 @@ extension SessionEvent.Kind {
             .gap(let d, _, _), .message(let d, _), .decodeError(let d, _, _, _):
             d
         case .listening, .open, .connectError, .captureError, .close, .note, .acceptError, .acceptPaused,
-            .acceptResumed, .controlError, .decoder:
+            .acceptResumed, .controlError, .decoder, .breakpoints:
             nil
         }
     }

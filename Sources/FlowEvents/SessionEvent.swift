@@ -110,6 +110,10 @@ public struct SessionEvent: Sendable, Equatable {
         /// direction at byte `offset`; the rest of the direction goes on undecoded (raw), byte
         /// for byte. Reported at most once per direction.
         case decodeError(Direction, proto: String, offset: Int, error: String)
+        /// `breakpoints` (field `breakpoints`, a list of `[DIR:]REGEX` texts): the breakpoints
+        /// in force in every session changed (a headless `break` command); the list is the whole
+        /// set afterwards, in the order the breakpoints were added.
+        case breakpoints([String])
     }
 
     /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current

@@ -58,6 +58,13 @@ struct HeadlessCommandTests {
         #expect(
             try Self.parse(#"{"cmd":"fault","conn":1,"fault":"both:clear"}"#)
                 == ControlCommand(.fault(.clear), conn: 1, directions: [.c2s, .s2c]))
+        #expect(
+            try Self.parse(#"{"cmd":"break","add":"c2s:^SET"}"#)
+                == ControlCommand(
+                    .breakpoint(.add(try Breakpoint(parsing: "c2s:^SET"))), conn: nil, directions: []))
+        #expect(
+            try Self.parse(#"{"remove":"PING","cmd":"break"}"#)
+                == ControlCommand(.breakpoint(.remove(try Breakpoint(parsing: "PING"))), conn: nil, directions: []))
         #expect(try Self.parse("") == nil)
         #expect(try Self.parse(" \t\r") == nil)
     }
@@ -96,6 +103,15 @@ struct HeadlessCommandTests {
             (#"{"cmd":"fault","conn":1,"fault":"up:latency=1s"}"#, "bad direction \"up\""),
             (#"{"cmd":"fault","conn":1,"dir":"c2s","fault":"s2c:latency=1s"}"#, "give the direction once"),
             (#"{"cmd":"fault","conn":1,"fault":"s2c:latency=fast"}"#, "\"fault\": "),
+            (#"{"cmd":"break"}"#, "break needs \"add\" or \"remove\""),
+            (#"{"cmd":"break","add":"a","remove":"b"}"#, "not both"),
+            (#"{"cmd":"break","conn":1,"add":"a"}"#, "break takes no \"conn\""),
+            (#"{"cmd":"break","dir":"c2s","add":"a"}"#, "break takes no \"dir\""),
+            (#"{"cmd":"break","add":7}"#, "\"add\" must be a string, not 7"),
+            (#"{"cmd":"break","add":"c2s:("}"#, "\"add\": bad breakpoint"),
+            (#"{"cmd":"break","remove":"s2c:"}"#, "empty pattern"),
+            (#"{"cmd":"break","add":"\u001b[2J"}"#, "\"add\": bad breakpoint \"\\x1b[2J\""),
+            (#"{"cmd":"break","add":"a","text":"x"}"#, "unknown field \"text\" for break"),
         ]
         for (line, expected) in cases {
             let reason = Self.reason(line)

@@ -290,6 +290,46 @@ struct MessageTests {
     }
 
     @Test(
+        "a headless break command adds a breakpoint to a live session and removes it; each change is a breakpoints event"
+    )
+    func breakCommand() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        // A breakpoint that never matches opens stdin for commands.
+        let flowtap = try FlowtapProcess(
+            ["tcp-listen:0", redis.target, "--json", "--break", "s2c:^NEVER"], input: .pipe)
+        let port = try await flowtap.listeningPort()
+        let client = try await connect(port)
+        try await client.write(ByteBuffer(string: Self.set))
+        #expect(text(try await boundedRead(client)) == "+OK\r\n")
+        try await flowtap.child.writeInput(#"{"cmd":"break","add":"c2s:^GET"}"# + "\n")
+        try await flowtap.waitForEvents { !named($0, "breakpoints").isEmpty }
+        #expect(named(flowtap.events, "breakpoints").last?["breakpoints"] as? [String] == ["s2c:^NEVER", "c2s:^GET"])
+        // The session was open before the breakpoint: its next GET is held, the reply waits.
+        try await client.write(ByteBuffer(string: Self.get))
+        try await flowtap.waitForEvents { named($0, "pause", conn: 1).count == 1 }
+        #expect(!messages(flowtap.events, conn: 1, "c2s").contains { $0["summary"] as? String == "GET k" })
+        try await flowtap.child.writeInput(#"{"cmd":"break","remove":"c2s:^GET"}"# + "\n")
+        try await flowtap.child.writeInput(#"{"cmd":"break","remove":"c2s:^GET"}"# + "\n")
+        try await flowtap.waitForEvents { !named($0, "control_error").isEmpty }
+        #expect(named(flowtap.events, "breakpoints").last?["breakpoints"] as? [String] == ["s2c:^NEVER"])
+        let refusal = named(flowtap.events, "control_error").first?["error"] as? String
+        #expect(refusal?.contains("no breakpoint c2s:^GET (set: s2c:^NEVER)") == true, "\(String(describing: refusal))")
+        // Removing the breakpoint leaves what it held held: resume delivers it; the next GET flows.
+        try await flowtap.child.writeInput(#"{"cmd":"resume","conn":1,"dir":"c2s"}"# + "\n")
+        #expect(text(try await boundedRead(client)) == "$1\r\nv\r\n")
+        try await client.write(ByteBuffer(string: Self.get))
+        #expect(text(try await boundedRead(client)) == "$1\r\nv\r\n")
+        #expect(named(flowtap.events, "pause", conn: 1).count == 1)
+        await client.shutdownWrite()
+        #expect(try await boundedRead(client) == .eof)
+        await client.close()
+        try await flowtap.waitForEvents { named($0, "close").count == 1 }
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitExit() == 0)
+    }
+
+    @Test(
         "at the end of a stream: a body that ends at close is one whole reply; a request cut short is truncated"
     )
     func endOfStream() async throws {

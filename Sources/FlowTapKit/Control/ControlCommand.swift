@@ -23,6 +23,8 @@ import NIOCore
 /// | `fin` | `conn`, `dir`? | end the direction as if its source had sent FIN (what is held goes first) | `eof`, `shutdown` |
 /// | `kill` | `conn` | reset both sides | `read_error`/`write_error`, `close` |
 /// | `fault` | `conn`, `fault`, `dir`? | add a fault (`s2c:latency=200ms`, the form of `--fault`), remove one (`s2c:-latency=200ms`), or remove all (`s2c:clear`) | `fault` |
+/// | `break` | `add` or `remove`, no `conn` | add or remove a breakpoint of every session, live and future (`"c2s:^SET"`, the form of `--break`) | `breakpoints` |
+/// | `break` | `add` or `remove` (no `conn`) | add or remove a breakpoint of every session (`c2s:^SET`, the form of `--break`) | `breakpoints` |
 ///
 /// - `conn` is the session number (a whole number from 1). `dir` is `"c2s"` or `"s2c"`;
 ///   omitted (or `"both"`) means both directions where marked `dir`?; a command that acts on
@@ -56,6 +58,16 @@ public struct ControlCommand: Sendable, Equatable {
         case kill
         /// Change the faults (``Session/setFaults(_:for:)``).
         case fault(FaultEdit)
+        /// Change the breakpoints of every session (``BreakpointSet``).
+        case breakpoint(BreakpointEdit)
+    }
+
+    /// A change to the breakpoints.
+    public enum BreakpointEdit: Sendable, Equatable {
+        /// Add the breakpoint after the others.
+        case add(Breakpoint)
+        /// Remove the breakpoint that reads the same.
+        case remove(Breakpoint)
     }
 
     /// A change to the faults of a direction.
@@ -70,18 +82,18 @@ public struct ControlCommand: Sendable, Equatable {
 
     /// The command's names, in the order help lists them.
     public static let names = [
-        "pause", "resume", "step", "drop", "replace", "inject", "fin", "kill", "fault",
+        "pause", "resume", "step", "drop", "replace", "inject", "fin", "kill", "fault", "break",
     ]
 
     /// What to do.
     public var action: Action
-    /// The session, from 1.
-    public var conn: Int
+    /// The session, from 1; `nil` for a command that acts on every session (`break`).
+    public var conn: Int?
     /// The directions acted on (both when the command allows and none was named).
     public var directions: [Direction]
 
     /// A command doing `action` to `directions` of session `conn`.
-    public init(_ action: Action, conn: Int, directions: [Direction]) {
+    public init(_ action: Action, conn: Int?, directions: [Direction]) {
         self.action = action
         self.conn = conn
         self.directions = directions
@@ -99,6 +111,7 @@ public struct ControlCommand: Sendable, Equatable {
         case .fin: "fin"
         case .kill: "kill"
         case .fault: "fault"
+        case .breakpoint: "break"
         }
     }
 
@@ -186,6 +199,7 @@ public struct ControlCommand: Sendable, Equatable {
                     "unknown command \(cmdValue.shown) (expected \(ControlCommand.names.joined(separator: ", ")))"
                 )
             }
+            if cmd == "break" { return try breakpoint() }
             let conn = try session()
             let action: Action
             var directions: [Direction]
@@ -213,6 +227,43 @@ public struct ControlCommand: Sendable, Equatable {
                 throw ControlCommandError("unknown field \"\(ControlCommand.shown(unknown))\" for \(cmd)")
             }
             return ControlCommand(action, conn: conn, directions: directions)
+        }
+
+        /// A `break` command: `add` or `remove` (exactly one), a `[DIR:]REGEX` text.
+        mutating func breakpoint() throws(ControlCommandError) -> ControlCommand {
+            used.formUnion(["add", "remove"])
+            if values["conn"] != nil {
+                throw ControlCommandError("break takes no \"conn\": a breakpoint acts in every session")
+            }
+            if values["dir"] != nil {
+                throw ControlCommandError(
+                    "break takes no \"dir\": give the direction in the breakpoint, e.g. \"c2s:^SET\"")
+            }
+            let name: String
+            let value: Value
+            switch (values["add"], values["remove"]) {
+            case (.some, .some): throw ControlCommandError("break takes \"add\" or \"remove\", not both")
+            case (nil, nil):
+                throw ControlCommandError(
+                    "break needs \"add\" or \"remove\": a breakpoint as --break takes, e.g. \"c2s:^SET\"")
+            case (.some(let given), nil): (name, value) = ("add", given)
+            case (nil, .some(let given)): (name, value) = ("remove", given)
+            }
+            guard case .string(let text) = value else {
+                throw ControlCommandError("\"\(name)\" must be a string, not \(value.shown)")
+            }
+            let parsed: Breakpoint
+            do {
+                parsed = try Breakpoint(parsing: text)
+            } catch {
+                // The description is escaped for a terminal already.
+                throw ControlCommandError("\"\(name)\": \(error.description)")
+            }
+            if let unknown = values.keys.sorted().first(where: { !used.contains($0) }) {
+                throw ControlCommandError("unknown field \"\(ControlCommand.shown(unknown))\" for break")
+            }
+            return ControlCommand(
+                .breakpoint(name == "add" ? .add(parsed) : .remove(parsed)), conn: nil, directions: [])
         }
 
         mutating func session() throws(ControlCommandError) -> Int {

@@ -57,7 +57,13 @@ public final class HeadlessControl: Sendable {
 
     /// Carries out `command`; throws the reason it cannot or would change nothing.
     func perform(_ command: ControlCommand, line: Int) throws(ControlCommandError) {
-        let id = command.conn
+        if case .breakpoint(let edit) = command.action {
+            try change(inspector.control.breakpoints, edit)
+            return
+        }
+        guard let id = command.conn else {
+            throw ControlCommandError("\(command.name) needs \"conn\" (the session number)")
+        }
         guard let session = inspector.control.session(id) else {
             throw ControlCommandError(
                 id > inspector.control.currentSessionCount
@@ -88,6 +94,7 @@ public final class HeadlessControl: Sendable {
             Task { for direction in directions { await session.passFIN(direction) } }
         case .kill:
             Task { await session.kill() }
+        case .breakpoint: break
         case .fault(let edit):
             for direction in directions {
                 let active = session.faults(direction)
@@ -111,6 +118,24 @@ public final class HeadlessControl: Sendable {
                 inspector.control.setFaults(session: id, direction: direction, faults)
             }
         }
+    }
+
+    /// Adds or removes a breakpoint and reports the whole set in a `breakpoints` event; throws
+    /// when the change would change nothing.
+    private func change(_ set: BreakpointSet, _ edit: ControlCommand.BreakpointEdit) throws(ControlCommandError) {
+        switch edit {
+        case .add(let breakpoint):
+            guard set.add(breakpoint) else {
+                throw ControlCommandError("breakpoint \(breakpoint) is set already")
+            }
+        case .remove(let breakpoint):
+            guard set.remove(breakpoint) else {
+                let list = set.all.map(\.description)
+                throw ControlCommandError(
+                    "no breakpoint \(breakpoint) (set: \(list.isEmpty ? "none" : list.joined(separator: ", ")))")
+            }
+        }
+        inspector.emit(SessionEvent(conn: nil, .breakpoints(set.all.map(\.description))))
     }
 
     /// `c2s`, `s2c`, or `both ways`.

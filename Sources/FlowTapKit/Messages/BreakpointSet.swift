@@ -41,6 +41,30 @@ public final class BreakpointSet: Sendable {
         list.withLock { $0.first { $0.matches(summary, in: direction) } }
     }
 
+    /// Adds `breakpoint` after the others; returns `false` (and changes nothing) when it is
+    /// there already.
+    @discardableResult
+    public func add(_ breakpoint: Breakpoint) -> Bool {
+        list.withLock { list in
+            guard !list.contains(breakpoint) else { return false }
+            list.append(breakpoint)
+            watched.store(Self.mask(list), ordering: .releasing)
+            return true
+        }
+    }
+
+    /// Removes `breakpoint`; returns `false` (and changes nothing) when it is not in the set.
+    /// A message it holds already stays held until stepped or resumed.
+    @discardableResult
+    public func remove(_ breakpoint: Breakpoint) -> Bool {
+        list.withLock { list in
+            guard let index = list.firstIndex(of: breakpoint) else { return false }
+            list.remove(at: index)
+            watched.store(Self.mask(list), ordering: .releasing)
+            return true
+        }
+    }
+
     /// Adds `breakpoint`, or removes it when it is there already; returns whether it is now in
     /// the set.
     @discardableResult

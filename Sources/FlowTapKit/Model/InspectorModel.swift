@@ -288,7 +288,7 @@ public final class InspectorModel: InspectorObserver {
                     proto: proto, offset: offset, error: error)
             }
         case .open, .connectError, .listening, .captureError, .rewrite, .note, .acceptError,
-            .acceptPaused, .acceptResumed, .controlError:
+            .acceptPaused, .acceptResumed, .controlError, .breakpoints:
             break
         }
     }

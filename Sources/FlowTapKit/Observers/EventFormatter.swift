@@ -76,6 +76,8 @@ public enum EventFormatter {
         case .note(let text): body = "note: \(text)"
         case .controlError(let error, let line): body = "control error: stdin line \(line): \(error)"
         case .decoder(let proto): body = "decoded as \(proto)"
+        case .breakpoints(let list):
+            body = "breakpoints: " + (list.isEmpty ? "none" : list.joined(separator: ", "))
         case .message(let d, let m):
             var text = "\(d.rawValue) \(m.proto) #\(m.index) \(m.summary) (\(m.bytes) B"
             if let request = m.request { text += ", reply to #\(request)" }
