@@ -64,7 +64,8 @@ struct HeadlessCommandTests {
                     .breakpoint(.add(try Breakpoint(parsing: "c2s:^SET"))), conn: nil, directions: []))
         #expect(
             try Self.parse(#"{"remove":"PING","cmd":"break"}"#)
-                == ControlCommand(.breakpoint(.remove(try Breakpoint(parsing: "PING"))), conn: nil, directions: []))
+                == ControlCommand(
+                    .breakpoint(.remove(try Breakpoint(parsing: "PING"))), conn: nil, directions: []))
         #expect(try Self.parse("") == nil)
         #expect(try Self.parse(" \t\r") == nil)
     }

@@ -304,7 +304,10 @@ struct MessageTests {
         #expect(text(try await boundedRead(client)) == "+OK\r\n")
         try await flowtap.child.writeInput(#"{"cmd":"break","add":"c2s:^GET"}"# + "\n")
         try await flowtap.waitForEvents { !named($0, "breakpoints").isEmpty }
-        #expect(named(flowtap.events, "breakpoints").last?["breakpoints"] as? [String] == ["s2c:^NEVER", "c2s:^GET"])
+        #expect(
+            named(flowtap.events, "breakpoints").last?["breakpoints"] as? [String] == [
+                "s2c:^NEVER", "c2s:^GET",
+            ])
         // The session was open before the breakpoint: its next GET is held, the reply waits.
         try await client.write(ByteBuffer(string: Self.get))
         try await flowtap.waitForEvents { named($0, "pause", conn: 1).count == 1 }
@@ -314,7 +317,9 @@ struct MessageTests {
         try await flowtap.waitForEvents { !named($0, "control_error").isEmpty }
         #expect(named(flowtap.events, "breakpoints").last?["breakpoints"] as? [String] == ["s2c:^NEVER"])
         let refusal = named(flowtap.events, "control_error").first?["error"] as? String
-        #expect(refusal?.contains("no breakpoint c2s:^GET (set: s2c:^NEVER)") == true, "\(String(describing: refusal))")
+        #expect(
+            refusal?.contains("no breakpoint c2s:^GET (set: s2c:^NEVER)") == true,
+            "\(String(describing: refusal))")
         // Removing the breakpoint leaves what it held held: resume delivers it; the next GET flows.
         try await flowtap.child.writeInput(#"{"cmd":"resume","conn":1,"dir":"c2s"}"# + "\n")
         #expect(text(try await boundedRead(client)) == "$1\r\nv\r\n")

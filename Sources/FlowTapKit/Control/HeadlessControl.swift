@@ -122,7 +122,9 @@ public final class HeadlessControl: Sendable {
 
     /// Adds or removes a breakpoint and reports the whole set in a `breakpoints` event; throws
     /// when the change would change nothing.
-    private func change(_ set: BreakpointSet, _ edit: ControlCommand.BreakpointEdit) throws(ControlCommandError) {
+    private func change(_ set: BreakpointSet, _ edit: ControlCommand.BreakpointEdit)
+        throws(ControlCommandError)
+    {
         switch edit {
         case .add(let breakpoint):
             guard set.add(breakpoint) else {
@@ -132,7 +134,8 @@ public final class HeadlessControl: Sendable {
             guard set.remove(breakpoint) else {
                 let list = set.all.map(\.description)
                 throw ControlCommandError(
-                    "no breakpoint \(breakpoint) (set: \(list.isEmpty ? "none" : list.joined(separator: ", ")))")
+                    "no breakpoint \(breakpoint) (set: \(list.isEmpty ? "none" : list.joined(separator: ", ")))"
+                )
             }
         }
         inspector.emit(SessionEvent(conn: nil, .breakpoints(set.all.map(\.description))))
