@@ -6,7 +6,8 @@ import Testing
 @Suite("flowtap demo: every scenario, headless", .serialized, .leavesNoProcesses)
 struct DemoTests {
     @Test(
-        "eight sessions: text, binary, both half-close orders, a reset, a refused connect, pause/step, edits")
+        "nine sessions: text, binary, both half-close orders, a reset, a refused connect, pause/step, edits, a breakpoint"
+    )
     func everyScenario() async throws {
         let (status, out, err) = try await runCommand(FlowtapProcess.binary, ["demo", "--json"], timeout: 60)
         #expect(status == 0)
@@ -17,7 +18,7 @@ struct DemoTests {
             named(events, "data", conn: conn).filter { $0["dir"] as? String == dir }
                 .reduce(0) { $0 + ($1["bytes"] as! Int) }
         }
-        #expect(Set(events.compactMap { $0["conn"] as? Int }) == Set(1...8))
+        #expect(Set(events.compactMap { $0["conn"] as? Int }) == Set(1...9))
         // 1: a RESP exchange; 2: all 256 byte values (and 8 more) echoed exactly.
         #expect(bytes(1, "c2s") == 49 && bytes(1, "s2c") == 12)
         #expect(bytes(2, "c2s") == 264 && bytes(2, "s2c") == 264)
@@ -48,6 +49,30 @@ struct DemoTests {
         #expect(bytes(8, "c2s") == 22)
         let close = try #require(named(events, "close", conn: 8).first?["c2s"] as? [String: Any])
         #expect(close["read_bytes"] as? Int == 35 && close["write_bytes"] as? Int == 22)
-        #expect(err.contains("flowtap: 8 sessions (1 failed to connect)"))
+        // 9: the breakpoint c2s:^DEL holds the DEL message (the GET before it flowed), then a step
+        // delivers it and the answer comes back.
+        #expect(named(events, "breakpoints").isEmpty)  // set by the demo itself, not by a command
+        let nine = sequence(events, conn: 9, decoding: true).filter {
+            ["message c2s", "pause c2s", "step c2s", "resume c2s", "message s2c"].contains($0)
+        }
+        #expect(
+            nine == [
+                "message c2s", "message s2c", "pause c2s", "step c2s", "message c2s", "resume c2s",
+                "message s2c",
+            ]
+                || nine == [
+                    "message c2s", "message s2c", "pause c2s", "step c2s", "resume c2s", "message c2s",
+                    "message s2c",
+                ], "\(nine)")
+        #expect(
+            messagesOf(events, conn: 9).map { $0["summary"] as? String } == [
+                "GET color", "$4 blue", "DEL color", ":1",
+            ])
+        #expect(err.contains("flowtap: 9 sessions (1 failed to connect)"))
     }
+}
+
+/// The `message` events of session `conn`, both directions, in order.
+private func messagesOf(_ events: [[String: Any]], conn: Int) -> [[String: Any]] {
+    named(events, "message", conn: conn)
 }

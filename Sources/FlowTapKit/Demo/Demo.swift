@@ -8,7 +8,8 @@ import Synchronization
 /// `flowtap demo`: a built-in target and a scripted client that show every state of the
 /// inspector with one command — text and binary exchanges, a half-close in each order (with an
 /// answer arriving after the client's FIN), a reset in the middle of a transfer, a refused
-/// connect, pausing and stepping, and the user's edits (an edited, a dropped and an injected chunk).
+/// connect, pausing and stepping, the user's edits (an edited, a dropped and an injected chunk),
+/// and a breakpoint that holds one decoded message while the others flow.
 ///
 /// Everything listens on 127.0.0.1 with free ports. The target serves scenario N to its Nth
 /// connection; ``runScript(pauseBetween:)`` opens the connections one after the other.
@@ -30,7 +31,11 @@ public final class Demo: Sendable {
         "refused connect (the target is down)",
         "intercept: a paused direction holds a chunk, then steps",
         "intercept edits: a held request is edited, another dropped, and bytes injected",
+        "breakpoint c2s:^DEL: GET flows, the DEL message is held, then stepped",
     ]
+
+    /// The breakpoint the last scenario sets (it stays set, shown in the UI's title).
+    public static let breakpoint = "c2s:^DEL"
 
     private init(inspector: Inspector, targetPort: Int) {
         self.inspector = inspector
@@ -121,6 +126,24 @@ public final class Demo: Sendable {
             for _ in 0..<64 {
                 do { try await client.write(block) } catch { break }
             }
+        case 8:
+            // A breakpoint: the RESP decoder cuts messages; only the DEL is held.
+            if let breakpoint = try? Breakpoint(parsing: Self.breakpoint) {
+                inspector.control.breakpoints.add(breakpoint)
+            }
+            // Sessions are numbered in the scenarios' order (the refused one included).
+            let session = index + 1
+            try? await client.write(ByteBuffer(string: "*2\r\n$3\r\nGET\r\n$5\r\ncolor\r\n"))
+            _ = try? await client.read()
+            try? await client.write(ByteBuffer(string: "*2\r\n$3\r\nDEL\r\n$5\r\ncolor\r\n"))
+            if await heldChunk(session) != nil {
+                try? await Task.sleep(for: .milliseconds(900))
+                inspector.control.step(session: session, direction: .c2s)
+            }
+            // Never left held, even if the hold was not seen in time.
+            inspector.control.resume(session: session, direction: .c2s)
+            _ = try? await client.read()
+            await client.shutdownWrite()
         case 7:
             // Intercept edits, as the user would make them with e, d and i.
             try? await Task.sleep(for: .milliseconds(150))
@@ -190,6 +213,12 @@ public final class Demo: Sendable {
         case 0:
             while case .data(let chunk) = (try? await connection.read()) ?? .eof {
                 let reply = String(buffer: chunk).contains("PING") ? "+PONG\r\n" : "+OK\r\n"
+                try? await connection.write(ByteBuffer(string: reply))
+            }
+        case 8:
+            // GET answers a bulk string, DEL the number of keys removed.
+            while case .data(let chunk) = (try? await connection.read()) ?? .eof {
+                let reply = String(buffer: chunk).contains("GET") ? "$4\r\nblue\r\n" : ":1\r\n"
                 try? await connection.write(ByteBuffer(string: reply))
             }
         case 1:
