@@ -15,6 +15,10 @@ public struct SessionEvent: Sendable, Equatable {
     public var time: UInt64
     /// What happened.
     public var kind: Kind
+    /// On `open` and `connect_error` of a proxy listener's session (`socks5-listen:`,
+    /// `http-proxy-listen:`): the host name the client's handshake named (`"target_name"`),
+    /// when it named one rather than an IP address; `nil` otherwise.
+    public var targetName: String?
 
     /// The largest count or offset decoding accepts: 2^53, the integers a JSON number holds
     /// exactly. Larger values in a file are refused, so readers' sums cannot overflow.
@@ -110,6 +114,11 @@ public struct SessionEvent: Sendable, Equatable {
         /// direction at byte `offset`; the rest of the direction goes on undecoded (raw), byte
         /// for byte. Reported at most once per direction.
         case decodeError(Direction, proto: String, offset: Int, error: String)
+        /// `handshake_error` (fields `client`, `error`): the client of a proxy listener
+        /// (`socks5-listen:`, `http-proxy-listen:`) sent a malformed or refused handshake, or
+        /// none within the time limit; it was answered with the protocol's error and closed.
+        /// No session data exists; nothing follows for this `conn`.
+        case handshakeError(client: PeerAddress, error: String)
     }
 
     /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current
