@@ -146,6 +146,25 @@ struct ProxyHandshakeParserTests {
     }
 }
 
+@Suite("Proxy listen addresses")
+struct ProxyAddressTests {
+    @Test("socks5-listen: and http-proxy-listen: parse like tcp-listen:, print back, and name their protocol")
+    func addresses() throws {
+        let socks = try Address.parse("socks5-listen:1080")
+        #expect(socks == .socks5Listen(host: "127.0.0.1", port: 1080))
+        #expect(socks.description == "socks5-listen:127.0.0.1:1080")
+        #expect(socks.proxyProtocol == .socks5)
+        #expect(socks.isListen)
+        let http = try Address.parse("HTTP-PROXY-LISTEN:[::1]:0")
+        #expect(http == .httpProxyListen(host: "::1", port: 0))
+        #expect(try Address.parse(http.description) == http)
+        #expect(http.proxyProtocol == .httpProxy)
+        #expect(try Address.parse("tcp-listen:1").proxyProtocol == nil)
+        #expect(throws: AddressError.self) { try Address.parse("socks5-listen:") }
+        #expect(throws: AddressError.self) { try Address.parse("socks5-listen:1:2:3") }
+    }
+}
+
 extension HTTPProxyRequestHead.Parse {
     /// The status of a failure, nil otherwise.
     var failure: Int? {
