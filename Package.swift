@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers (DESIGN.md §1), imports point down only:
 //   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture, FlowFaults, FlowFramers
+//   FlowTransport → FlowFramers (the proxy listeners' HTTP parsing sits below the transport)
 //   FlowCapture → FlowEvents → FlowCore;  FlowFaults → FlowCore;  FlowFramers → FlowCore
 // FlowCore is the mirage-flow port only; FlowFaults (the fault combinators) sits on it;
 // FlowEvents is the one event model the engine, the logs and the captures share.
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // NIOSOCKS: the SOCKS5 messages of `socks5-listen:` (issue 16).
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         .target(
@@ -64,8 +67,11 @@ let package = Package(
             name: "FlowTransport",
             dependencies: [
                 "FlowCore",
+                "FlowFramers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSOCKS", package: "swift-nio-extras"),
             ],
             swiftSettings: swiftSettings
         ),

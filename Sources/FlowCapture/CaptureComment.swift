@@ -19,11 +19,13 @@ enum CaptureComment {
         switch event.kind {
         case .open(let c, let s):
             var text = "\(head): open \(label(c)) → \(label(s))"
+            if let name = event.targetName { text += " (\(name))" }
             if let tcp, tcp.client.description != c.description || tcp.server.description != s.description {
                 text += " (TCP \(tcp.client) → \(tcp.server))"
             }
             return text
         case .connectError(_, let s, let e): return "\(head): connect to \(label(s)) failed: \(e)"
+        case .handshakeError(let c, let e): return "\(head): proxy handshake from \(label(c)) failed: \(e)"
         case .data(let d, _, let b): return "\(head) \(d.rawValue): \(b.readableBytes) bytes"
         case .eof(let d): return "\(head) \(d.rawValue): EOF from the \(d == .c2s ? "client" : "server")"
         case .shutdown(let d):

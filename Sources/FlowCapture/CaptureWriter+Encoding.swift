@@ -39,7 +39,7 @@ extension CaptureWriter {
             tcp.handshake(at: time, comment: CaptureComment.text(event, conn: id, tcp: wire), into: &out)
             sessions[id] = tcp
             record(tcp: wire)
-        case .connectError:
+        case .connectError, .handshakeError:
             sessions[id] = nil
             record()
         case .data(let direction, _, let buffer):

@@ -166,10 +166,12 @@ struct EventRecord {
             return bytes
         }
         var out = event
+        out.targetName = event.targetName.map(text)
         switch event.kind {
         case .open(let c, let t): out.kind = .open(client: peer(c), target: peer(t))
         case .connectError(let c, let t, let e):
             out.kind = .connectError(client: peer(c), target: peer(t), error: text(e))
+        case .handshakeError(let c, let e): out.kind = .handshakeError(client: peer(c), error: text(e))
         case .readError(let d, let e): out.kind = .readError(d, text(e))
         case .writeError(let d, let e): out.kind = .writeError(d, text(e))
         case .fault(let d, let f): out.kind = .fault(d, text(f))

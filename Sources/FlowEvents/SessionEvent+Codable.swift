@@ -9,8 +9,9 @@ import NIOCore
 /// | event | fields |
 /// |---|---|
 /// | `listening` | `address` |
-/// | `open` | `client`, `target` (and `client_unix`/`target_unix`: `true` for a Unix socket path) |
-/// | `connect_error` | `client`, `target`, `error` (and `client_unix`/`target_unix`) |
+/// | `open` | `client`, `target` (and `client_unix`/`target_unix`: `true` for a Unix socket path; `target_name` when a proxy client named a host) |
+/// | `connect_error` | `client`, `target`, `error` (and `client_unix`/`target_unix`, `target_name`) |
+/// | `handshake_error` | `client`, `error` (and `client_unix`) |
 /// | `data` | `dir`, `offset`, `bytes`, and with bytes included `hex` |
 /// | `eof`, `shutdown`, `pause`, `resume`, `step` | `dir` |
 /// | `read_error`, `write_error` | `dir`, `error` |
@@ -49,6 +50,7 @@ extension SessionEvent: Codable {
         case latencyMs = "latency_ms"
         case clientUnix = "client_unix"
         case targetUnix = "target_unix"
+        case targetName = "target_name"
         case originalBytes = "original_bytes"
         case originalSHA256 = "original_sha256"
         case originalHex = "original_hex"
@@ -86,9 +88,16 @@ extension SessionEvent: Codable {
         if let direction = kind.direction { try c.encode(direction, forKey: .dir) }
         switch kind {
         case .listening(let address): try c.encode(address, forKey: .address)
-        case .open(let client, let target): try peers(client, target)
+        case .open(let client, let target):
+            try peers(client, target)
+            try c.encodeIfPresent(targetName, forKey: .targetName)
         case .connectError(let client, let target, let error):
             try peers(client, target)
+            try c.encodeIfPresent(targetName, forKey: .targetName)
+            try c.encode(error, forKey: .error)
+        case .handshakeError(let client, let error):
+            try c.encode(client.description, forKey: .client)
+            if case .unix = client { try c.encode(true, forKey: .clientUnix) }
             try c.encode(error, forKey: .error)
         case .data(_, let offset, let bytes):
             try c.encode(offset, forKey: .offset)
@@ -217,6 +226,8 @@ extension SessionEvent: Codable {
             kind = .connectError(
                 client: try peer(.client, unix: .clientUnix), target: try peer(.target, unix: .targetUnix),
                 error: try string(.error))
+        case "handshake_error":
+            kind = .handshakeError(client: try peer(.client, unix: .clientUnix), error: try string(.error))
         case "data":
             guard let buffer = try bytes(.hex) else {
                 throw DecodingError.keyNotFound(
@@ -291,6 +302,9 @@ extension SessionEvent: Codable {
                 forKey: .event, in: c, debugDescription: "unknown event \"\(name)\"")
         }
         self.init(conn: conn, kind, time: time)
+        if name == "open" || name == "connect_error" {
+            targetName = try c.decodeIfPresent(String.self, forKey: .targetName)
+        }
     }
 }
 
@@ -327,6 +341,7 @@ extension SessionEvent.Kind {
         case .message: "message"
         case .decodeError: "decode_error"
         case .breakpoints: "breakpoints"
+        case .handshakeError: "handshake_error"
         }
     }
 
@@ -339,7 +354,7 @@ extension SessionEvent.Kind {
             .gap(let d, _, _), .message(let d, _), .decodeError(let d, _, _, _):
             d
         case .listening, .open, .connectError, .captureError, .close, .note, .acceptError, .acceptPaused,
-            .acceptResumed, .controlError, .decoder, .breakpoints:
+            .acceptResumed, .controlError, .decoder, .breakpoints, .handshakeError:
             nil
         }
     }

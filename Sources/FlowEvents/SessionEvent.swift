@@ -15,6 +15,10 @@ public struct SessionEvent: Sendable, Equatable {
     public var time: UInt64
     /// What happened.
     public var kind: Kind
+    /// On `open` and `connect_error` of a proxy listener's session (`socks5-listen:`,
+    /// `http-proxy-listen:`): the host name the client's handshake named (`"target_name"`),
+    /// when it named one rather than an IP address; `nil` otherwise.
+    public var targetName: String?
 
     /// The largest count or offset decoding accepts: 2^53, the integers a JSON number holds
     /// exactly. Larger values in a file are refused, so readers' sums cannot overflow.
@@ -114,6 +118,11 @@ public struct SessionEvent: Sendable, Equatable {
         /// in force in every session changed (a headless `break` command); the list is the whole
         /// set afterwards, in the order the breakpoints were added.
         case breakpoints([String])
+        /// `handshake_error` (fields `client`, `error`): the client of a proxy listener
+        /// (`socks5-listen:`, `http-proxy-listen:`) sent a malformed or refused handshake, or
+        /// none within the time limit; it was answered with the protocol's error and closed.
+        /// No session data exists; nothing follows for this `conn`.
+        case handshakeError(client: PeerAddress, error: String)
     }
 
     /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current

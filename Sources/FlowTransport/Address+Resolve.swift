@@ -10,7 +10,7 @@ extension Address {
     /// - Throws: ``AddressError`` quoting the address, e.g.
     ///   `bad address "tcp-listen:nonexistent.invalid:80": cannot resolve host "nonexistent.invalid" (name or service not known)`.
     public func resolveListenHost() throws(AddressError) {
-        guard case .tcpListen(let host, let port) = self else { return }
+        guard let (host, port) = tcpListenHostPort else { return }
         do {
             _ = try SocketAddress.makeAddressResolvingHost(host, port: port)
         } catch let error as SocketAddressError.UnknownHost {

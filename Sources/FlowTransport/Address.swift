@@ -13,6 +13,8 @@
 /// | `tcp:HOST:PORT`, `tcp:[IPv6]:PORT` | ``tcp(host:port:)`` |
 /// | `unix-listen:PATH` | ``unixListen(path:)`` |
 /// | `unix:PATH` | ``unix(path:)`` |
+/// | `socks5-listen:[HOST:]PORT` | ``socks5Listen(host:port:)`` (as `tcp-listen:`) |
+/// | `http-proxy-listen:[HOST:]PORT` | ``httpProxyListen(host:port:)`` (as `tcp-listen:`) |
 ///
 /// Listening is on loopback unless asked otherwise: all interfaces must be named as `0.0.0.0`
 /// or `[::]`. A listen port of 0 takes a free port. Schemes are case-insensitive. IPv6 hosts
@@ -26,6 +28,12 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     case unixListen(path: String)
     /// Connect to the Unix domain stream socket at `path`.
     case unix(path: String)
+    /// Listen for TCP connections as a SOCKS5 proxy: each client's target comes from its
+    /// handshake (``ProxyHandshake``), there is no fixed target.
+    case socks5Listen(host: String, port: Int)
+    /// Listen for TCP connections as an HTTP proxy (`CONNECT` tunnels and absolute-form
+    /// requests): each client's target comes from its request (``ProxyHandshake``).
+    case httpProxyListen(host: String, port: Int)
 
     /// The host a bare `tcp-listen:PORT` listens on: loopback only.
     public static let defaultListenHost = "127.0.0.1"
@@ -33,8 +41,30 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     /// Whether this is an address to listen on (``tcpListen(host:port:)``, ``unixListen(path:)``).
     public var isListen: Bool {
         switch self {
-        case .tcpListen, .unixListen: true
+        case .tcpListen, .unixListen, .socks5Listen, .httpProxyListen: true
         case .tcp, .unix: false
+        }
+    }
+
+    /// The proxy protocol a client speaks first on this listen address, which names each
+    /// session's target (``socks5Listen(host:port:)``, ``httpProxyListen(host:port:)``); nil for
+    /// every other address.
+    public var proxyProtocol: ProxyProtocol? {
+        switch self {
+        case .socks5Listen: .socks5
+        case .httpProxyListen: .httpProxy
+        case .tcpListen, .unixListen, .tcp, .unix: nil
+        }
+    }
+
+    /// The host and port a TCP listen address binds (`tcp-listen:`, `socks5-listen:`,
+    /// `http-proxy-listen:`); nil for the others.
+    public var tcpListenHostPort: (host: String, port: Int)? {
+        switch self {
+        case .tcpListen(let host, let port), .socks5Listen(let host, let port),
+            .httpProxyListen(let host, let port):
+            (host, port)
+        case .unixListen, .tcp, .unix: nil
         }
     }
 
@@ -46,6 +76,8 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         case .tcp(let host, let port): "tcp:\(Self.hostPort(host, port))"
         case .unixListen(let path): "unix-listen:\(path)"
         case .unix(let path): "unix:\(path)"
+        case .socks5Listen(let host, let port): "socks5-listen:\(Self.hostPort(host, port))"
+        case .httpProxyListen(let host, let port): "http-proxy-listen:\(Self.hostPort(host, port))"
         }
     }
 
@@ -53,7 +85,9 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     /// `[::1]:6379`, or the Unix path.
     var endpointText: String {
         switch self {
-        case .tcpListen(let host, let port), .tcp(let host, let port): Self.hostPort(host, port)
+        case .tcpListen(let host, let port), .tcp(let host, let port), .socks5Listen(let host, let port),
+            .httpProxyListen(let host, let port):
+            Self.hostPort(host, port)
         case .unixListen(let path), .unix(let path): path
         }
     }
@@ -80,7 +114,7 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     ///   many `:`-separated parts, an empty or too long Unix path.
     public static func parse(_ text: String) throws(AddressError) -> Address {
         func fail(_ problem: String) -> AddressError { AddressError(input: text, problem: problem) }
-        let schemes = "(expected tcp, tcp-listen, unix, unix-listen)"
+        let schemes = "(expected tcp, tcp-listen, unix, unix-listen, socks5-listen, http-proxy-listen)"
         if text.isEmpty { throw fail("empty address \(schemes)") }
         guard let colon = text.firstIndex(of: ":") else {
             throw fail("missing scheme \(schemes)")
@@ -102,6 +136,12 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         case "tcp-listen":
             let (host, port) = try parseHostPort(rest, listen: true, fail: fail)
             return .tcpListen(host: host ?? defaultListenHost, port: port)
+        case "socks5-listen":
+            let (host, port) = try parseHostPort(rest, listen: true, scheme: scheme, fail: fail)
+            return .socks5Listen(host: host ?? defaultListenHost, port: port)
+        case "http-proxy-listen":
+            let (host, port) = try parseHostPort(rest, listen: true, scheme: scheme, fail: fail)
+            return .httpProxyListen(host: host ?? defaultListenHost, port: port)
         case "":
             throw fail("missing scheme \(schemes)")
         default:
@@ -111,10 +151,10 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
 
     /// Splits `[HOST:]PORT` (listen) or `HOST:PORT` (connect); the host is nil when omitted.
     private static func parseHostPort(
-        _ rest: String, listen: Bool, fail: (String) -> AddressError
+        _ rest: String, listen: Bool, scheme named: String? = nil, fail: (String) -> AddressError
     ) throws(AddressError) -> (String?, Int) {
-        let scheme = listen ? "tcp-listen" : "tcp"
-        let form = listen ? "tcp-listen:[HOST:]PORT" : "tcp:HOST:PORT"
+        let scheme = named ?? (listen ? "tcp-listen" : "tcp")
+        let form = listen ? "\(scheme):[HOST:]PORT" : "tcp:HOST:PORT"
         if rest.isEmpty { throw fail(listen ? "missing port" : "missing host and port") }
         if rest.hasPrefix("//") {
             var meant = rest.dropFirst(2)

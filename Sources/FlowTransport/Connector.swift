@@ -45,7 +45,7 @@ public enum Connector {
                     SocketFlowCore.install(on: channel)
                 }
                 return SocketFlow(core: core, socketPath: path)
-            case .tcpListen, .unixListen:
+            case .tcpListen, .unixListen, .socks5Listen, .httpProxyListen:
                 throw TransportError(action: action, reason: "not a connect address (use tcp: or unix:)")
             }
         } catch let error as TransportError {

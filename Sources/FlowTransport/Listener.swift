@@ -82,14 +82,15 @@ public final class Listener: Sendable {
                     queue.push(SocketFlow(core: core, socketPath: childPath))
                 }.map { _ in }
             }
-        if case .tcpListen = address {
+        if address.tcpListenHostPort != nil {
             // Small request/response traffic must not wait for Nagle's algorithm.
             bootstrap = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         }
         do {
             let channel: any Channel
             switch address {
-            case .tcpListen(let host, let port):
+            case .tcpListen(let host, let port), .socks5Listen(let host, let port),
+                .httpProxyListen(let host, let port):
                 channel = try await bootstrap.bind(host: host, port: port).get()
             case .unixListen(let path):
                 try prepareUnixPath(path, action: action)

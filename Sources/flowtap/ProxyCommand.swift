@@ -28,6 +28,8 @@ struct ProxyCommand: AsyncParsableCommand {
               flowtap tcp-listen:6380 tcp:127.0.0.1:6379 --fault s2c:latency=200ms --json
               flowtap tcp-listen:5201 tcp:127.0.0.1:5202 --fault both:bandwidth=1MiB/s
               flowtap tcp-listen:8080 tcp:127.0.0.1:80 --fault c2s:slice=1 --fault s2c:limit=1KiB
+              flowtap socks5-listen:1080 --json          # ALL_PROXY=socks5h://127.0.0.1:1080 curl …
+              flowtap http-proxy-listen:8080 --only '*.example.com'   # curl -x http://127.0.0.1:8080 …
 
             Faults (--fault DIR:KIND[=VALUE], repeatable; DIR is c2s, s2c or both; each acts on the
             data going that way, in the order given):
@@ -51,11 +53,15 @@ struct ProxyCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Where to listen: tcp-listen:[HOST:]PORT or unix-listen:PATH.")
+    @Argument(
+        help:
+            "Where to listen: tcp-listen:[HOST:]PORT, unix-listen:PATH, or a proxy: socks5-listen:[HOST:]PORT, http-proxy-listen:[HOST:]PORT."
+    )
     var listen: String
 
-    @Argument(help: "Where to forward: tcp:HOST:PORT or unix:PATH.")
-    var target: String
+    @Argument(
+        help: "Where to forward: tcp:HOST:PORT or unix:PATH (none for a proxy listener: its clients say).")
+    var target: String?
 
     @Option(
         name: [.customShort("w"), .customLong("capture")], help: "Write a pcapng capture of every session.")
@@ -110,6 +116,20 @@ struct ProxyCommand: AsyncParsableCommand {
     var breaks: [String] = []
 
     @Option(
+        name: .customLong("only"),
+        help: ArgumentHelp(
+            "Observe only sessions to HOST (a glob) and PORT (repeatable); the others pass through unseen.",
+            valueName: "HOST[:PORT]"))
+    var only: [String] = []
+
+    @Option(
+        name: .customLong("handshake-timeout"),
+        help: ArgumentHelp(
+            "Proxy listeners: seconds a client has to finish its SOCKS5 or HTTP proxy handshake (default 10).",
+            valueName: "SECONDS"))
+    var handshakeTimeout: String?
+
+    @Option(
         name: .customLong("max-sessions"),
         help: ArgumentHelp(
             "At most N sessions at once (lowers the cap the descriptor limit gives); more clients wait.",
@@ -118,7 +138,26 @@ struct ProxyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
-        let targetAddress = try Self.address(target, role: "TARGET", listening: false)
+        let targetAddress: Address?
+        switch (listenAddress.proxyProtocol, target) {
+        case (nil, let target?): targetAddress = try Self.address(target, role: "TARGET", listening: false)
+        case (nil, nil):
+            throw Failure.usage(
+                "missing TARGET (tcp:HOST:PORT or unix:PATH); only a proxy listener goes without")
+        case (_?, nil): targetAddress = nil
+        case (_?, let target?):
+            throw Failure.usage(
+                "TARGET \"\(target)\" given to \(listen): a proxy listener takes each session's target from its client"
+            )
+        }
+        var onlyPatterns: [TargetPattern] = []
+        for text in only {
+            do {
+                onlyPatterns.append(try TargetPattern(parsing: text))
+            } catch {
+                throw Failure.usage("--only: \(error)")
+            }
+        }
         let historyLimit = try Self.byteCount(history, option: "--history")
         let sessionCap = try maxSessions.map { try Self.sessionCount($0) }
         let decoder = try DecodeOption.parse(decode)
@@ -156,7 +195,9 @@ struct ProxyCommand: AsyncParsableCommand {
         let model =
             interactive
             ? InspectorModel(
-                target: targetAddress.description, capturePath: capture, historyLimit: historyLimit)
+                target: targetAddress?.description
+                    ?? "\(listenAddress.proxyProtocol?.rawValue ?? "") clients' targets",
+                capturePath: capture, historyLimit: historyLimit)
             : nil
         let tally = SessionTally()
         observers.append(model ?? tally)
@@ -196,6 +237,15 @@ struct ProxyCommand: AsyncParsableCommand {
         options.maxSessions = sessionCap
         options.decode = decoder
         options.breakpoints = breakpoints
+        options.only = onlyPatterns
+        if let handshakeTimeout {
+            guard let seconds = Double(handshakeTimeout), seconds > 0, seconds <= 86_400 else {
+                throw Failure.usage(
+                    "--handshake-timeout: \"\(handshakeTimeout)\" is not a number of seconds (more than 0, at most 86400)"
+                )
+            }
+            options.handshakeTimeLimit = .milliseconds(Int((seconds * 1000).rounded(.up)))
+        }
         let inspector: Inspector
         do {
             inspector = try await Inspector.bind(
@@ -248,7 +298,7 @@ struct ProxyCommand: AsyncParsableCommand {
         guard address.isListen == listening else {
             throw Failure.usage(
                 listening
-                    ? "LISTEN must be a listen address (tcp-listen:… or unix-listen:…), not \"\(text)\""
+                    ? "LISTEN must be a listen address (tcp-listen:…, unix-listen:…, socks5-listen:… or http-proxy-listen:…), not \"\(text)\""
                     : "TARGET must be a connect address (tcp:… or unix:…), not \"\(text)\"")
         }
         // LISTEN's name is resolved now (a typo is a bad address, exit 2); TARGET's at each connect.

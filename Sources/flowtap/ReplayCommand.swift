@@ -56,14 +56,18 @@ struct ReplayCommand: AsyncParsableCommand {
               flowtap replay s.pcapng unix:/tmp/redis.sock --ignore '^INFO' --ignore '^TIME'
               flowtap replay s.pcapng tcp:127.0.0.1:6379 --session 2 --timing original -w again.pcapng
               flowtap replay s.pcapng tcp-listen:8080 --as-server --once
+              flowtap replay s.pcapng --session 3      # to the target the session went to (e.g. through a proxy listener)
             """
     )
 
     @Argument(help: "The capture file (flowtap's pcapng, or any pcap/pcapng with TCP).")
     var file: String
 
-    @Argument(help: "Where to connect (tcp:HOST:PORT, unix:PATH); with --as-server, where to listen.")
-    var target: String
+    @Argument(
+        help:
+            "Where to connect (tcp:HOST:PORT, unix:PATH; default: the session's recorded target); with --as-server, where to listen."
+    )
+    var target: String?
 
     @Option(help: "The captured session to replay (default: the first with data).")
     var session: Int?
@@ -115,7 +119,7 @@ struct ReplayCommand: AsyncParsableCommand {
         } catch {
             throw Failure.usage(error.description)
         }
-        let address = try ProxyCommand.address(target, role: "TARGET", listening: asServer)
+        if target == nil && asServer { throw Failure.usage("--as-server needs where to listen (TARGET)") }
         guard let timing = ReplayTiming(rawValue: timing) else {
             throw Failure.usage("--timing: \"\(timing)\" is not one of original, fast, wait-reply")
         }
@@ -139,6 +143,18 @@ struct ReplayCommand: AsyncParsableCommand {
                 throw Failure.usage("no session \(id) in \(file) (sessions: \(list))")
             case .noData:
                 throw Failure.runtime("\(file): no session with data to replay")
+            }
+        }
+        // Without TARGET, the session goes where it went when captured (a proxy listener's
+        // sessions each had their own).
+        let address: Address
+        if let target {
+            address = try ProxyCommand.address(target, role: "TARGET", listening: asServer)
+        } else {
+            switch selected.server {
+            case .ip(let host, let port)?: address = .tcp(host: host, port: port)
+            case .unix(let path)? where !path.isEmpty: address = .unix(path: path)
+            default: throw Failure.usage("session \(selected.id) of \(file) records no target: give TARGET")
             }
         }
         var options = Replayer.Options()
@@ -227,7 +243,7 @@ struct ReplayCommand: AsyncParsableCommand {
     ) async throws {
         let name = file.split(separator: "/").last.map(String.init) ?? file
         let model = InspectorModel(
-            target: "\(name) #\(selected.id) replayed to \(target)", capturePath: capture)
+            target: "\(name) #\(selected.id) replayed to \(address)", capturePath: capture)
         // The captured session is #1, the replay #2.
         let pair = ComparedSessions(original: 1, replay: 2)
         // `w` writes both: the captured session as #1, the replay as #2.

@@ -14,14 +14,15 @@ extension Inspector {
     /// rewritten chunk's `data`. An explicit decoder is reported (`decoder`) before anything is
     /// read; `auto` reports its choice at the session's first bytes.
     func run<Client: ShutdownableFlow, Server: ShutdownableFlow>(
-        _ session: Session, client: Client, server: Server, kill: @escaping @Sendable () async -> Void
+        _ session: Session, client: Client, server: Server, target: Address? = nil,
+        kill: @escaping @Sendable () async -> Void
     ) async {
         let decoder: SessionDecoder?
         switch options.decode {
         case .none: decoder = nil
         default:
             var port: Int?
-            if case .tcp(_, let targetPort) = target { port = targetPort }
+            if case .tcp(_, let targetPort)? = target ?? self.target { port = targetPort }
             decoder = SessionDecoder(options.decode, portHint: port)
         }
         if options.decode != .auto { session.recorder.report(.decoder(options.decode.protocolName)) }

@@ -10,26 +10,44 @@ extension Inspector {
     /// A failed connect is reported as `connect_error` and the client is reset, the way a
     /// direct client meets a refused target (TCP: ECONNRESET, not end-of-file; a Unix socket
     /// has no reset and is closed). Both sockets are closed when the session has ended.
+    ///
+    /// On a proxy listener the target comes from the client's handshake first (see
+    /// ``route(_:id:client:)``); a failed connect is then answered in the protocol and
+    /// followed by a FIN, not a reset. Sessions `--only` does not match are passed through
+    /// unobserved (``passThrough(_:id:client:server:)``).
     func serve(_ client: SocketFlow, id: Int) async {
         let clientAddress = PeerAddress(client.remoteSocketAddress, text: client.remoteAddress)
+        guard let route = await route(client, id: id, client: clientAddress) else { return }
+        let target = route.target
         let server: SocketFlow
         do {
             server = try await Connector.connect(target, on: client.eventLoop)
         } catch {
-            emit(
-                SessionEvent(
+            if route.observed {
+                var event = SessionEvent(
                     conn: id,
                     .connectError(client: clientAddress, target: PeerAddress(target), error: error.reason))
-            )
-            await client.reset()
+                event.targetName = route.request?.target.name
+                emit(event)
+            }
+            await route.refuse(client, error)
             return
         }
-        emit(
-            SessionEvent(
-                conn: id,
-                .open(
-                    client: clientAddress,
-                    target: PeerAddress(server.remoteSocketAddress, text: server.remoteAddress))))
+        guard let clientFlow = await route.accept(client, server: server, id: id, emit: { self.emit($0) })
+        else {
+            return
+        }
+        guard route.observed else {
+            await passThrough(clientFlow, id: id, client: client, server: server)
+            return
+        }
+        var open = SessionEvent(
+            conn: id,
+            .open(
+                client: clientAddress,
+                target: PeerAddress(server.remoteSocketAddress, text: server.remoteAddress)))
+        open.targetName = route.request?.target.name
+        emit(open)
         let paused = pausesNewSessions
         let session = Session(
             id: id, paused: paused, room: { await self.room() }, emit: { self.emit($0) })
@@ -47,7 +65,7 @@ extension Inspector {
         let towardsServer = FaultStack(
             DepartureStamp(server, writing: .c2s, for: session), onReset: resetBoth)
         let towardsClient = FaultStack(
-            DepartureStamp(client, writing: .s2c, for: session), onReset: resetBoth)
+            DepartureStamp(clientFlow, writing: .s2c, for: session), onReset: resetBoth)
         session.attachFaults(towardsServer, for: .c2s)
         session.attachFaults(towardsClient, for: .s2c)
         for direction in Direction.allCases {
@@ -66,7 +84,8 @@ extension Inspector {
             for direction in Direction.allCases { session.resume(direction) }
         }
         await withTaskExecutorPreference(client.taskExecutor) {
-            await self.run(session, client: towardsClient, server: towardsServer, kill: resetBoth)
+            await self.run(
+                session, client: towardsClient, server: towardsServer, target: target, kill: resetBoth)
         }
         async let closeClient: Void = client.close(waitingAtMost: .seconds(2))
         await server.close(waitingAtMost: .seconds(2))

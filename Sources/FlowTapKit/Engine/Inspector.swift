@@ -44,14 +44,27 @@ public final class Inspector: Sendable {
         /// `--break`: the breakpoints every session starts with (the UI may change them; see
         /// ``SessionController/breakpoints``).
         public var breakpoints: [Breakpoint] = []
+        /// `--only`: when not empty, only sessions whose target one of these matches are
+        /// observed; the others are passed through as a bare proxy would: forwarded, with no
+        /// event, no capture, no pause, breakpoint or fault, not counted by `once`, and not
+        /// reachable by ``control``.
+        public var only: [TargetPattern] = []
+        /// How long a proxy listener's client has to finish its handshake
+        /// (``FlowTransport/ProxyHandshake``).
+        public var handshakeTimeLimit: Duration = ProxyHandshake.defaultTimeLimit
         /// Default options.
         public init() {}
     }
 
     /// The address listened on, with the real port: `"127.0.0.1:43117"`.
     public let listenAddress: String
-    /// Where sessions are forwarded.
-    public let target: Address
+    /// Where sessions are forwarded; nil for a proxy listener (`socks5-listen:`,
+    /// `http-proxy-listen:`), whose sessions each go where their client's handshake says.
+    public let target: Address?
+    /// The protocol of a proxy listener's handshake; nil for the others.
+    let proxyProtocol: ProxyProtocol?
+    /// The connections `--only` passes through unobserved, reset by ``stop()`` if still open.
+    let passThroughs = PassThroughSet()
     /// The options given.
     public let options: Options
     /// The most sessions live at once: the descriptor budget's cap, or `maxSessions` if lower.
@@ -64,9 +77,10 @@ public final class Inspector: Sendable {
     private let observers: [any InspectorObserver]
 
     private init(
-        listener: Listener, target: Address, options: Options, observers: [any InspectorObserver]
+        listener: Listener, target: Address?, options: Options, observers: [any InspectorObserver]
     ) {
         self.listener = listener
+        self.proxyProtocol = listener.address.proxyProtocol
         self.listenAddress = listener.localAddress
         self.target = target
         self.options = options
@@ -77,12 +91,22 @@ public final class Inspector: Sendable {
         self.sessionLimit = min(cap, options.maxSessions ?? cap)
     }
 
-    /// Binds the listen address and reports `listening` with the real address.
+    /// Binds the listen address and reports `listening` with the real address. `target` is
+    /// where every session goes; nil for a proxy listener (``FlowTransport/Address/proxyProtocol``),
+    /// whose clients name their targets.
     /// - Throws: ``TransportError`` when the address cannot be listened on
-    ///   (`cannot listen on 127.0.0.1:8080: address already in use`).
+    ///   (`cannot listen on 127.0.0.1:8080: address already in use`), when `target` is nil
+    ///   for a listener that is not a proxy, or given for one that is.
     public static func bind(
-        listen: Address, target: Address, options: Options = Options(), observers: [any InspectorObserver]
+        listen: Address, target: Address?, options: Options = Options(), observers: [any InspectorObserver]
     ) async throws(TransportError) -> Inspector {
+        if (target == nil) != (listen.proxyProtocol != nil) {
+            throw TransportError(
+                action: "cannot serve \(listen)",
+                reason: target == nil
+                    ? "no target (only a proxy listener takes its targets from its clients)"
+                    : "a proxy listener takes its targets from its clients: give no target")
+        }
         DescriptorBudget.raiseLimit()
         let listener = try await Listener.bind(listen)
         let inspector = Inspector(listener: listener, target: target, options: options, observers: observers)
@@ -138,6 +162,7 @@ public final class Inspector: Sendable {
             for direction in Direction.allCases { await live.session.passFIN(direction) }
         }
         if await registry.waitAllEnded(atMost: options.stopGrace) { return }
+        await passThroughs.resetAll()
         // Sessions still running may be waiting for a reader that will not read (stdout nobody
         // reads): they must not wait any more, or they could never end.
         for observer in observers { observer.stopPushingBack() }

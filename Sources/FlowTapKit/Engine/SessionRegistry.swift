@@ -16,6 +16,8 @@ public final class SessionRegistry<Handle: Sendable>: Sendable {
         var handles: [Int: Handle] = [:]
         var ended = 0
         var stopping = false
+        /// Sessions whose end is not counted by ``waitForFirstEnd()`` (see ``uncount(_:)``).
+        var uncounted: Set<Int> = []
     }
 
     private let state = AsyncMonitor(State())
@@ -62,6 +64,14 @@ public final class SessionRegistry<Handle: Sendable>: Sendable {
         state.withLock { s in
             if s.live.contains(id) { s.handles[id] = handle }
             return !s.stopping
+        }
+    }
+
+    /// Makes live session `id`'s end not count for ``waitForFirstEnd()`` (`--once`): a session
+    /// `--only` passes through unobserved.
+    public func uncount(_ id: Int) {
+        state.withLock { s in
+            if s.live.contains(id) { s.uncounted.insert(id) }
         }
     }
 
@@ -127,7 +137,7 @@ public final class SessionRegistry<Handle: Sendable>: Sendable {
         state.withLock { s in
             s.live.remove(id)
             s.handles[id] = nil
-            s.ended += 1
+            if s.uncounted.remove(id) == nil { s.ended += 1 }
         }
     }
 }

@@ -143,10 +143,16 @@ public final class InspectorModel: InspectorObserver {
             }
             switch event.kind {
             case .open(let client, let target):
-                add(&s, id: id, client: client.description, target: target.description, at: event.time)
+                add(&s, id: id, client: client.description, target: Self.label(target, event), at: event.time)
             case .connectError(let client, let target, let error):
-                add(&s, id: id, client: client.description, target: target.description, at: event.time)
+                add(&s, id: id, client: client.description, target: Self.label(target, event), at: event.time)
                 s.sessions[id]?.snapshot.connectError = error
+                s.sessions[id]?.snapshot.closed = event.time
+                s.sessions[id]?.snapshot.c2s.phase = .closed
+                s.sessions[id]?.snapshot.s2c.phase = .closed
+            case .handshakeError(let client, let error):
+                add(&s, id: id, client: client.description, target: "(proxy handshake)", at: event.time)
+                s.sessions[id]?.snapshot.connectError = "proxy handshake: \(error)"
                 s.sessions[id]?.snapshot.closed = event.time
                 s.sessions[id]?.snapshot.c2s.phase = .closed
                 s.sessions[id]?.snapshot.s2c.phase = .closed
@@ -288,7 +294,7 @@ public final class InspectorModel: InspectorObserver {
                     proto: proto, offset: offset, error: error)
             }
         case .open, .connectError, .listening, .captureError, .rewrite, .note, .acceptError,
-            .acceptPaused, .acceptResumed, .controlError, .breakpoints:
+            .acceptPaused, .acceptResumed, .controlError, .breakpoints, .handshakeError:
             break
         }
     }
@@ -300,5 +306,12 @@ public final class InspectorModel: InspectorObserver {
     ) {
         live.history[direction]?.append(
             HistoryChunk(offset: live.snapshot[direction].bytes, timestamp: time, bytes: bytes, kind: kind))
+    }
+
+    /// A session's target as the list shows it: the host name a proxy client named, with the
+    /// address it was resolved to (`example.com:80 (93.184.216.34:80)`), else the address.
+    static func label(_ target: PeerAddress, _ event: SessionEvent) -> String {
+        guard let name = event.targetName, case .ip(_, let port) = target else { return target.description }
+        return "\(name.contains(":") ? "[\(name)]" : name):\(port) (\(target))"
     }
 }

@@ -39,9 +39,13 @@ public enum EventFormatter {
         let body: String
         switch event.kind {
         case .listening(let address): body = "listening on \(address)"
-        case .open(let client, let target): body = "open \(client) -> \(target)"
+        case .open(let client, let target):
+            body = "open \(client) -> \(target)\(event.targetName.map { " (\($0))" } ?? "")"
         case .connectError(let client, let target, let error):
-            body = "connect error: \(client) -> \(target): \(error)"
+            body =
+                "connect error: \(client) -> \(target)\(event.targetName.map { " (\($0))" } ?? ""): \(error)"
+        case .handshakeError(let client, let error):
+            body = "handshake error: \(client): \(error)"
         case .data(let d, let offset, let bytes):
             if hexdump {
                 return socatBlock(event.time, d, offset: offset, bytes: bytes, session: event.conn)

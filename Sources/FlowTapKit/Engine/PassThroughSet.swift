@@ -1,0 +1,23 @@
+import FlowTransport
+import Synchronization
+
+/// The connections an ``Inspector`` passes through unobserved (`--only`), by session number,
+/// so that ``Inspector/stop()`` can end those still open.
+final class PassThroughSet: Sendable {
+    private let resets = Mutex<[Int: @Sendable () async -> Void]>([:])
+
+    /// Registers session `id`, which `reset` ends.
+    func insert(_ id: Int, reset: @escaping @Sendable () async -> Void) {
+        resets.withLock { $0[id] = reset }
+    }
+
+    /// Forgets session `id` (it ended).
+    func remove(_ id: Int) {
+        _ = resets.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Resets every connection still registered.
+    func resetAll() async {
+        for reset in resets.withLock({ Array($0.values) }) { await reset() }
+    }
+}

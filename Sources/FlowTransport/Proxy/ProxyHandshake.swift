@@ -1,0 +1,143 @@
+import FlowCore
+import NIOCore
+
+/// Reads a proxy client's handshake (DESIGN §1: before the session's flows exist), so that
+/// the session's target comes from the client: SOCKS5 (``SOCKS5ServerParser``) or an HTTP
+/// proxy request (``HTTPProxyRequestHead``).
+///
+/// Handshake bytes are not session data: what the client sends past its handshake is handed
+/// on in the ``ProxyRequest`` for the session to read first.
+public enum ProxyHandshake {
+    /// How long a client has to finish its handshake, by default.
+    public static let defaultTimeLimit: Duration = .seconds(10)
+
+    /// Reads `client`'s handshake in `proto`, answering its intermediate steps (the SOCKS5
+    /// method selection), and returns its request; the caller then connects and answers it
+    /// (``ProxyRequest/accept(_:bound:)`` or ``ProxyRequest/refuse(_:reason:errno:)``).
+    ///
+    /// - Throws: ``ProxyHandshakeError`` when the handshake is malformed, asks for what flowtap
+    ///   does not offer, ends early (the client sent FIN or failed), or is not whole within
+    ///   `timeLimit`. The client was then sent the protocol's error answer (when it has one)
+    ///   and a FIN; the caller closes it.
+    public static func receive(
+        _ proto: ProxyProtocol, from client: SocketFlow, timeLimit: Duration = defaultTimeLimit
+    ) async throws(ProxyHandshakeError) -> ProxyRequest {
+        let result = await withTaskGroup(of: Result<ProxyRequest, ProxyHandshakeError>?.self) { group in
+            group.addTask {
+                switch proto {
+                case .socks5: await socks5(client)
+                case .httpProxy: await http(client)
+                }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: timeLimit)
+                } catch {
+                    return nil
+                }
+                return .failure(
+                    ProxyHandshakeError("no complete \(proto.rawValue) handshake within \(timeLimit)"))
+            }
+            let first = await group.next()!!
+            group.cancelAll()
+            return first
+        }
+        switch result {
+        case .success(let request):
+            return request
+        case .failure(let error):
+            if error.reason.hasPrefix("no complete") && proto == .httpProxy {
+                try? await client.write(HTTPProxyResponses.response(status: 408, error.reason))
+            }
+            await client.shutdownWrite()
+            throw error
+        }
+    }
+
+    /// The next chunk from the client, or why the handshake cannot go on.
+    private static func nextChunk(_ client: SocketFlow, _ proto: ProxyProtocol) async -> Result<
+        ByteBuffer, ProxyHandshakeError
+    > {
+        do {
+            switch try await client.read() {
+            case .data(let bytes): return .success(bytes)
+            case .eof:
+                return .failure(
+                    ProxyHandshakeError("\(proto.rawValue): the client closed before its handshake was whole")
+                )
+            }
+        } catch {
+            return .failure(ProxyHandshakeError("\(proto.rawValue): reading the handshake failed: \(error)"))
+        }
+    }
+
+    private static func socks5(_ client: SocketFlow) async -> Result<ProxyRequest, ProxyHandshakeError> {
+        let parser = SOCKS5ServerParser()
+        while true {
+            let bytes: ByteBuffer
+            switch await nextChunk(client, .socks5) {
+            case .success(let chunk): bytes = chunk
+            case .failure(let error): return .failure(error)
+            }
+            var outcome = parser.feed(bytes)
+            while true {
+                switch outcome {
+                case .needMore:
+                    break
+                case .reply(let reply):
+                    do {
+                        try await client.write(reply)
+                    } catch {
+                        return .failure(
+                            ProxyHandshakeError("socks5: writing the method selection failed: \(error)"))
+                    }
+                    if parser.pendingRequest {
+                        outcome = parser.pendingOutcome()
+                        continue
+                    }
+                case .request(let target, let leftover):
+                    return .success(
+                        ProxyRequest(proto: .socks5, target: target, ahead: leftover, rewriter: nil))
+                case .failed(let error, let reply):
+                    if reply.readableBytes > 0 { try? await client.write(reply) }
+                    return .failure(error)
+                }
+                break
+            }
+        }
+    }
+
+    private static func http(_ client: SocketFlow) async -> Result<ProxyRequest, ProxyHandshakeError> {
+        var pending = ByteBuffer()
+        while true {
+            switch await nextChunk(client, .httpProxy) {
+            case .success(var chunk): pending.writeBuffer(&chunk)
+            case .failure(let error): return .failure(error)
+            }
+            switch HTTPProxyRequestHead.parse(pending) {
+            case .needMore:
+                continue
+            case .failed(let status, let reason):
+                try? await client.write(HTTPProxyResponses.response(status: status, reason))
+                return .failure(ProxyHandshakeError("http-proxy: \(reason)"))
+            case .head(let head):
+                pending.moveReaderIndex(forwardBy: head.length)
+                var ahead = ByteBuffer()
+                if var forwarded = head.forwarded {
+                    // The first request goes to the target in origin-form; its body and the
+                    // requests after it are followed by the session's rewriter.
+                    ahead.writeBuffer(&forwarded)
+                    var rewriter = HTTPForwardRewriter(target: head.target, after: head.body)
+                    var rest = rewriter.rewrite(pending)
+                    ahead.writeBuffer(&rest)
+                    return .success(
+                        ProxyRequest(
+                            proto: .httpProxy, target: head.target, ahead: ahead, rewriter: rewriter))
+                }
+                ahead.writeBuffer(&pending)
+                return .success(
+                    ProxyRequest(proto: .httpProxy, target: head.target, ahead: ahead, rewriter: nil))
+            }
+        }
+    }
+}
