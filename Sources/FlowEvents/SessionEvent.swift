@@ -110,6 +110,14 @@ public struct SessionEvent: Sendable, Equatable {
         /// direction at byte `offset`; the rest of the direction goes on undecoded (raw), byte
         /// for byte. Reported at most once per direction.
         case decodeError(Direction, proto: String, offset: Int, error: String)
+        /// `tls` (fields `side`, `version`, `cipher`, `sni`, `alpn`, and on the server side
+        /// `verified`, `subject`, `issuer`, `expiry`): a TLS handshake of the session finished
+        /// (see ``TLSSummary``). Reported before `open`.
+        case tls(TLSSummary)
+        /// `tls_error` (fields `side`, `error`): a TLS handshake failed (then the session never
+        /// opens, and the other peer is reset), or a peer ended TCP without `close_notify`
+        /// (a possible truncation, passed on as a bare FIN). `error` says what to do about it.
+        case tlsError(side: TLSSummary.Side, error: String)
     }
 
     /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current

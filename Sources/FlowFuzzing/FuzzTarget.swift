@@ -35,7 +35,8 @@ public struct FuzzTarget: Sendable {
     }
 
     /// Every target, in the order `Fuzz/run.sh` runs them.
-    public static let all: [FuzzTarget] = [capture, address, faultSpec, rewrite, escapes] + framers
+    public static let all: [FuzzTarget] =
+        [capture, address, faultSpec, rewrite, escapes, clientHello] + framers
 
     /// The target called `name`, if there is one.
     public static func named(_ name: String) -> FuzzTarget? {

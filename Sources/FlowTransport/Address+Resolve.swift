@@ -1,7 +1,7 @@
 import NIOCore
 
 extension Address {
-    /// Resolves the host of a `tcp-listen:` address now, as ``Listener/bind(_:)`` will (the
+    /// Resolves the host of a `tcp-listen:` (or `tls-listen:`) address now, as ``Listener/bind(_:)`` will (the
     /// system's first answer is the one listened on), so that a name that does not resolve is
     /// a bad address at start rather than a failure to listen. IP literals and Unix addresses
     /// are accepted as they are, and connect addresses are not resolved: a target's name is
@@ -10,7 +10,12 @@ extension Address {
     /// - Throws: ``AddressError`` quoting the address, e.g.
     ///   `bad address "tcp-listen:nonexistent.invalid:80": cannot resolve host "nonexistent.invalid" (name or service not known)`.
     public func resolveListenHost() throws(AddressError) {
-        guard case .tcpListen(let host, let port) = self else { return }
+        let host: String
+        let port: Int
+        switch self {
+        case .tcpListen(let name, let number), .tlsListen(let name, let number): (host, port) = (name, number)
+        default: return
+        }
         do {
             _ = try SocketAddress.makeAddressResolvingHost(host, port: port)
         } catch let error as SocketAddressError.UnknownHost {

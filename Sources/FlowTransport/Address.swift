@@ -13,6 +13,8 @@
 /// | `tcp:HOST:PORT`, `tcp:[IPv6]:PORT` | ``tcp(host:port:)`` |
 /// | `unix-listen:PATH` | ``unixListen(path:)`` |
 /// | `unix:PATH` | ``unix(path:)`` |
+/// | `tls-listen:[HOST:]PORT` | ``tlsListen(host:port:)`` (the host rules of `tcp-listen`) |
+/// | `tls:HOST:PORT` | ``tls(host:port:)`` (HOST is the SNI and the name verified) |
 ///
 /// Listening is on loopback unless asked otherwise: all interfaces must be named as `0.0.0.0`
 /// or `[::]`. A listen port of 0 takes a free port. Schemes are case-insensitive. IPv6 hosts
@@ -26,6 +28,12 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     case unixListen(path: String)
     /// Connect to the Unix domain stream socket at `path`.
     case unix(path: String)
+    /// Listen for TLS clients on `host` and `port`, as ``tcpListen(host:port:)``: flowtap ends
+    /// their TLS with a certificate minted per SNI by its local CA (or a given one).
+    case tlsListen(host: String, port: Int)
+    /// Connect with TLS to `host` and `port`: `host` is sent as SNI (unless an IP address) and
+    /// verified against the server's certificate.
+    case tls(host: String, port: Int)
 
     /// The host a bare `tcp-listen:PORT` listens on: loopback only.
     public static let defaultListenHost = "127.0.0.1"
@@ -33,8 +41,8 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     /// Whether this is an address to listen on (``tcpListen(host:port:)``, ``unixListen(path:)``).
     public var isListen: Bool {
         switch self {
-        case .tcpListen, .unixListen: true
-        case .tcp, .unix: false
+        case .tcpListen, .unixListen, .tlsListen: true
+        case .tcp, .unix, .tls: false
         }
     }
 
@@ -46,6 +54,8 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         case .tcp(let host, let port): "tcp:\(Self.hostPort(host, port))"
         case .unixListen(let path): "unix-listen:\(path)"
         case .unix(let path): "unix:\(path)"
+        case .tlsListen(let host, let port): "tls-listen:\(Self.hostPort(host, port))"
+        case .tls(let host, let port): "tls:\(Self.hostPort(host, port))"
         }
     }
 
@@ -53,7 +63,9 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     /// `[::1]:6379`, or the Unix path.
     var endpointText: String {
         switch self {
-        case .tcpListen(let host, let port), .tcp(let host, let port): Self.hostPort(host, port)
+        case .tcpListen(let host, let port), .tcp(let host, let port), .tlsListen(let host, let port),
+            .tls(let host, let port):
+            Self.hostPort(host, port)
         case .unixListen(let path), .unix(let path): path
         }
     }
@@ -80,7 +92,7 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     ///   many `:`-separated parts, an empty or too long Unix path.
     public static func parse(_ text: String) throws(AddressError) -> Address {
         func fail(_ problem: String) -> AddressError { AddressError(input: text, problem: problem) }
-        let schemes = "(expected tcp, tcp-listen, unix, unix-listen)"
+        let schemes = "(expected tcp, tcp-listen, unix, unix-listen, tls, tls-listen)"
         if text.isEmpty { throw fail("empty address \(schemes)") }
         guard let colon = text.firstIndex(of: ":") else {
             throw fail("missing scheme \(schemes)")
@@ -102,6 +114,12 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         case "tcp-listen":
             let (host, port) = try parseHostPort(rest, listen: true, fail: fail)
             return .tcpListen(host: host ?? defaultListenHost, port: port)
+        case "tls":
+            let (host, port) = try parseHostPort(rest, listen: false, scheme: "tls", fail: fail)
+            return .tls(host: host ?? "", port: port)
+        case "tls-listen":
+            let (host, port) = try parseHostPort(rest, listen: true, scheme: "tls-listen", fail: fail)
+            return .tlsListen(host: host ?? defaultListenHost, port: port)
         case "":
             throw fail("missing scheme \(schemes)")
         default:
@@ -111,10 +129,10 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
 
     /// Splits `[HOST:]PORT` (listen) or `HOST:PORT` (connect); the host is nil when omitted.
     private static func parseHostPort(
-        _ rest: String, listen: Bool, fail: (String) -> AddressError
+        _ rest: String, listen: Bool, scheme: String? = nil, fail: (String) -> AddressError
     ) throws(AddressError) -> (String?, Int) {
-        let scheme = listen ? "tcp-listen" : "tcp"
-        let form = listen ? "tcp-listen:[HOST:]PORT" : "tcp:HOST:PORT"
+        let scheme = scheme ?? (listen ? "tcp-listen" : "tcp")
+        let form = listen ? "\(scheme):[HOST:]PORT" : "\(scheme):HOST:PORT"
         if rest.isEmpty { throw fail(listen ? "missing port" : "missing host and port") }
         if rest.hasPrefix("//") {
             var meant = rest.dropFirst(2)

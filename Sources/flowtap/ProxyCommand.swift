@@ -51,10 +51,10 @@ struct ProxyCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Where to listen: tcp-listen:[HOST:]PORT or unix-listen:PATH.")
+    @Argument(help: "Where to listen: tcp-listen:[HOST:]PORT, unix-listen:PATH or tls-listen:[HOST:]PORT.")
     var listen: String
 
-    @Argument(help: "Where to forward: tcp:HOST:PORT or unix:PATH.")
+    @Argument(help: "Where to forward: tcp:HOST:PORT, unix:PATH or tls:HOST:PORT.")
     var target: String
 
     @Option(
@@ -115,6 +115,9 @@ struct ProxyCommand: AsyncParsableCommand {
             "At most N sessions at once (lowers the cap the descriptor limit gives); more clients wait.",
             valueName: "N"))
     var maxSessions: String?
+
+    @OptionGroup(title: "TLS (tls-listen:, tls:)")
+    var tls: TLSOptionGroup
 
     func run() async throws {
         let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
@@ -196,6 +199,7 @@ struct ProxyCommand: AsyncParsableCommand {
         options.maxSessions = sessionCap
         options.decode = decoder
         options.breakpoints = breakpoints
+        options.tls = try tls.environment(listen: listenAddress, target: targetAddress)
         let inspector: Inspector
         do {
             inspector = try await Inspector.bind(
@@ -248,8 +252,8 @@ struct ProxyCommand: AsyncParsableCommand {
         guard address.isListen == listening else {
             throw Failure.usage(
                 listening
-                    ? "LISTEN must be a listen address (tcp-listen:… or unix-listen:…), not \"\(text)\""
-                    : "TARGET must be a connect address (tcp:… or unix:…), not \"\(text)\"")
+                    ? "LISTEN must be a listen address (tcp-listen:…, unix-listen:… or tls-listen:…), not \"\(text)\""
+                    : "TARGET must be a connect address (tcp:…, unix:… or tls:…), not \"\(text)\"")
         }
         // LISTEN's name is resolved now (a typo is a bad address, exit 2); TARGET's at each connect.
         do {

@@ -107,6 +107,9 @@ struct ReplayCommand: AsyncParsableCommand {
             valueName: "regex"))
     var ignore: [String] = []
 
+    @OptionGroup(title: "TLS (a tls: target)")
+    var tls: TLSOptionGroup
+
     func run() async throws {
         let spec = try DecodeOption.parse(decode)
         let ignored: ReplayIgnore
@@ -123,6 +126,11 @@ struct ReplayCommand: AsyncParsableCommand {
             throw Failure.usage("--reply-timeout and --quiet take seconds, from 0 (quiet) or 0.001 to 3600")
         }
         if once && !asServer { throw Failure.usage("--once goes with --as-server") }
+        if case .tlsListen = address {
+            throw Failure.usage(
+                "replay --as-server listens with tcp-listen: or unix-listen: (not tls-listen:)")
+        }
+        let tlsEnvironment = try tls.environment(listen: nil, target: address)
         let sessions: [CapturedSession]
         do {
             sessions = try CaptureReader.read(path: file) { FileHandleOutput.message("warning: \($0)") }
@@ -147,6 +155,7 @@ struct ReplayCommand: AsyncParsableCommand {
         options.quietPeriod = .milliseconds(Int64(quiet * 1000))
         options.decode = spec
         options.ignore = ignored
+        options.tls = tlsEnvironment
 
         let script = ReplayScript(selected)
         // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.

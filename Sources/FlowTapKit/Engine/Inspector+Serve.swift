@@ -13,16 +13,25 @@ extension Inspector {
     func serve(_ client: SocketFlow, id: Int) async {
         let clientAddress = PeerAddress(client.remoteSocketAddress, text: client.remoteAddress)
         let server: SocketFlow
-        do {
-            server = try await Connector.connect(target, on: client.eventLoop)
-        } catch {
-            emit(
-                SessionEvent(
-                    conn: id,
-                    .connectError(client: clientAddress, target: PeerAddress(target), error: error.reason))
-            )
-            await client.reset()
-            return
+        if options.tls != nil {
+            // TLS: the handshakes come before `open` (Inspector+TLS.swift).
+            guard let connected = await connectWithTLS(client, id: id, clientAddress: clientAddress) else {
+                return
+            }
+            server = connected
+        } else {
+            do {
+                server = try await Connector.connect(target, on: client.eventLoop)
+            } catch {
+                emit(
+                    SessionEvent(
+                        conn: id,
+                        .connectError(client: clientAddress, target: PeerAddress(target), error: error.reason)
+                    )
+                )
+                await client.reset()
+                return
+            }
         }
         emit(
             SessionEvent(

@@ -44,6 +44,10 @@ public final class Inspector: Sendable {
         /// `--break`: the breakpoints every session starts with (the UI may change them; see
         /// ``SessionController/breakpoints``).
         public var breakpoints: [Breakpoint] = []
+        /// The TLS settings (issue 15), needed when the listen address is `tls-listen:` or the
+        /// target `tls:`: each session then has a TLS step before `open` (see
+        /// ``Inspector/connectWithTLS(_:id:clientAddress:)``).
+        public var tls: TLSEnvironment?
         /// Default options.
         public init() {}
     }

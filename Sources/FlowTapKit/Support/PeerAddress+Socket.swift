@@ -19,7 +19,9 @@ extension PeerAddress {
     /// The address a connect address names.
     init(_ address: Address) {
         switch address {
-        case .tcp(let host, let port), .tcpListen(let host, let port): self = .ip(host: host, port: port)
+        case .tcp(let host, let port), .tcpListen(let host, let port), .tls(let host, let port),
+            .tlsListen(let host, let port):
+            self = .ip(host: host, port: port)
         case .unix(let path), .unixListen(let path): self = .unix(path: path)
         }
     }
