@@ -151,7 +151,7 @@ struct TLSTests {
         #expect(try await flowtap.waitExit() == 0)
         let error = try #require(named(flowtap.events, "tls_error", conn: 1).first)
         #expect(error["side"] as? String == "client")
-        #expect((error["error"] as? String)?.contains(folder.flowtapCA + "/ca.pem") == true)
+        #expect((error["error"] as? String)?.contains(folder.flowtapCA + "/ca.pem") == true, "\(error)")
         #expect(named(flowtap.events, "open").isEmpty)
         _ = try await server.waitForExit(timeout: .seconds(20))
         // The server peer saw its connection end without a close_notify of flowtap's.

@@ -27,7 +27,7 @@ enum TLSErrorText {
             if has("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG") {
                 return "the server does not speak TLS (\(detail)): is it a plaintext port? connect with tcp:"
             }
-            if has("eofDuringHandshake") || codes.isEmpty && raw.contains("sslError([])") {
+            if has("eofDuringHandshake", "EOF during handshake") || codes.isEmpty && raw.contains("sslError([])") {
                 return "the server closed the connection during the TLS handshake"
             }
             if has("TLSV1_ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL") {
@@ -47,11 +47,17 @@ enum TLSErrorText {
             {
                 return "the client rejected flowtap's certificate (\(detail)): \(trust)"
             }
+            if has("DECRYPTION_FAILED_OR_BAD_RECORD_MAC") {
+                // An OpenSSL client that rejects the certificate in TLS 1.3 sends its alert
+                // before it has keys, in the clear; BoringSSL then reads an undecryptable record.
+                return
+                    "the client aborted the handshake (an alert flowtap could not read, \(detail): what OpenSSL clients send when they reject a certificate under TLS 1.3): \(trust)"
+            }
             if has("WRONG_VERSION_NUMBER", "HTTP_REQUEST", "HTTPS_PROXY_REQUEST") {
                 return
                     "the client does not speak TLS (\(detail)): listen with tcp-listen: for plaintext clients"
             }
-            if has("eofDuringHandshake") || codes.isEmpty && raw.contains("sslError([])") {
+            if has("eofDuringHandshake", "EOF during handshake") || codes.isEmpty && raw.contains("sslError([])") {
                 return
                     "the client closed the connection during the TLS handshake (if it does not trust flowtap's certificate: \(trust))"
             }
