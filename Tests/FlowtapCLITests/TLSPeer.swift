@@ -72,6 +72,25 @@ enum TLSPeer {
             return [p for p in text.split(",") if p] if text and text != "-" else []
 
         mode = sys.argv[1]
+        if mode == "https":
+            import http.server
+            cert, key, body = sys.argv[2], sys.argv[3], sys.argv[4].encode()
+            class Handler(http.server.BaseHTTPRequestHandler):
+                protocol_version = "HTTP/1.1"
+                def do_GET(self):
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                def log_message(self, *args):
+                    pass
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            context.set_alpn_protocols(["http/1.1"])
+            httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+            httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+            print(json.dumps({"port": httpd.server_address[1]}), flush=True)
+            httpd.serve_forever()
         if mode == "server":
             cert, key, size, seed = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
             alpn = alpn_list(sys.argv[6] if len(sys.argv) > 6 else "")
@@ -179,6 +198,27 @@ enum TLSPeer {
         child.outputLines.reversed().lazy.compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
         }.first { $0["port"] == nil }
+    }
+
+    /// Starts a Python HTTPS server (HTTP/1.1, ALPN `http/1.1`) answering every GET with `body`.
+    static func https(_ folder: Folder, body: String) async throws -> (ChildProcess, Int) {
+        try await started(
+            ChildProcess("python3", [folder.script, "https", folder.certificate, folder.key, body]))
+    }
+
+    /// Waits for a peer's `{"port":N}` line.
+    static func started(_ child: ChildProcess) async throws -> (ChildProcess, Int) {
+        for _ in 0..<1000 {
+            if let line = child.outputLines.first,
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                let port = object["port"] as? Int
+            {
+                return (child, port)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the TLS peer did not start: \(child.standardError)")
+        throw CancellationError()
     }
 
     /// Starts the server peer and returns it with its port.

@@ -185,6 +185,74 @@ struct TLSTests {
     }
 
     @Test(
+        "curl --cacert through tls-listen → tls: plaintext in JSON and the capture, view shows the tls events, the key log decrypts the wire"
+    )
+    func curlCaptureAndKeyLog() async throws {
+        let folder = try await TLSPeer.Folder.make()
+        defer { folder.remove() }
+        let marker = "flowtap-tls-\(UInt32.random(in: 0...UInt32.max))"
+        let (server, port) = try await TLSPeer.https(folder, body: marker)
+        defer { server.stop() }
+        let keyLog = folder.path + "/keys.txt"
+        let capture = folder.path + "/session.pcapng"
+        let flowtap = try FlowtapProcess([
+            "tls-listen:0", "tls:localhost:\(port)", "--tls-ca", folder.caFile, "--ca-dir", folder.flowtapCA,
+            "--keylog", keyLog, "-w", capture, "--json", "--once",
+        ])
+        let listening = try await flowtap.listeningPort()
+        // The real wire, captured on lo while it happens (skipped where capturing is refused).
+        let wire = folder.path + "/wire.pcapng"
+        let dumpcap = try ChildProcess(
+            "dumpcap", ["-q", "-i", "lo", "-f", "tcp port \(listening) or tcp port \(port)", "-w", wire])
+        var capturing = false
+        for _ in 0..<500 {
+            if dumpcap.standardError.contains("Capturing on") {
+                capturing = true
+                break
+            }
+            if try await dumpcap.waitForExit(timeout: .milliseconds(10)) != nil { break }
+        }
+        let curl = try await runCommand(
+            "curl",
+            ["-sS", "--http1.1", "--cacert", folder.flowtapCA + "/ca.pem", "https://localhost:\(listening)/"])
+        #expect(curl.status == 0, "\(curl.err)")
+        #expect(curl.out == marker)
+        #expect(try await flowtap.waitExit() == 0)
+        let events = flowtap.events
+        let messages = named(events, "message", conn: 1).compactMap { $0["summary"] as? String }
+        #expect(messages.contains("GET / HTTP/1.1"))
+        #expect(messages.contains("HTTP/1.1 200 OK"))
+        // The capture: plaintext that tshark dissects, and the tls events that view gives back.
+        let dissected = try await runCommand(
+            "tshark", ["-r", capture, "-Y", "http.request", "-T", "fields", "-e", "http.request.uri"])
+        #expect(dissected.out == "/\n")
+        let view = try await runCommand(FlowtapProcess.binary, ["view", capture, "--json"])
+        #expect(view.out.components(separatedBy: "\"event\":\"tls\"").count - 1 == 2)
+        // Both legs' keys are in the key log.
+        let keys = try String(contentsOfFile: keyLog, encoding: .utf8)
+        #expect(keys.components(separatedBy: "CLIENT_TRAFFIC_SECRET_0 ").count - 1 == 2)
+        if capturing {
+            dumpcap.signal(SIGINT)
+            _ = try await dumpcap.waitForExit(timeout: .seconds(10))
+            let decrypted = try await runCommand(
+                "tshark",
+                [
+                    "-r", wire, "-o", "tls.keylog_file:\(keyLog)", "-Y", "http.request", "-T", "fields", "-e",
+                    "tcp.dstport",
+                ])
+            // The client's request to flowtap and flowtap's to the server, both read in the clear.
+            #expect(
+                Set(decrypted.out.split(separator: "\n").map(String.init)) == ["\(listening)", "\(port)"],
+                "\(decrypted)")
+        } else {
+            print(
+                "skipped the key log check on the wire: dumpcap cannot capture on lo here (\(dumpcap.standardError))"
+            )
+            dumpcap.stop()
+        }
+    }
+
+    @Test(
         "flowtap ca: prints ca.pem's path alone, creates ca.key with mode 0600, and keeps one CA when run at once"
     )
     func certificateAuthority() async throws {
