@@ -74,6 +74,8 @@ enum CaptureComment {
         case .decodeError(let d, let proto, let offset, let error):
             return
                 "\(head) \(d.rawValue): \(proto) decode error at byte \(offset): \(error); the rest passes raw"
+        case .tls(let summary): return "\(head): \(TLSSummaryText.line(summary))"
+        case .tlsError(let side, let error): return "\(head): TLS error (\(side.rawValue) side): \(error)"
         }
     }
 }

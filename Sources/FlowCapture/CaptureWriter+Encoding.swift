@@ -76,7 +76,7 @@ extension CaptureWriter {
         case .held, .listening, .acceptError, .acceptPaused, .acceptResumed, .breakpoints:
             break
         case .eof, .pause, .resume, .step, .fault, .edit, .drop, .inject, .rewrite, .captureError, .note,
-            .controlError, .decoder, .message, .decodeError:
+            .controlError, .decoder, .message, .decodeError, .tls, .tlsError:
             record()
         }
     }

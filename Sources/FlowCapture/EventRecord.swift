@@ -185,6 +185,15 @@ struct EventRecord {
             out.kind = .message(d, m)
         case .decodeError(let d, let proto, let offset, let e):
             out.kind = .decodeError(d, proto: text(proto), offset: offset, error: text(e))
+        case .tls(var summary):
+            summary.version = text(summary.version)
+            summary.cipher = text(summary.cipher)
+            summary.sni = summary.sni.map(text)
+            summary.alpn = summary.alpn.map(text)
+            summary.subject = summary.subject.map(text)
+            summary.issuer = summary.issuer.map(text)
+            out.kind = .tls(summary)
+        case .tlsError(let side, let e): out.kind = .tlsError(side: side, error: text(e))
         case .edit(let d, let originalBytes, let digest, let bytes, let original):
             out.kind = .edit(
                 d, originalBytes: originalBytes, originalSHA256: digest, bytes: bytes,

@@ -32,6 +32,8 @@ import NIOCore
 /// | `message` | `dir`, `proto`, `index`, `offset`, `bytes`, `summary`, for a reply `request`, for a first reply `latency_ms`, when cut short `truncated` |
 /// | `decode_error` | `dir`, `proto`, `offset`, `error` |
 /// | `breakpoints` | `breakpoints` (a list of `[DIR:]REGEX` texts) |
+/// | `tls` | `side`, `version`, `cipher`, `sni`, `alpn` (absent when none), server side: `verified`, `subject`, `issuer`, `expiry` |
+/// | `tls_error` | `side`, `error` |
 ///
 /// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes (`-x`, and
 /// always in captures). Names are never renamed; new fields are only added, and readers ignore
@@ -47,6 +49,7 @@ extension SessionEvent: Codable {
             count
         case text, c2s, s2c, from, to, sessions, limit, line
         case proto, index, summary, request, truncated, breakpoint, breakpoints
+        case side, version, cipher, sni, alpn, verified, subject, issuer, expiry
         case latencyMs = "latency_ms"
         case clientUnix = "client_unix"
         case targetUnix = "target_unix"
@@ -155,6 +158,19 @@ extension SessionEvent: Codable {
         case .decodeError(_, let proto, let offset, let error):
             try c.encode(proto, forKey: .proto)
             try c.encode(offset, forKey: .offset)
+            try c.encode(error, forKey: .error)
+        case .tls(let summary):
+            try c.encode(summary.side, forKey: .side)
+            try c.encode(summary.version, forKey: .version)
+            try c.encode(summary.cipher, forKey: .cipher)
+            try c.encodeIfPresent(summary.sni, forKey: .sni)
+            try c.encodeIfPresent(summary.alpn, forKey: .alpn)
+            try c.encodeIfPresent(summary.verified, forKey: .verified)
+            try c.encodeIfPresent(summary.subject, forKey: .subject)
+            try c.encodeIfPresent(summary.issuer, forKey: .issuer)
+            try c.encodeIfPresent(summary.expiry, forKey: .expiry)
+        case .tlsError(let side, let error):
+            try c.encode(side, forKey: .side)
             try c.encode(error, forKey: .error)
         }
     }
@@ -297,6 +313,19 @@ extension SessionEvent: Codable {
         case "decode_error":
             kind = .decodeError(
                 try dir(), proto: try string(.proto), offset: try count(.offset), error: try string(.error))
+        case "tls":
+            kind = .tls(
+                TLSSummary(
+                    side: try c.decode(TLSSummary.Side.self, forKey: .side), version: try string(.version),
+                    cipher: try string(.cipher), sni: try c.decodeIfPresent(String.self, forKey: .sni),
+                    alpn: try c.decodeIfPresent(String.self, forKey: .alpn),
+                    verified: try c.decodeIfPresent(Bool.self, forKey: .verified),
+                    subject: try c.decodeIfPresent(String.self, forKey: .subject),
+                    issuer: try c.decodeIfPresent(String.self, forKey: .issuer),
+                    expiry: try c.decodeIfPresent(Int64.self, forKey: .expiry)))
+        case "tls_error":
+            kind = .tlsError(
+                side: try c.decode(TLSSummary.Side.self, forKey: .side), error: try string(.error))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .event, in: c, debugDescription: "unknown event \"\(name)\"")
@@ -342,6 +371,8 @@ extension SessionEvent.Kind {
         case .decodeError: "decode_error"
         case .breakpoints: "breakpoints"
         case .handshakeError: "handshake_error"
+        case .tls: "tls"
+        case .tlsError: "tls_error"
         }
     }
 
@@ -354,7 +385,7 @@ extension SessionEvent.Kind {
             .gap(let d, _, _), .message(let d, _), .decodeError(let d, _, _, _):
             d
         case .listening, .open, .connectError, .captureError, .close, .note, .acceptError, .acceptPaused,
-            .acceptResumed, .controlError, .decoder, .breakpoints, .handshakeError:
+            .acceptResumed, .controlError, .decoder, .breakpoints, .handshakeError, .tls, .tlsError:
             nil
         }
     }

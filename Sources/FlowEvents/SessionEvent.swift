@@ -123,6 +123,14 @@ public struct SessionEvent: Sendable, Equatable {
         /// none within the time limit; it was answered with the protocol's error and closed.
         /// No session data exists; nothing follows for this `conn`.
         case handshakeError(client: PeerAddress, error: String)
+        /// `tls` (fields `side`, `version`, `cipher`, `sni`, `alpn`, and on the server side
+        /// `verified`, `subject`, `issuer`, `expiry`): a TLS handshake of the session finished
+        /// (see ``TLSSummary``). Reported before `open`.
+        case tls(TLSSummary)
+        /// `tls_error` (fields `side`, `error`): a TLS handshake failed (then the session never
+        /// opens, and the other peer is reset), or a peer ended TCP without `close_notify`
+        /// (a possible truncation, passed on as a bare FIN). `error` says what to do about it.
+        case tlsError(side: TLSSummary.Side, error: String)
     }
 
     /// An event of session `conn` (or of the listener, `nil`), stamped `time` (the current

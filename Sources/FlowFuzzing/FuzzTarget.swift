@@ -36,7 +36,7 @@ public struct FuzzTarget: Sendable {
 
     /// Every target, in the order `Fuzz/run.sh` runs them.
     public static let all: [FuzzTarget] =
-        [capture, address, faultSpec, rewrite, escapes] + framers + [proxySOCKS5, proxyHTTP]
+        [capture, address, faultSpec, rewrite, escapes, clientHello] + framers + [proxySOCKS5, proxyHTTP]
 
     /// The target called `name`, if there is one.
     public static func named(_ name: String) -> FuzzTarget? {

@@ -1,7 +1,7 @@
 import NIOCore
 
 extension Address {
-    /// Resolves the host of a `tcp-listen:` address now, as ``Listener/bind(_:)`` will (the
+    /// Resolves the host of a `tcp-listen:` (or `tls-listen:`) address now, as ``Listener/bind(_:)`` will (the
     /// system's first answer is the one listened on), so that a name that does not resolve is
     /// a bad address at start rather than a failure to listen. IP literals and Unix addresses
     /// are accepted as they are, and connect addresses are not resolved: a target's name is

@@ -13,6 +13,8 @@
 /// | `tcp:HOST:PORT`, `tcp:[IPv6]:PORT` | ``tcp(host:port:)`` |
 /// | `unix-listen:PATH` | ``unixListen(path:)`` |
 /// | `unix:PATH` | ``unix(path:)`` |
+/// | `tls-listen:[HOST:]PORT` | ``tlsListen(host:port:)`` (the host rules of `tcp-listen`) |
+/// | `tls:HOST:PORT` | ``tls(host:port:)`` (HOST is the SNI and the name verified) |
 /// | `socks5-listen:[HOST:]PORT` | ``socks5Listen(host:port:)`` (as `tcp-listen:`) |
 /// | `http-proxy-listen:[HOST:]PORT` | ``httpProxyListen(host:port:)`` (as `tcp-listen:`) |
 ///
@@ -28,6 +30,12 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     case unixListen(path: String)
     /// Connect to the Unix domain stream socket at `path`.
     case unix(path: String)
+    /// Listen for TLS clients on `host` and `port`, as ``tcpListen(host:port:)``: flowtap ends
+    /// their TLS with a certificate minted per SNI by its local CA (or a given one).
+    case tlsListen(host: String, port: Int)
+    /// Connect with TLS to `host` and `port`: `host` is sent as SNI (unless an IP address) and
+    /// verified against the server's certificate.
+    case tls(host: String, port: Int)
     /// Listen for TCP connections as a SOCKS5 proxy: each client's target comes from its
     /// handshake (``ProxyHandshake``), there is no fixed target.
     case socks5Listen(host: String, port: Int)
@@ -41,8 +49,8 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     /// Whether this is an address to listen on (``tcpListen(host:port:)``, ``unixListen(path:)``).
     public var isListen: Bool {
         switch self {
-        case .tcpListen, .unixListen, .socks5Listen, .httpProxyListen: true
-        case .tcp, .unix: false
+        case .tcpListen, .unixListen, .tlsListen, .socks5Listen, .httpProxyListen: true
+        case .tcp, .unix, .tls: false
         }
     }
 
@@ -53,7 +61,7 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .socks5Listen: .socks5
         case .httpProxyListen: .httpProxy
-        case .tcpListen, .unixListen, .tcp, .unix: nil
+        case .tcpListen, .unixListen, .tcp, .unix, .tls, .tlsListen: nil
         }
     }
 
@@ -62,9 +70,9 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     public var tcpListenHostPort: (host: String, port: Int)? {
         switch self {
         case .tcpListen(let host, let port), .socks5Listen(let host, let port),
-            .httpProxyListen(let host, let port):
+            .httpProxyListen(let host, let port), .tlsListen(let host, let port):
             (host, port)
-        case .unixListen, .tcp, .unix: nil
+        case .unixListen, .tcp, .unix, .tls: nil
         }
     }
 
@@ -76,6 +84,8 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         case .tcp(let host, let port): "tcp:\(Self.hostPort(host, port))"
         case .unixListen(let path): "unix-listen:\(path)"
         case .unix(let path): "unix:\(path)"
+        case .tlsListen(let host, let port): "tls-listen:\(Self.hostPort(host, port))"
+        case .tls(let host, let port): "tls:\(Self.hostPort(host, port))"
         case .socks5Listen(let host, let port): "socks5-listen:\(Self.hostPort(host, port))"
         case .httpProxyListen(let host, let port): "http-proxy-listen:\(Self.hostPort(host, port))"
         }
@@ -86,7 +96,7 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     var endpointText: String {
         switch self {
         case .tcpListen(let host, let port), .tcp(let host, let port), .socks5Listen(let host, let port),
-            .httpProxyListen(let host, let port):
+            .httpProxyListen(let host, let port), .tlsListen(let host, let port), .tls(let host, let port):
             Self.hostPort(host, port)
         case .unixListen(let path), .unix(let path): path
         }
@@ -114,7 +124,8 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     ///   many `:`-separated parts, an empty or too long Unix path.
     public static func parse(_ text: String) throws(AddressError) -> Address {
         func fail(_ problem: String) -> AddressError { AddressError(input: text, problem: problem) }
-        let schemes = "(expected tcp, tcp-listen, unix, unix-listen, socks5-listen, http-proxy-listen)"
+        let schemes =
+            "(expected tcp, tcp-listen, unix, unix-listen, tls, tls-listen, socks5-listen, http-proxy-listen)"
         if text.isEmpty { throw fail("empty address \(schemes)") }
         guard let colon = text.firstIndex(of: ":") else {
             throw fail("missing scheme \(schemes)")
@@ -136,6 +147,12 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         case "tcp-listen":
             let (host, port) = try parseHostPort(rest, listen: true, fail: fail)
             return .tcpListen(host: host ?? defaultListenHost, port: port)
+        case "tls":
+            let (host, port) = try parseHostPort(rest, listen: false, scheme: "tls", fail: fail)
+            return .tls(host: host ?? "", port: port)
+        case "tls-listen":
+            let (host, port) = try parseHostPort(rest, listen: true, scheme: "tls-listen", fail: fail)
+            return .tlsListen(host: host ?? defaultListenHost, port: port)
         case "socks5-listen":
             let (host, port) = try parseHostPort(rest, listen: true, scheme: scheme, fail: fail)
             return .socks5Listen(host: host ?? defaultListenHost, port: port)
@@ -154,7 +171,7 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         _ rest: String, listen: Bool, scheme named: String? = nil, fail: (String) -> AddressError
     ) throws(AddressError) -> (String?, Int) {
         let scheme = named ?? (listen ? "tcp-listen" : "tcp")
-        let form = listen ? "\(scheme):[HOST:]PORT" : "tcp:HOST:PORT"
+        let form = listen ? "\(scheme):[HOST:]PORT" : "\(scheme):HOST:PORT"
         if rest.isEmpty { throw fail(listen ? "missing port" : "missing host and port") }
         if rest.hasPrefix("//") {
             var meant = rest.dropFirst(2)

@@ -3,7 +3,9 @@ import NIOPosix
 
 /// Opens outgoing connections.
 public enum Connector {
-    /// Connects to a `tcp:` or `unix:` address and returns the connected flow.
+    /// Connects to a `tcp:`, `unix:` or `tls:` address and returns the connected flow (for
+    /// `tls:`, once the handshake is done, with system trust and `SSLKEYLOGFILE`: see
+    /// ``connectTLS(host:port:on:environment:protocols:)`` for the TLS details).
     ///
     /// A TCP host name is resolved, and its addresses tried (IPv6 and IPv4, "happy eyeballs").
     /// The connect gives up after 10 seconds.
@@ -45,8 +47,20 @@ public enum Connector {
                     SocketFlowCore.install(on: channel)
                 }
                 return SocketFlow(core: core, socketPath: path)
-            case .tcpListen, .unixListen, .socks5Listen, .httpProxyListen:
-                throw TransportError(action: action, reason: "not a connect address (use tcp: or unix:)")
+            case .tls(let host, let port):
+                do {
+                    return try await connectTLS(
+                        host: host, port: port, on: eventLoop, environment: .standard
+                    ).flow
+                } catch {
+                    switch error {
+                    case .transport(let error): throw error
+                    case .handshake(let error): throw TransportError(action: action, reason: error.reason)
+                    }
+                }
+            case .tcpListen, .unixListen, .tlsListen, .socks5Listen, .httpProxyListen:
+                throw TransportError(
+                    action: action, reason: "not a connect address (use tcp:, unix: or tls:)")
             }
         } catch let error as TransportError {
             throw error

@@ -46,7 +46,11 @@ public final class Listener: Sendable {
         self.localAddress = unixPath ?? serverChannel.localAddress?.flowText ?? address.endpointText
     }
 
-    /// Starts listening on a `tcp-listen:` or `unix-listen:` address.
+    /// Starts listening on a `tcp-listen:`, `unix-listen:` or `tls-listen:` address.
+    ///
+    /// A `tls-listen:` listener accepts TCP connections whose bytes are held until
+    /// ``SocketFlow/startServerTLS(environment:name:protocols:)`` (after
+    /// ``SocketFlow/clientHello()``): the engine decides what to answer.
     ///
     /// TCP sockets get `SO_REUSEADDR` (a restart does not wait for old connections'
     /// TIME_WAIT). For a Unix path that already exists: a socket nobody listens on any more (a
@@ -77,12 +81,25 @@ public final class Listener: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.recvAllocator, value: TransportTuning.recvAllocator)
             .childChannelInitializer { child in
+                // tls-listen: the client's bytes are held until the engine starts TLS.
+                let prepared: EventLoopFuture<Void> =
+                    if case .tlsListen = address {
+                        ClientHelloGate.install(on: child)
+                    } else {
+                        child.eventLoop.makeSucceededVoidFuture()
+                    }
                 // Handed out once registered and active.
-                SocketFlowCore.install(on: child) { core in
-                    queue.push(SocketFlow(core: core, socketPath: childPath))
+                return prepared.flatMap {
+                    SocketFlowCore.install(on: child) { core in
+                        queue.push(SocketFlow(core: core, socketPath: childPath))
+                    }
                 }.map { _ in }
             }
         if address.tcpListenHostPort != nil {
+            // Small request/response traffic must not wait for Nagle's algorithm.
+            bootstrap = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
+        if case .tlsListen = address {
             // Small request/response traffic must not wait for Nagle's algorithm.
             bootstrap = bootstrap.childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
         }
@@ -90,14 +107,15 @@ public final class Listener: Sendable {
             let channel: any Channel
             switch address {
             case .tcpListen(let host, let port), .socks5Listen(let host, let port),
-                .httpProxyListen(let host, let port):
+                .httpProxyListen(let host, let port), .tlsListen(let host, let port):
                 channel = try await bootstrap.bind(host: host, port: port).get()
             case .unixListen(let path):
                 try prepareUnixPath(path, action: action)
                 channel = try await bootstrap.bind(unixDomainSocketPath: path).get()
-            case .tcp, .unix:
+            case .tcp, .unix, .tls:
                 throw TransportError(
-                    action: action, reason: "not a listen address (use tcp-listen: or unix-listen:)")
+                    action: action,
+                    reason: "not a listen address (use tcp-listen:, unix-listen: or tls-listen:)")
             }
             queue.attach(channel)
             return Listener(address: address, serverChannel: channel, queue: queue, unixPath: unixPath)

@@ -26,7 +26,9 @@ struct Flowtap: AsyncParsableCommand {
             2 bad usage or bad address.
             """,
         version: version,
-        subcommands: [ProxyCommand.self, ViewCommand.self, ReplayCommand.self, DemoCommand.self],
+        subcommands: [
+            ProxyCommand.self, ViewCommand.self, ReplayCommand.self, DemoCommand.self, CACommand.self,
+        ],
         defaultSubcommand: ProxyCommand.self
     )
 

@@ -55,12 +55,14 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @Argument(
         help:
-            "Where to listen: tcp-listen:[HOST:]PORT, unix-listen:PATH, or a proxy: socks5-listen:[HOST:]PORT, http-proxy-listen:[HOST:]PORT."
+            "Where to listen: tcp-listen:[HOST:]PORT, unix-listen:PATH, tls-listen:[HOST:]PORT, or a proxy: socks5-listen:[HOST:]PORT, http-proxy-listen:[HOST:]PORT."
     )
     var listen: String
 
     @Argument(
-        help: "Where to forward: tcp:HOST:PORT or unix:PATH (none for a proxy listener: its clients say).")
+        help:
+            "Where to forward: tcp:HOST:PORT, unix:PATH or tls:HOST:PORT (none for a proxy listener: its clients say)."
+    )
     var target: String?
 
     @Option(
@@ -135,6 +137,9 @@ struct ProxyCommand: AsyncParsableCommand {
             "At most N sessions at once (lowers the cap the descriptor limit gives); more clients wait.",
             valueName: "N"))
     var maxSessions: String?
+
+    @OptionGroup(title: "TLS (tls-listen:, tls:)")
+    var tls: TLSOptionGroup
 
     func run() async throws {
         let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
@@ -246,6 +251,7 @@ struct ProxyCommand: AsyncParsableCommand {
             }
             options.handshakeTimeLimit = .milliseconds(Int((seconds * 1000).rounded(.up)))
         }
+        options.tls = try tls.environment(listen: listenAddress, target: targetAddress)
         let inspector: Inspector
         do {
             inspector = try await Inspector.bind(
@@ -298,8 +304,8 @@ struct ProxyCommand: AsyncParsableCommand {
         guard address.isListen == listening else {
             throw Failure.usage(
                 listening
-                    ? "LISTEN must be a listen address (tcp-listen:…, unix-listen:…, socks5-listen:… or http-proxy-listen:…), not \"\(text)\""
-                    : "TARGET must be a connect address (tcp:… or unix:…), not \"\(text)\"")
+                    ? "LISTEN must be a listen address (tcp-listen:…, unix-listen:…, tls-listen:…, socks5-listen:… or http-proxy-listen:…), not \"\(text)\""
+                    : "TARGET must be a connect address (tcp:…, unix:… or tls:…), not \"\(text)\"")
         }
         // LISTEN's name is resolved now (a typo is a bad address, exit 2); TARGET's at each connect.
         do {

@@ -111,6 +111,9 @@ struct ReplayCommand: AsyncParsableCommand {
             valueName: "regex"))
     var ignore: [String] = []
 
+    @OptionGroup(title: "TLS (a tls: target)")
+    var tls: TLSOptionGroup
+
     func run() async throws {
         let spec = try DecodeOption.parse(decode)
         let ignored: ReplayIgnore
@@ -157,12 +160,18 @@ struct ReplayCommand: AsyncParsableCommand {
             default: throw Failure.usage("session \(selected.id) of \(file) records no target: give TARGET")
             }
         }
+        if case .tlsListen = address {
+            throw Failure.usage(
+                "replay --as-server listens with tcp-listen: or unix-listen: (not tls-listen:)")
+        }
+        let tlsEnvironment = try tls.environment(listen: nil, target: address)
         var options = Replayer.Options()
         options.timing = timing
         options.replyTimeout = .milliseconds(Int64(replyTimeout * 1000))
         options.quietPeriod = .milliseconds(Int64(quiet * 1000))
         options.decode = spec
         options.ignore = ignored
+        options.tls = tlsEnvironment
 
         let script = ReplayScript(selected)
         // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.

@@ -32,6 +32,13 @@ struct SessionEventCodableTests {
         .acceptError("cannot accept on 127.0.0.1:80: too many open files"),
         .acceptPaused(sessions: 6, limit: 6), .acceptResumed(sessions: 5),
         .controlError("unknown command \"x\"\u{1b}", line: 3),
+        .tls(
+            TLSSummary(
+                side: .server, version: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", sni: "example.com",
+                alpn: "h2", verified: false, subject: "CN=example.com,O=\u{1b}x", issuer: "CN=CA",
+                expiry: 1_800_000_000)),
+        .tls(TLSSummary(side: .client, version: "TLSv1.2", cipher: "0xc02f")),
+        .tlsError(side: .client, error: "the client rejected flowtap's certificate"),
     ]
 
     @Test("every kind encodes and decodes back to itself, bytes included")
@@ -44,6 +51,31 @@ struct SessionEventCodableTests {
             #expect(!line.contains("\n") && !line.contains("\u{1b}"), "\(line)")
             let back = try JSONDecoder().decode(SessionEvent.self, from: Data(line.utf8))
             #expect(back == event, "\(line)")
+        }
+    }
+
+    @Test("tls and tls_error: their fields, absent ones left out")
+    func tlsFields() throws {
+        let line = try JSONLineEncoder().encode(
+            SessionEvent(
+                conn: 2,
+                .tls(
+                    TLSSummary(
+                        side: .server, version: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", sni: "a.test",
+                        verified: true, subject: "CN=a.test", issuer: "CN=CA", expiry: 1_800_000_000)),
+                time: Self.t))
+        #expect(
+            line
+                == #"{"t":1795617012.234301,"event":"tls","conn":2,"side":"server","version":"TLSv1.3","cipher":"TLS_AES_256_GCM_SHA384","sni":"a.test","verified":true,"subject":"CN=a.test","issuer":"CN=CA","expiry":1800000000}"#
+        )
+        let error = try JSONLineEncoder().encode(
+            SessionEvent(conn: 3, .tlsError(side: .client, error: "EOF"), time: Self.t))
+        #expect(
+            error == #"{"t":1795617012.234301,"event":"tls_error","conn":3,"side":"client","error":"EOF"}"#)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(
+                SessionEvent.self,
+                from: Data(#"{"t":1,"event":"tls_error","conn":3,"side":"middle","error":"x"}"#.utf8))
         }
     }
 

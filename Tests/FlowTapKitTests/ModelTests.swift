@@ -74,6 +74,33 @@ struct ModelTests {
         #expect(model.snapshot().sessions[0].c2s.history.count == 1)
     }
 
+    @Test(
+        "tls events before open belong to the session when it opens; a failed handshake is listed as failed")
+    func tlsBeforeOpen() {
+        let model = InspectorModel(target: "127.0.0.1:8443")
+        let server = TLSSummary(
+            side: .server, version: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", alpn: "h2", verified: false)
+        let client = TLSSummary(
+            side: .client, version: "TLSv1.3", cipher: "TLS_AES_128_GCM_SHA256", sni: "a.test", alpn: "h2")
+        model.record(SessionEvent(conn: 1, .tls(server)))
+        model.record(SessionEvent(conn: 1, .tls(client)))
+        #expect(model.snapshot().sessions.isEmpty)
+        model.record(
+            SessionEvent(
+                conn: 1,
+                .open(client: .ip(host: "127.0.0.1", port: 5000), target: .ip(host: "127.0.0.1", port: 8443)))
+        )
+        let opened = model.snapshot().sessions[0]
+        #expect(opened.tls == [server, client])
+        #expect(opened.tls(.server)?.verified == false)
+        model.record(
+            SessionEvent(
+                conn: 2, .tlsError(side: .client, error: "the client rejected flowtap's certificate")))
+        let failed = model.snapshot().sessions[1]
+        #expect(failed.id == 2 && failed.closed != nil)
+        #expect(failed.connectError == "TLS: the client rejected flowtap's certificate")
+    }
+
     @Test("JSON lines follow DESIGN.md §6 exactly")
     func json() {
         let t: UInt64 = 1_795_617_012_234_301_000

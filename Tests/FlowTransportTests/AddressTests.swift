@@ -17,6 +17,10 @@ import Testing
         ("unix-listen:/tmp/a.sock", .unixListen(path: "/tmp/a.sock"), "unix-listen:/tmp/a.sock"),
         ("unix:/tmp/a.sock", .unix(path: "/tmp/a.sock"), "unix:/tmp/a.sock"),
         ("unix:rel/a:b.sock", .unix(path: "rel/a:b.sock"), "unix:rel/a:b.sock"),
+        ("tls-listen:8443", .tlsListen(host: "127.0.0.1", port: 8443), "tls-listen:127.0.0.1:8443"),
+        ("tls-listen:[::1]:0", .tlsListen(host: "::1", port: 0), "tls-listen:[::1]:0"),
+        ("TLS:example.com:443", .tls(host: "example.com", port: 443), "tls:example.com:443"),
+        ("tls:[::1]:6380", .tls(host: "::1", port: 6380), "tls:[::1]:6380"),
     ]
 
     @Test(arguments: valid)
@@ -32,7 +36,10 @@ import Testing
         ("", "empty address"),
         ("8080", "missing scheme"),
         (":80", "missing scheme"),
-        ("udp:1", "unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen, socks5-listen, http-proxy-listen)"),
+        (
+            "udp:1",
+            "unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen, tls, tls-listen, socks5-listen, http-proxy-listen)"
+        ),
         ("tcp:localhost", "missing port"),
         ("tcp:h:99999", "port 99999 out of range 0-65535"),
         ("tcp:h:123456789012345678901234567890", "out of range 0-65535"),
@@ -59,6 +66,10 @@ import Testing
         ("tcp:::1:80", "must be in brackets"),
         ("tcp-listen:fe80::1:80", "must be in brackets"),
         ("tcp-listen:1:2]", "misplaced bracket"),
+        ("tls:example.com", "missing port"),
+        ("tls:h:0", "port 0 is not valid"),
+        ("tls://example.com:443", "a URL is not an address: write tls:HOST:PORT, i.e. tls:example.com:443"),
+        ("tls-listen:*:443", "to listen on every interface write 0.0.0.0"),
     ]
 
     @Test(arguments: invalid)
@@ -83,7 +94,8 @@ import Testing
         }
         #expect(message("tcp:localhost") == "bad address \"tcp:localhost\": missing port")
         #expect(message("tcp:h:99999") == "bad address \"tcp:h:99999\": port 99999 out of range 0-65535")
-        let expected = "unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen, socks5-listen, http-proxy-listen)"
+        let expected =
+            "unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen, tls, tls-listen, socks5-listen, http-proxy-listen)"
         #expect(message("udp:1") == "bad address \"udp:1\": " + expected)
         #expect(message("unix:") == "bad address \"unix:\": empty path")
     }

@@ -39,11 +39,11 @@ extension Inspector {
     func observes(_ target: Address, name: String?) -> Bool {
         guard !options.only.isEmpty else { return true }
         switch target {
-        case .tcp(let host, let port):
+        case .tcp(let host, let port), .tls(let host, let port):
             return options.only.contains { $0.matches(address: host, name: name, port: port) }
         case .unix(let path):
             return options.only.contains { $0.port == nil && $0.matches(address: path, name: nil, port: 0) }
-        case .tcpListen, .unixListen, .socks5Listen, .httpProxyListen:
+        case .tcpListen, .unixListen, .tlsListen, .socks5Listen, .httpProxyListen:
             return true
         }
     }

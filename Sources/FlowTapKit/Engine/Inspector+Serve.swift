@@ -20,18 +20,30 @@ extension Inspector {
         guard let route = await route(client, id: id, client: clientAddress) else { return }
         let target = route.target
         let server: SocketFlow
-        do {
-            server = try await Connector.connect(target, on: client.eventLoop)
-        } catch {
-            if route.observed {
-                var event = SessionEvent(
-                    conn: id,
-                    .connectError(client: clientAddress, target: PeerAddress(target), error: error.reason))
-                event.targetName = route.request?.target.name
-                emit(event)
+        if options.tls != nil {
+            // TLS: the handshakes come before `open` (Inspector+TLS.swift).
+            guard
+                let connected = await connectWithTLS(
+                    client, id: id, clientAddress: clientAddress, target: target)
+            else {
+                return
             }
-            await route.refuse(client, error)
-            return
+            server = connected
+        } else {
+            do {
+                server = try await Connector.connect(target, on: client.eventLoop)
+            } catch {
+                if route.observed {
+                    var event = SessionEvent(
+                        conn: id,
+                        .connectError(client: clientAddress, target: PeerAddress(target), error: error.reason)
+                    )
+                    event.targetName = route.request?.target.name
+                    emit(event)
+                }
+                await route.refuse(client, error)
+                return
+            }
         }
         guard let clientFlow = await route.accept(client, server: server, id: id, emit: { self.emit($0) })
         else {

@@ -52,6 +52,10 @@ public final class Inspector: Sendable {
         /// How long a proxy listener's client has to finish its handshake
         /// (``FlowTransport/ProxyHandshake``).
         public var handshakeTimeLimit: Duration = ProxyHandshake.defaultTimeLimit
+        /// The TLS settings (issue 15), needed when the listen address is `tls-listen:` or the
+        /// target `tls:`: each session then has a TLS step before `open` (see
+        /// ``Inspector/connectWithTLS(_:id:clientAddress:)``).
+        public var tls: TLSEnvironment?
         /// Default options.
         public init() {}
     }

@@ -40,6 +40,10 @@ public final class InspectorModel: InspectorObserver {
         var oldestWithHistory = 0
         var messagesKept = 0
         var oldestWithMessages = 0
+        /// `tls` events of sessions not open yet (their handshakes come first), by session;
+        /// moved to the session at its `open`, dropped at a failure. At most two per session,
+        /// and only sessions being set up have any.
+        var pendingTLS: [Int: [TLSSummary]] = [:]
     }
 
     private let state: Mutex<State>
@@ -144,6 +148,19 @@ public final class InspectorModel: InspectorObserver {
             switch event.kind {
             case .open(let client, let target):
                 add(&s, id: id, client: client.description, target: Self.label(target, event), at: event.time)
+                if let pending = s.pendingTLS.removeValue(forKey: id) {
+                    s.sessions[id]?.snapshot.tls = pending
+                }
+            case .tls(let summary) where s.sessions[id] == nil:
+                if (s.pendingTLS[id]?.count ?? 0) < 2 { s.pendingTLS[id, default: []].append(summary) }
+            case .tlsError(let side, let error) where s.sessions[id] == nil:
+                // A failed handshake: the session never opens; it is listed like a failed connect.
+                add(&s, id: id, client: "(TLS \(side.rawValue) side)", target: s.target, at: event.time)
+                s.sessions[id]?.snapshot.tls = s.pendingTLS.removeValue(forKey: id) ?? []
+                s.sessions[id]?.snapshot.connectError = "TLS: \(error)"
+                s.sessions[id]?.snapshot.closed = event.time
+                s.sessions[id]?.snapshot.c2s.phase = .closed
+                s.sessions[id]?.snapshot.s2c.phase = .closed
             case .connectError(let client, let target, let error):
                 add(&s, id: id, client: client.description, target: Self.label(target, event), at: event.time)
                 s.sessions[id]?.snapshot.connectError = error
@@ -293,6 +310,10 @@ public final class InspectorModel: InspectorObserver {
                 live.snapshot[direction].decodeError = DecodeFailure(
                     proto: proto, offset: offset, error: error)
             }
+        case .tls(let summary):
+            live.snapshot.tls.append(summary)
+        case .tlsError(_, let error):
+            live.snapshot.tlsNotice = error
         case .open, .connectError, .listening, .captureError, .rewrite, .note, .acceptError,
             .acceptPaused, .acceptResumed, .controlError, .breakpoints, .handshakeError:
             break

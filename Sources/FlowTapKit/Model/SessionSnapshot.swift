@@ -25,6 +25,14 @@ public struct SessionSnapshot: Sendable, Identifiable {
     /// for, see ``InspectorModel/snapshot(historyFor:)``; empty for the others). Each
     /// direction's ``DirectionSnapshot/messages`` counts all of them.
     public var messages = MessageList(limit: 0)
+    /// The session's finished TLS handshakes (`tls` events), client side then server side;
+    /// empty for a session without TLS.
+    public var tls: [TLSSummary] = []
+    /// The last `tls_error` of an open session (a peer ended without `close_notify`).
+    public var tlsNotice: String?
+
+    /// The handshake of `side`, if the session has one.
+    public func tls(_ side: TLSSummary.Side) -> TLSSummary? { tls.first { $0.side == side } }
 
     /// A new session with both directions open.
     public init(id: Int, client: String, target: String, opened: UInt64) {

@@ -90,6 +90,8 @@ public enum EventFormatter {
             body = text + ")"
         case .decodeError(let d, let proto, let offset, let error):
             body = "\(d.rawValue) \(proto) decode error at byte \(offset): \(error) (the rest passes raw)"
+        case .tls(let summary): body = TLSSummaryText.line(summary)
+        case .tlsError(let side, let error): body = "TLS error, \(side.rawValue) side: \(error)"
         case .acceptError(let error): body = "accept error: \(error) (backing off)"
         case .acceptPaused(let sessions, let limit):
             body = "accept paused: live sessions \(sessions), limit \(limit); new clients wait"

@@ -44,6 +44,9 @@ public enum Replayer {
         public var decode: DecoderSpec = .auto
         /// The received messages left out of the comparison (`--ignore`).
         public var ignore = ReplayIgnore()
+        /// How a `tls:` target is connected to (`--tls-ca`, `--insecure`, `--keylog`); nil for
+        /// system trust and `SSLKEYLOGFILE`.
+        public var tls: TLSEnvironment?
         /// Default options.
         public init() {}
     }
@@ -201,7 +204,22 @@ public enum Replayer {
         _ script: ReplayScript, to target: Address, conn: Int = 1, options: Options = Options(),
         emit: @escaping @Sendable (SessionEvent) -> Void
     ) async throws(TransportError) -> Result {
-        let flow = try await Connector.connect(target)
+        let flow: SocketFlow
+        if case .tls(let host, let port) = target, let environment = options.tls {
+            do {
+                flow = try await Connector.connectTLS(
+                    host: host, port: port, on: nil, environment: environment
+                ).flow
+            } catch {
+                switch error {
+                case .transport(let error): throw error
+                case .handshake(let error):
+                    throw TransportError(action: "cannot connect to \(target)", reason: error.reason)
+                }
+            }
+        } else {
+            flow = try await Connector.connect(target)
+        }
         emit(
             SessionEvent(
                 conn: conn,

@@ -20,7 +20,7 @@ extension PeerAddress {
     init(_ address: Address) {
         switch address {
         case .tcp(let host, let port), .tcpListen(let host, let port), .socks5Listen(let host, let port),
-            .httpProxyListen(let host, let port):
+            .httpProxyListen(let host, let port), .tls(let host, let port), .tlsListen(let host, let port):
             self = .ip(host: host, port: port)
         case .unix(let path), .unixListen(let path): self = .unix(path: path)
         }

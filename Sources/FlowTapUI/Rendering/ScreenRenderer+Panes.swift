@@ -73,6 +73,7 @@ extension ScreenRenderer {
                 if let decoder = session.decoder { title += "  decoder: \(decoder)" }
             }
             if let error = session.connectError { title += "  connect error: \(error)" }
+            if let tls = tlsLabel(session) { title += "  \(tls)" }
             title += " "
             let titleStyle = CellStyle(bold: true, reverse: focused, role: role)
             let x = grid.put(

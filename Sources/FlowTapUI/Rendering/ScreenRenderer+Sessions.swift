@@ -80,7 +80,8 @@ extension ScreenRenderer {
             s2c = ""
         }
         let text = row(
-            columns, marker: selected ? ">" : " ", id: String(session.id), client: session.client, c2s: c2s,
+            columns, marker: selected ? ">" : " ", id: String(session.id), client: listedClient(session),
+            c2s: c2s,
             s2c: s2c,
             up: ByteFormat.bytes(session.c2s.seenBytes), down: ByteFormat.bytes(session.s2c.seenBytes),
             age: formatAge(age), ascii: ascii, merge: session.connectError != nil)
