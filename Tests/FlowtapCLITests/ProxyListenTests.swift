@@ -353,6 +353,39 @@ struct ProxyListenTests {
         #expect(replay.out.contains("\"match\":true"), "\(replay.out)")
         await relay.close()
     }
+
+    @Test(
+        "faults and --break act on a proxy listener's sessions: slice=1 keeps the bytes exact, a held message goes on when resumed"
+    )
+    func faultsAndHolds() async throws {
+        let echo = try await LoopbackServer.echo()
+        let flowtap = try FlowtapProcess(
+            [
+                "socks5-listen:0", "--json", "--fault", "c2s:slice=1", "--break", "c2s:PING", "--decode",
+                "lines",
+            ],
+            input: .pipe)
+        let port = try await flowtap.listeningPort()
+        let client = try await socks5Connect(proxyPort: port, targetPort: echo.port)
+        try await client.write(ByteBuffer(string: "hello\nPING\n"))
+        await client.shutdownWrite()
+        // The PING line is held at its breakpoint: resumed by a headless command.
+        try await flowtap.waitForEvents { events in
+            events.contains { $0["event"] as? String == "pause" && $0["dir"] as? String == "c2s" }
+        }
+        try await flowtap.child.writeInput("{\"cmd\":\"resume\",\"conn\":1}\n")
+        let back = await drain(client)
+        #expect(String(decoding: back.bytes, as: UTF8.self) == "hello\nPING\n")
+        await client.close(waitingAtMost: .seconds(2))
+        try await flowtap.waitForEvents { !named($0, "close", conn: 1).isEmpty }
+        #expect(named(flowtap.events, "fault", conn: 1).first?["fault"] as? String == "slice=1")
+        // slice=1: the c2s bytes left one at a time.
+        #expect(named(flowtap.events, "data", conn: 1).filter { $0["dir"] as? String == "c2s" }.count >= 2)
+        flowtap.child.closeInput()
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitExit() == 0)
+        await echo.close()
+    }
 }
 
 /// Opens a SOCKS5 CONNECT through flowtap at `proxyPort` to 127.0.0.1:`targetPort`, checking
