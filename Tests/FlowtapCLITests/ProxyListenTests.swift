@@ -386,6 +386,24 @@ struct ProxyListenTests {
         #expect(try await flowtap.waitExit() == 0)
         await echo.close()
     }
+
+    @Test(
+        "SIGTERM with a client stalled in its handshake: flowtap resets it after the grace, not at the time limit"
+    )
+    func stopDuringHandshake() async throws {
+        let flowtap = try FlowtapProcess(["socks5-listen:0", "--json", "--handshake-timeout", "600"])
+        let port = try await flowtap.listeningPort()
+        let stalled = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
+        try await stalled.write(ByteBuffer(bytes: [5, 1]))
+        // The greeting is not whole: flowtap waits for the rest, a read is pending.
+        try await Task.sleep(for: .milliseconds(200))
+        flowtap.signal(SIGTERM)
+        // A guard, not a measure: waiting for the 600 s limit would outlast waitExit's bound.
+        #expect(try await flowtap.waitExit() == 0)
+        let result = await drain(stalled)
+        #expect(result.bytes.isEmpty)
+        await stalled.close(waitingAtMost: .seconds(1))
+    }
 }
 
 /// Opens a SOCKS5 CONNECT through flowtap at `proxyPort` to 127.0.0.1:`targetPort`, checking
