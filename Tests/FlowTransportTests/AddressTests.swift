@@ -32,7 +32,10 @@ import Testing
         ("", "empty address"),
         ("8080", "missing scheme"),
         (":80", "missing scheme"),
-        ("udp:1", "unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen, socks5-listen, http-proxy-listen)"),
+        (
+            "udp:1",
+            "unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen, socks5-listen, http-proxy-listen)"
+        ),
         ("tcp:localhost", "missing port"),
         ("tcp:h:99999", "port 99999 out of range 0-65535"),
         ("tcp:h:123456789012345678901234567890", "out of range 0-65535"),
@@ -83,7 +86,8 @@ import Testing
         }
         #expect(message("tcp:localhost") == "bad address \"tcp:localhost\": missing port")
         #expect(message("tcp:h:99999") == "bad address \"tcp:h:99999\": port 99999 out of range 0-65535")
-        let expected = "unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen, socks5-listen, http-proxy-listen)"
+        let expected =
+            "unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen, socks5-listen, http-proxy-listen)"
         #expect(message("udp:1") == "bad address \"udp:1\": " + expected)
         #expect(message("unix:") == "bad address \"unix:\": empty path")
     }
