@@ -3,7 +3,6 @@ import PackageDescription
 
 // Layers (DESIGN.md §1), imports point down only:
 //   flowtap (executable) → FlowTapUI → FlowTapKit → FlowTransport, FlowCapture, FlowFaults, FlowFramers
-//   FlowTransport → FlowFramers (the proxy listeners' HTTP parsing sits below the transport)
 //   FlowCapture → FlowEvents → FlowCore;  FlowFaults → FlowCore;  FlowFramers → FlowCore
 // FlowCore is the mirage-flow port only; FlowFaults (the fault combinators) sits on it;
 // FlowEvents is the one event model the engine, the logs and the captures share.
@@ -71,7 +70,6 @@ let package = Package(
             name: "FlowTransport",
             dependencies: [
                 "FlowCore",
-                "FlowFramers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -64,7 +64,8 @@ wait_listen() {
     local port=$1 tries=0
     until ss -Htln "sport = :$port" | grep -q .; do
         tries=$((tries + 1))
-        [ "$tries" -lt 500 ] || { echo "nothing listens on $port" >&2; exit 1; }
+        # 30 s: a debug build on a loaded machine takes seconds to start.
+        [ "$tries" -lt 3000 ] || { echo "nothing listens on $port (logs in $OUT)" >&2; exit 1; }
         sleep 0.01
     done
 }
@@ -118,22 +119,33 @@ ECHO_PORT=$(free_port)
 start echo python3 "$WORK/echo.py" "$ECHO_PORT"
 wait_listen "$ECHO_PORT"
 
+# listening_port NAME: the port flowtap (started as NAME, on port 0) printed it listens on.
+listening_port() {
+    local tries=0 port
+    until port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\)$/\1/p' "$OUT/$1.log" | head -1) && [ -n "$port" ]; do
+        tries=$((tries + 1))
+        [ "$tries" -lt 3000 ] || { echo "$1 never listened (logs in $OUT)" >&2; exit 1; }
+        sleep 0.01
+    done
+    echo "$port"
+}
+
 # One round of one forwarder: prints "GB/s sessions/s".
 round() {
     local kind=$1 port bps rate
-    port=$(free_port)
+    # Port 0, read back from flowtap's first line: no race with other programs for a port.
     if [ "$kind" = tcp ]; then
-        start "flowtap-tcp-iperf" "$FLOWTAP" "tcp-listen:$HOST:$port" "tcp:$HOST:$IPERF_PORT" --headless --decode none
-        wait_listen "$port"
+        start "flowtap-tcp-iperf" "$FLOWTAP" "tcp-listen:$HOST:0" "tcp:$HOST:$IPERF_PORT" --headless --decode none
+        port=$(listening_port flowtap-tcp-iperf)
         iperf3 -c "$HOST" -p "$port" -t "$SECONDS_PER_RUN" -J >"$WORK/iperf.json"
         stop_last
-        start "flowtap-tcp-rate" "$FLOWTAP" "tcp-listen:$HOST:$port" "tcp:$HOST:$ECHO_PORT" --headless --decode none
-        wait_listen "$port"
+        start "flowtap-tcp-rate" "$FLOWTAP" "tcp-listen:$HOST:0" "tcp:$HOST:$ECHO_PORT" --headless --decode none
+        port=$(listening_port flowtap-tcp-rate)
         rate=$(python3 "$WORK/rate.py" tcp "$port" "$ECHO_PORT" "$CONNECTIONS")
         stop_last
     else
-        start "flowtap-socks5" "$FLOWTAP" "socks5-listen:$HOST:$port" --headless --decode none
-        wait_listen "$port"
+        start "flowtap-socks5" "$FLOWTAP" "socks5-listen:$HOST:0" --headless --decode none
+        port=$(listening_port flowtap-socks5)
         printf 'strict_chain\nquiet_mode\n[ProxyList]\nsocks5 %s %s\n' "$HOST" "$port" >"$WORK/proxychains.conf"
         proxychains4 -q -f "$WORK/proxychains.conf" iperf3 -c "$HOST" -p "$IPERF_PORT" -t "$SECONDS_PER_RUN" -J \
             >"$WORK/iperf.json"

@@ -118,6 +118,26 @@ struct ProxyHandshakeParserTests {
     }
 
     @Test(
+        "HTTP: a head arriving a byte at a time is found where it ends, the search going on from where it stopped"
+    )
+    func headByteByByte() {
+        let text = "GET http://h:81/x HTTP/1.1\r\nA: b\r\n\r\nbody"
+        var pending = ByteBuffer()
+        var found: (at: Int, head: HTTPProxyRequestHead)?
+        for (index, byte) in text.utf8.enumerated() {
+            let searched = pending.readableBytes
+            pending.writeInteger(byte)
+            if case .head(let head) = HTTPProxyRequestHead.parse(pending, searchedBefore: searched) {
+                found = (index + 1, head)
+                break
+            }
+        }
+        #expect(found?.at == text.utf8.count - 4)
+        #expect(found?.head.length == text.utf8.count - 4)
+        #expect(found?.head.target == ProxyTarget(host: "h", port: 81))
+    }
+
+    @Test(
         "HTTP forwarding: later requests are rewritten across bodies (length, chunked) and stop at another host"
     )
     func rewriter() {

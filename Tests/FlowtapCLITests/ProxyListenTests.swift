@@ -17,7 +17,9 @@ struct ProxyListenTests {
     func socks5Hostname() async throws {
         let web = try await FileServer()
         defer { web.stop() }
-        let flowtap = try FlowtapProcess(["socks5-listen:0", "--json", "-x", "--once"])
+        let file = CaptureTests.tempFile("socks-name.pcapng")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let flowtap = try FlowtapProcess(["socks5-listen:0", "--json", "-x", "--once", "-w", file])
         let port = try await flowtap.listeningPort()
         let curl = try await runCommand(
             "/usr/bin/curl",
@@ -38,6 +40,9 @@ struct ProxyListenTests {
             (data.first?["hex"] as? String)?.hasPrefix("474554202f626c6f6220") == true, "\(data.first ?? [:])"
         )
         #expect(named(flowtap.events, "decoder", conn: 1).first?["proto"] as? String == "http")
+        // The capture keeps the name: view shows the same open.
+        let view = try await runCommand(FlowtapProcess.binary, ["view", file, "--json"], timeout: 30)
+        #expect(view.out.contains("\"target_name\":\"localhost\""), "\(view.out)")
     }
 
     @Test("curl --socks5 to an IPv4 and an IPv6 target: no target_name, bytes exact")
@@ -290,6 +295,114 @@ struct ProxyListenTests {
             named(flowtap.events, "open", conn: 2).first?["target"] as? String == "127.0.0.1:\(seen.port)")
         await seen.close()
         await unseen.close()
+    }
+
+    @Test(
+        "redis-cli under proxychains4 through socks5-listen with -w: resp decoded per session, replay without TARGET matches"
+    )
+    func redisThroughProxychains() async throws {
+        guard let proxychains = Machine.executable(named: "proxychains4") else {
+            Issue.record("proxychains4 is missing (apt-get install proxychains4; .ci/run installs it)")
+            return
+        }
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        // redis-server listens on a Unix socket here (tests never pick TCP ports): a relay of
+        // the test gives it a TCP port of its own.
+        let relay = try await LoopbackServer { connection in
+            guard let upstream = try? await Connector.connect(.unix(path: redis.path)) else {
+                await connection.reset()
+                return
+            }
+            _ = try? await proxy(connection, upstream)
+            async let closing: Void = connection.close(waitingAtMost: .seconds(2))
+            await upstream.close(waitingAtMost: .seconds(2))
+            await closing
+        }
+        let file = CaptureTests.tempFile("socks-redis.pcapng")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let flowtap = try FlowtapProcess(["socks5-listen:0", "--json", "-w", file])
+        let port = try await flowtap.listeningPort()
+        let config = CaptureTests.tempFile("proxychains.conf")
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try "strict_chain\nquiet_mode\nproxy_dns\n[ProxyList]\nsocks5 127.0.0.1 \(port)\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let set = try await runCommand(
+            proxychains,
+            [
+                "-q", "-f", config, "/usr/bin/redis-cli", "-h", "localhost", "-p", "\(relay.port)", "SET",
+                "k", "hello",
+            ])
+        #expect(set.out == "OK\n", "\(set.out) \(set.err)")
+        let get = try await runCommand(
+            proxychains,
+            ["-q", "-f", config, "/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", "\(relay.port)", "GET", "k"])
+        #expect(get.out == "hello\n", "\(get.out) \(get.err)")
+        try await flowtap.waitForEvents { named($0, "close").count == 2 }
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitExit() == 0)
+        let opens = named(flowtap.events, "open")
+        #expect(
+            opens.map { $0["target"] as? String } == ["127.0.0.1:\(relay.port)", "127.0.0.1:\(relay.port)"])
+        // proxychains4 resolves a name of /etc/hosts itself: both requests name addresses.
+        #expect(named(flowtap.events, "decoder").compactMap { $0["proto"] as? String } == ["resp", "resp"])
+
+        let replay = try await runCommand(
+            FlowtapProcess.binary, ["replay", file, "--session", "2", "--json"], timeout: 30)
+        #expect(replay.status == 0, "\(replay.out)\n\(replay.err)")
+        #expect(replay.out.contains("\"match\":true"), "\(replay.out)")
+        await relay.close()
+    }
+
+    @Test(
+        "faults and --break act on a proxy listener's sessions: slice=1 keeps the bytes exact, a held message goes on when resumed"
+    )
+    func faultsAndHolds() async throws {
+        let echo = try await LoopbackServer.echo()
+        let flowtap = try FlowtapProcess(
+            [
+                "socks5-listen:0", "--json", "--fault", "c2s:slice=1", "--break", "c2s:PING", "--decode",
+                "lines",
+            ],
+            input: .pipe)
+        let port = try await flowtap.listeningPort()
+        let client = try await socks5Connect(proxyPort: port, targetPort: echo.port)
+        try await client.write(ByteBuffer(string: "hello\nPING\n"))
+        await client.shutdownWrite()
+        // The PING line is held at its breakpoint: resumed by a headless command.
+        try await flowtap.waitForEvents { events in
+            events.contains { $0["event"] as? String == "pause" && $0["dir"] as? String == "c2s" }
+        }
+        try await flowtap.child.writeInput("{\"cmd\":\"resume\",\"conn\":1}\n")
+        let back = await drain(client)
+        #expect(String(decoding: back.bytes, as: UTF8.self) == "hello\nPING\n")
+        await client.close(waitingAtMost: .seconds(2))
+        try await flowtap.waitForEvents { !named($0, "close", conn: 1).isEmpty }
+        #expect(named(flowtap.events, "fault", conn: 1).first?["fault"] as? String == "slice=1")
+        // slice=1: the c2s bytes left one at a time.
+        #expect(named(flowtap.events, "data", conn: 1).filter { $0["dir"] as? String == "c2s" }.count >= 2)
+        flowtap.child.closeInput()
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitExit() == 0)
+        await echo.close()
+    }
+
+    @Test(
+        "SIGTERM with a client stalled in its handshake: flowtap resets it after the grace, not at the time limit"
+    )
+    func stopDuringHandshake() async throws {
+        let flowtap = try FlowtapProcess(["socks5-listen:0", "--json", "--handshake-timeout", "600"])
+        let port = try await flowtap.listeningPort()
+        let stalled = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
+        try await stalled.write(ByteBuffer(bytes: [5, 1]))
+        // The greeting is not whole: flowtap waits for the rest, a read is pending.
+        try await Task.sleep(for: .milliseconds(200))
+        flowtap.signal(SIGTERM)
+        // A guard, not a measure: waiting for the 600 s limit would outlast waitExit's bound.
+        #expect(try await flowtap.waitExit() == 0)
+        let result = await drain(stalled)
+        #expect(result.bytes.isEmpty)
+        await stalled.close(waitingAtMost: .seconds(1))
     }
 }
 

@@ -20,6 +20,10 @@ extension Inspector {
             }
             return SessionRoute(target: target, request: nil, observed: observes(target, name: nil))
         }
+        // A stop during the handshake resets the client after the grace period rather than
+        // waiting for the handshake's time limit.
+        passThroughs.insert(id) { await socket.reset() }
+        defer { passThroughs.remove(id) }
         do {
             let request = try await ProxyHandshake.receive(
                 proxyProtocol, from: socket, timeLimit: options.handshakeTimeLimit)

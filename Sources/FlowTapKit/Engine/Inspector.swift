@@ -67,7 +67,8 @@ public final class Inspector: Sendable {
     public let target: Address?
     /// The protocol of a proxy listener's handshake; nil for the others.
     let proxyProtocol: ProxyProtocol?
-    /// The connections `--only` passes through unobserved, reset by ``stop()`` if still open.
+    /// The connections `--only` passes through unobserved and the proxy clients still in their
+    /// handshake, reset by ``stop()`` if still open after the grace period.
     let passThroughs = PassThroughSet()
     /// The options given.
     public let options: Options

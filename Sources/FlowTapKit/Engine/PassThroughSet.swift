@@ -1,8 +1,9 @@
 import FlowTransport
 import Synchronization
 
-/// The connections an ``Inspector`` passes through unobserved (`--only`), by session number,
-/// so that ``Inspector/stop()`` can end those still open.
+/// The connections of an ``Inspector`` that have no ``Session`` for ``Inspector/stop()`` to end:
+/// those it passes through unobserved (`--only`) and proxy clients still in their handshake, by
+/// session number, so that a stop resets those still open after its grace period.
 final class PassThroughSet: Sendable {
     private let resets = Mutex<[Int: @Sendable () async -> Void]>([:])
 

@@ -88,8 +88,9 @@ struct HTTPForwardRewriter {
                 }
                 state = size == 0 ? .trailers : .chunkData(remaining: size)
             case .head:
+                let searched = pending.readableBytes
                 pending.writeBuffer(&input)
-                switch HTTPProxyRequestHead.parse(pending) {
+                switch HTTPProxyRequestHead.parse(pending, searchedBefore: searched) {
                 case .needMore:
                     return output
                 case .failed:

@@ -49,11 +49,15 @@ struct HTTPProxyRequestHead: Equatable {
     }
 
     /// Parses the head at the start of `bytes` (only its readable bytes are looked at).
-    static func parse(_ bytes: ByteBuffer) -> Parse {
+    /// `searchedBefore` is how many of them an earlier call saw without finding the head's end
+    /// (the caller appends and calls again): the search for the empty line goes on from there,
+    /// so a head that arrives a byte at a time costs linear time, not quadratic.
+    static func parse(_ bytes: ByteBuffer, searchedBefore: Int = 0) -> Parse {
         let view = bytes.readableBytesView
-        // The end of the head: an empty line (CRLF CRLF, or a bare LF LF).
+        // The end of the head: an empty line (CRLF CRLF, or a bare LF LF); 3 bytes back from
+        // where the last search stopped, so that an end cut across two calls is found.
         var end: Int?
-        var index = view.startIndex
+        var index = view.startIndex + min(max(0, searchedBefore - 3), view.count)
         var previousLF = false
         while index < view.endIndex {
             let byte = view[index]

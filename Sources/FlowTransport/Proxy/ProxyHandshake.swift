@@ -38,9 +38,12 @@ public enum ProxyHandshake {
                 return .failure(
                     ProxyHandshakeError("no complete \(proto.rawValue) handshake within \(timeLimit)"))
             }
-            let first = await group.next()!!
+            // nil: this task was cancelled (the listener is stopping) before either ended.
+            let first =
+                await group.next()
+                ?? .failure(ProxyHandshakeError("\(proto.rawValue): handshake cancelled"))
             group.cancelAll()
-            return first
+            return first ?? .failure(ProxyHandshakeError("\(proto.rawValue): handshake cancelled"))
         }
         switch result {
         case .success(let request):
@@ -110,11 +113,12 @@ public enum ProxyHandshake {
     private static func http(_ client: SocketFlow) async -> Result<ProxyRequest, ProxyHandshakeError> {
         var pending = ByteBuffer()
         while true {
+            let searched = pending.readableBytes
             switch await nextChunk(client, .httpProxy) {
             case .success(var chunk): pending.writeBuffer(&chunk)
             case .failure(let error): return .failure(error)
             }
-            switch HTTPProxyRequestHead.parse(pending) {
+            switch HTTPProxyRequestHead.parse(pending, searchedBefore: searched) {
             case .needMore:
                 continue
             case .failed(let status, let reason):
