@@ -29,7 +29,7 @@ struct ProxyCommand: AsyncParsableCommand {
               flowtap tcp-listen:5201 tcp:127.0.0.1:5202 --fault both:bandwidth=1MiB/s
               flowtap tcp-listen:8080 tcp:127.0.0.1:80 --fault c2s:slice=1 --fault s2c:limit=1KiB
 
-            Faults (--fault DIR:KIND[=VALUE], repeatable; DIR is c2s, s2c or both; each acts on the
+            Faults (--fault DIR:KIND[=VALUE], repeatable; DIR is c2s, s2c or both; each acts on the \
             data going that way, in the order given):
               latency=200ms[~50ms]   delay every chunk (with jitter), throughput kept
               bandwidth=64KiB/s      at most that many bytes a second, smoothly
@@ -45,8 +45,8 @@ struct ProxyCommand: AsyncParsableCommand {
               {"cmd":"inject","conn":1,"dir":"s2c","text":"PONG\\r\\n"}   or "hex":"504f4e47"
               {"cmd":"fault","conn":1,"fault":"s2c:latency=200ms"}   -KIND=VALUE removes, clear
               {"cmd":"kill","conn":1}
-            Each is answered by its events; a refused one by control_error. stdin must be a pipe,
-            FIFO, socket or terminal; at its end every session is resumed. Without --pause stdin
+            Each is answered by its events; a refused one by control_error. stdin must be a pipe, \
+            FIFO, socket or terminal; at its end every session is resumed. Without --pause stdin \
             is never read.
             """
     )
@@ -117,8 +117,14 @@ struct ProxyCommand: AsyncParsableCommand {
     var maxSessions: String?
 
     func run() async throws {
-        let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
-        let targetAddress = try Self.address(target, role: "TARGET", listening: false)
+        let (listenAddress, targetAddress) = try AddressHint.amending {
+            (
+                try Self.address(listen, role: "LISTEN", listening: true),
+                try Self.address(target, role: "TARGET", listening: false)
+            )
+        } hint: {
+            AddressHint.proxy(listen: listen, target: target)
+        }
         let historyLimit = try Self.byteCount(history, option: "--history")
         let sessionCap = try maxSessions.map { try Self.sessionCount($0) }
         let decoder = try DecodeOption.parse(decode)

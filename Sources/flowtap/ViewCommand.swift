@@ -14,14 +14,14 @@ struct ViewCommand: AsyncParsableCommand {
         discussion: """
             Headless, it prints the events the live proxy printed, in the same formats:
               flowtap view s.pcapng --headless --json
-            A capture cut in the middle of a block (a full disk, a crash) is read up to the cut,
-            with a warning on stderr. Devices and directories are refused; a pipe is read up to
+            A capture cut in the middle of a block (a full disk, a crash) is read up to the cut, \
+            with a warning on stderr. Devices and directories are refused; a pipe is read up to \
             1 GiB.
 
-            Messages (--decode): with auto (the default), a session whose capture holds message
-            events shows them; any other session (a capture of an older flowtap, a foreign pcap) is
-            decoded from its bytes, the decoder chosen from its first bytes and the target's port.
-            A decoder named (http, resp, postgres, mqtt, lines, len:SPEC) decodes every session
+            Messages (--decode): with auto (the default), a session whose capture holds message \
+            events shows them; any other session (a capture of an older flowtap, a foreign pcap) is \
+            decoded from its bytes, the decoder chosen from its first bytes and the target's port. \
+            A decoder named (http, resp, postgres, mqtt, lines, len:SPEC) decodes every session \
             again; none shows no messages.
               flowtap view s.pcapng --decode resp --json
             """

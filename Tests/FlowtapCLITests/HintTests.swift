@@ -1,0 +1,92 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Issue 14, Deliver 4 and 7: errors that suggest the fix, and help that wraps to the terminal.
+@Suite("flowtap: errors that teach, help that fits", .leavesNoProcesses)
+struct HintTests {
+    @Test(
+        "a refused address suggests the likely command line",
+        arguments: [
+            (["8080", "localhost:6379"], "did you mean `tcp-listen:8080 tcp:localhost:6379`?"),
+            (["8080", "6379"], "did you mean `tcp-listen:8080 tcp:localhost:6379`?"),
+            (["tcp-lsten:8080", "tcp:localhost:6379"], "did you mean `tcp-listen:8080 tcp:localhost:6379`?"),
+            (
+                ["tcp:127.0.0.1:8080", "tcp:127.0.0.1:6379"],
+                "did you mean `tcp-listen:127.0.0.1:8080 tcp:127.0.0.1:6379`?"
+            ),
+            (["8080", "/run/redis.sock"], "did you mean `tcp-listen:8080 unix:/run/redis.sock`?"),
+            (
+                ["tcp:localhost:6379", "tcp-listen:8080"],
+                "did you mean `tcp-listen:8080 tcp:localhost:6379`? (LISTEN comes first)"
+            ),
+        ])
+    func proxySuggestsTheRewrite(arguments: [String], hint: String) async throws {
+        let result = try await runCommand(FlowtapProcess.binary, arguments)
+        #expect(result.status == 2)
+        let lines = result.err.split(separator: "\n")
+        #expect(lines.count == 2 && lines.first?.hasPrefix("flowtap: ") == true, "\(result.err)")
+        #expect(lines.last.map(String.init) == hint, "\(result.err)")
+    }
+
+    @Test("an address nothing can be made of gets no guess")
+    func noGuess() async throws {
+        let result = try await runCommand(FlowtapProcess.binary, ["udp:1", "tcp:127.0.0.1:1"])
+        #expect(result.status == 2)
+        #expect(
+            result.err
+                == "flowtap: LISTEN: bad address \"udp:1\": unknown scheme \"udp\" (expected tcp, tcp-listen, unix, unix-listen)\n"
+        )
+    }
+
+    @Test("replay given a listen address names --as-server")
+    func replayNamesAsServer() async throws {
+        let result = try await runCommand(
+            FlowtapProcess.binary, ["replay", "/nonexistent.pcapng", "tcp-listen:8080"])
+        #expect(result.status == 2)
+        #expect(
+            result.err
+                == "flowtap: TARGET must be a connect address (tcp:… or unix:…), not \"tcp-listen:8080\"\n"
+                + "to play the captured server's side to clients connecting there, add --as-server\n")
+    }
+
+    @Test("a file that is no capture: neither pcapng nor pcap")
+    func foreignFile() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "flowtap-hint-\(UUID().uuidString).txt"
+        ).path
+        try "GET / HTTP/1.1\r\n\r\n".write(toFile: path, atomically: false, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await runCommand(FlowtapProcess.binary, ["view", path, "--headless"])
+        #expect(result.status == 1)
+        #expect(result.err == "flowtap: \(path): neither pcapng nor pcap\n")
+    }
+
+    @Test(
+        "--help wraps to the terminal's width (COLUMNS), paragraphs not wrapped beforehand",
+        arguments: [60, 80, 200])
+    func helpWraps(columns: Int) async throws {
+        for command in [["--help"], ["proxy", "--help"], ["replay", "--help"], ["view", "--help"]] {
+            let result = try await ChildProcess.run(
+                "/usr/bin/env", ["COLUMNS=\(columns)", FlowtapProcess.binary] + command, timeout: .seconds(60)
+            )
+            #expect(result.status == 0)
+            let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false)
+            // ArgumentParser does not wrap the USAGE line.
+            for line in lines where !line.hasPrefix("USAGE:") {
+                // A line may pass the width only when it is one word (nothing to break).
+                #expect(
+                    line.count <= columns || !line.trimmingCharacters(in: .whitespaces).contains(" "),
+                    "\(command) at \(columns): \(line.count) columns: \(line)")
+            }
+            if columns == 200, command == ["proxy", "--help"] {
+                #expect(
+                    lines.contains {
+                        $0.hasPrefix(
+                            "Faults (--fault DIR:KIND[=VALUE], repeatable; DIR is c2s, s2c or both; each acts on the data going that way"
+                        )
+                    }, "the paragraph is one line when the terminal is wide: \(result.out)")
+            }
+        }
+    }
+}
