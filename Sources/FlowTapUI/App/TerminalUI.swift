@@ -114,6 +114,8 @@ public enum TerminalUI {
             var snapshot = model.snapshot(historyFor: wanted(view, model))
             for key in keys {
                 if key == .resize { drawn = nil }
+                // A search looks in every session: their histories too.
+                if KeyHandler.searchesEverywhere(view, key) { snapshot = model.snapshot() }
                 let (next, commands) = KeyHandler.handle(view, key, snapshot)
                 view = next
                 for command in commands {
@@ -152,7 +154,8 @@ public enum TerminalUI {
     private static func wanted(_ view: ViewState, _ model: InspectorModel) -> Set<Int> {
         var ids: Set<Int> = []
         if let compare = view.compare, view.comparing { ids = [compare.original, compare.replay] }
-        if !view.followNewest, let selected = view.selected { return ids.union([selected]) }
+        if let selected = view.selected { ids.insert(selected) }
+        // The next frame may follow the newest session.
         return ids.union(model.sessionIDs.last.map { [$0] } ?? [])
     }
 
