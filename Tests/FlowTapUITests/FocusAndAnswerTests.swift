@@ -196,4 +196,13 @@ import Testing
         #expect(
             highlighted == "4445425547DEBUG", "the dropped chunk's bytes, in hex and text: \(highlighted)")
     }
+
+    @Test func aClosedSessionsEmptyPaneSaysItHasEnded() {
+        let model = Fixtures.model([
+            (1, 0, .open(client: Fixtures.client1, target: Fixtures.target)),
+            (1, 5, .close(c2s: Stats(), s2c: Stats())),
+        ])
+        let text = render(model, ViewState(now: Fixtures.t0)).0
+        #expect(text.contains(" no bytes: the session has ended") && !text.contains("no bytes yet"))
+    }
 }

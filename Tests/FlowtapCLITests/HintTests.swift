@@ -89,4 +89,25 @@ struct HintTests {
             }
         }
     }
+
+    @Test(
+        "the exit summary is ASCII under LANG=C, with arrows in a UTF-8 locale", arguments: ["C", "C.UTF-8"])
+    func summaryFollowsTheLocale(locale: String) async throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["LC_ALL"] = locale
+        let flowtap = try ChildProcess(
+            FlowtapProcess.binary, ["tcp-listen:0", "tcp:127.0.0.1:1", "--headless"], environment: environment
+        )
+        defer { flowtap.stop() }
+        for _ in 0..<1000 where !flowtap.standardOutput.contains("listening on") {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(flowtap.standardOutput.contains("listening on"))
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitForExit(timeout: .seconds(30)) == 0)
+        let arrow = locale == "C" ? "->" : "→"
+        #expect(
+            flowtap.standardError
+                == "flowtap: 0 sessions, 0 B client \(arrow) server, 0 B server \(arrow) client\n")
+    }
 }
