@@ -190,4 +190,47 @@ struct InterceptFocusTmuxTests {
         let exists = try await Self.redisCLI(redis.path, "EXISTS", "k")
         #expect(exists == "0", "the SET was sent: \(set.standardOutput)")
     }
+
+    @Test(
+        "search: found in the other direction, then in another session; p, t, i, w answer on an ended session",
+        .enabled(if: InterceptFocusTmuxTests.available, "needs tmux and redis"))
+    func searchEverywhereAndFooterAnswers() async throws {
+        let redis = try await BreakpointTmuxTests.Redis()
+        defer { redis.stop() }
+        let tmux = try await TmuxDriver(
+            command: [Machine.flowtapBinary, "tcp-listen:0", "unix:\(redis.path)"],
+            width: 120, height: 40, environment: ["LANG": "C.UTF-8"])
+        defer { tmux.kill() }
+        let port = try Self.port(try await tmux.waitFor("? help"))
+        for arguments in [["SET", "k", "v"], ["PING"]] {
+            let result = try await ChildProcess.run(
+                "/usr/bin/redis-cli", ["-p", "\(port)"] + arguments, timeout: .seconds(30))
+            #expect(result.status == 0)
+        }
+        // Nothing held, no key pressed: the list followed #2 (PING).
+        try await tmux.waitUntil("#2 selected and ended") {
+            Self.rows($0).contains { $0.hasPrefix(">2  ") && $0.contains("closed") }
+        }
+        // From #2's client → server pane: PONG is in the other direction.
+        try await tmux.type("/PONG")
+        try await tmux.sendKeys("Enter")
+        var screen = try await tmux.waitFor("found at s2c offset 1 (the other direction)")
+        // +OK is only in #1: the search moves there.
+        try await tmux.type("/+OK")
+        try await tmux.sendKeys("Enter")
+        screen = try await tmux.waitFor("found at s2c offset 0 of #1")
+        #expect(Self.rows(screen).first?.hasPrefix(">1  ") == true, "\(screen)")
+
+        // Every key answers, also on an ended session.
+        try await tmux.sendKeys("p")
+        try await tmux.waitFor("session #1 has ended")
+        try await tmux.sendKeys("t")
+        try await tmux.waitFor("session #1 has ended   Enter or Esc: go on")
+        try await tmux.sendKeys("Escape", "i")
+        try await tmux.waitFor("session #1 has ended   Enter or Esc: go on")
+        try await tmux.sendKeys("Escape", "w")
+        try await tmux.waitFor("save capture as: flowtap-")
+        try await tmux.sendKeys("Escape", "q")
+        #expect(try await tmux.waitForExit() == 0)
+    }
 }
