@@ -19,7 +19,8 @@ enum UserInterface {
         // `b` changes the engine's breakpoints (a proxy's or the demo's); offline there are none.
         let breakpoints = (control as? SessionController)?.breakpoints
         let outcome = await TerminalUI.run(
-            model: model, archive: archive, control: control, breakpoints: breakpoints, options: options)
+            model: model, archive: archive, control: control, breakpoints: breakpoints,
+            newSessions: (control as? SessionController)?.newSessions, options: options)
         signals.cancel()
         if let control, outcome == .quit || outcome == .stopped { dropHeldAndReset(model, control) }
         await stop()

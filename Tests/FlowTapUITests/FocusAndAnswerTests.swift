@@ -205,4 +205,27 @@ import Testing
         let text = render(model, ViewState(now: Fixtures.t0)).0
         #expect(text.contains(" no bytes: the session has ended") && !text.contains("no bytes yet"))
     }
+
+    @Test func interceptPausesEveryLiveSessionAndNewOnes() {
+        let snapshot = Fixtures.redis().snapshot()  // #1 open and flowing; #2 s2c paused, c2s shut
+        var view = ViewState(now: Fixtures.t0)
+        #expect(
+            KeyHandler.handle(view, .char("I"), snapshot).0.message
+                == "intercepting new sessions needs the proxy's engine")
+        view.pausingNew = false
+        let (on, commands) = KeyHandler.handle(view, .char("I"), snapshot)
+        #expect(
+            commands == [
+                .pauseNewSessions(true), .pause(session: 1, direction: .c2s),
+                .pause(session: 1, direction: .s2c),
+                .pause(session: 2, direction: .c2s),
+            ])
+        #expect(
+            on.message
+                == "intercept on: 2 live sessions paused, new sessions start paused (I: off, r resumes)")
+        view.pausingNew = true
+        #expect(KeyHandler.handle(view, .char("I"), snapshot).1 == [.pauseNewSessions(false)])
+        let (grid, _) = ScreenRenderer.render(snapshot, view, width: 100, height: 30)
+        #expect(grid.line(0).contains("new sessions paused"))
+    }
 }

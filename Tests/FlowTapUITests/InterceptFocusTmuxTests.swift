@@ -233,4 +233,39 @@ struct InterceptFocusTmuxTests {
         try await tmux.sendKeys("Escape", "q")
         #expect(try await tmux.waitForExit() == 0)
     }
+
+    @Test(
+        "I pauses every session and the ones to come (redis-cli opens one per command); I again lets new ones flow",
+        .enabled(if: InterceptFocusTmuxTests.available, "needs tmux and redis"))
+    func interceptNewSessions() async throws {
+        let redis = try await BreakpointTmuxTests.Redis()
+        defer { redis.stop() }
+        let tmux = try await TmuxDriver(
+            command: [Machine.flowtapBinary, "tcp-listen:0", "unix:\(redis.path)"],
+            width: 120, height: 40, environment: ["LANG": "C.UTF-8"])
+        defer { tmux.kill() }
+        let port = try Self.port(try await tmux.waitFor("? help"))
+        try await tmux.sendKeys("I")
+        var screen = try await tmux.waitFor("intercept on: 0 live sessions paused, new sessions start paused")
+        #expect(screen.split(separator: "\n").first?.contains("new sessions paused") == true, "\(screen)")
+        let ping = try ChildProcess("/usr/bin/redis-cli", ["-p", "\(port)", "PING"])
+        defer { ping.stop() }
+        try await tmux.waitUntil("#1 holds the PING") {
+            $0.contains("client → server  #1  open") && $0.contains("held (14 B)")
+        }
+        #expect(ping.exitStatus == nil, "the PING went through")
+        try await tmux.sendKeys("I")
+        screen = try await tmux.waitFor("intercept off: new sessions flow")
+        #expect(screen.split(separator: "\n").first?.contains("new sessions paused") == false, "\(screen)")
+        // A new client now goes through while #1 still holds its PING.
+        let set = try await ChildProcess.run(
+            "/usr/bin/redis-cli", ["-p", "\(port)", "SET", "k", "v"], timeout: .seconds(30))
+        #expect(set.out.trimmingCharacters(in: .whitespacesAndNewlines) == "OK")
+        #expect(ping.exitStatus == nil)
+        try await tmux.sendKeys("r")
+        #expect(try await ping.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(ping.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "PONG")
+        try await tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
+    }
 }

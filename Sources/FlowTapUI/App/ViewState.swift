@@ -47,6 +47,9 @@ public struct ViewState: Sendable, Equatable {
     /// cannot be changed here (offline, or a UI without the proxy's engine). ``TerminalUI``
     /// refreshes it before each key.
     public var breakpoints: [String]?
+    /// Whether new sessions start paused (`--pause`, `I`); `nil` when it cannot be changed here
+    /// (offline, or a UI without the proxy's engine). ``TerminalUI`` refreshes it before each key.
+    public var pausingNew: Bool?
     /// A message shown in the footer until the next key.
     public var message: String?
     /// True when the message reports a failure (drawn as an error).

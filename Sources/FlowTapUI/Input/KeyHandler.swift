@@ -21,6 +21,7 @@ import FlowTapKit
 /// | `P` | pause both directions, or resume both if either is paused |
 /// | `s`, space | step one chunk (one message when decoded) of the focused direction (conversation: the paused or held one, c2s first) |
 /// | `r` | resume every direction of every session |
+/// | `I` | intercept: pause every live session and start new ones paused (as `--pause`), or stop pausing new ones |
 /// | `x` | hex dump / text |
 /// | `f` | follow the tail / stop following |
 /// | PgUp/PgDn, Home/End | scroll the focused pane by a page / to the start / to the tail |
@@ -130,6 +131,27 @@ public enum KeyHandler {
                 return .success([.step(session: id, direction: direction)])
             }
             return stepped(result, session, ascii: view.ascii)
+        case .char("I"):
+            guard view.live else { return offline(next) }
+            guard let pausing = view.pausingNew else {
+                next.message = "intercepting new sessions needs the proxy's engine"
+                return (next, [])
+            }
+            if pausing {
+                next.message = "intercept off: new sessions flow (what is paused stays paused; r resumes it)"
+                return (next, [.pauseNewSessions(false)])
+            }
+            let live = snapshot.sessions.filter { $0.closed == nil }
+            var commands: [Command] = [.pauseNewSessions(true)]
+            for session in live {
+                for direction in Direction.allCases where !session[direction].paused {
+                    commands.append(.pause(session: session.id, direction: direction))
+                }
+            }
+            next.message =
+                "intercept on: \(live.count) live session\(live.count == 1 ? "" : "s") paused, "
+                + "new sessions start paused (I: off, r resumes)"
+            return (next, commands)
         case .char("r"):
             guard view.live else { return offline(next) }
             next.message = "resumed every session"

@@ -107,6 +107,7 @@ public enum ScreenRenderer {
             parts.insert("#\(unseen) new: G goes to it", at: min(1, parts.count))
         }
         parts.append(count == 1 ? "1 session" : "\(count) sessions")
+        if view.pausingNew == true { parts.insert("new sessions paused", at: min(1, parts.count)) }
         if let breakpoints = view.breakpoints, !breakpoints.isEmpty {
             parts.append("break: " + breakpoints.joined(separator: ", "))
         }
@@ -262,6 +263,7 @@ public enum ScreenRenderer {
             "p / P          pause or resume this direction / both",
             "s, space       step one message of a paused direction (a chunk when not decoded)",
             "r              resume every session",
+            "I              intercept: pause every session, new ones too (again: new ones flow)",
             "e              edit the held chunk (text or hex); Enter sends it in its place",
             "d              drop the held chunk: it is never sent",
             "i              inject typed bytes into this direction (before a held chunk)",
