@@ -43,8 +43,19 @@ struct ViewCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(DecodeOption.help))
     var decode: String = "auto"
 
+    @Flag(help: "Write one direction's bytes as sent (--session, --dir) to stdout, e.g. > out.bin.")
+    var raw = false
+
+    @Option(help: "With --raw: the session's number.")
+    var session: Int?
+
+    @Option(help: "With --raw: c2s or s2c.")
+    var dir: String?
+
     func run() async throws {
         let spec = try DecodeOption.parse(decode)
+        let rawDirection =
+            raw ? try RawExport.direction(session: session, dir: dir, stdoutIsTerminal: isatty(1) == 1) : nil
         var sessions: [CapturedSession]
         // A capture cut short (a full disk, a crash) is shown up to the cut, with a warning.
         var warnings: [String] = []
@@ -52,6 +63,10 @@ struct ViewCommand: AsyncParsableCommand {
             sessions = try CaptureReader.read(path: file) { warnings.append($0) }
         } catch {
             throw Failure.runtime(error.description)
+        }
+        if let rawDirection, let session {
+            for warning in warnings { FileHandleOutput.message("warning: \(warning)") }
+            return try RawExport.write(sessions, session: session, rawDirection, file: file)
         }
         sessions = CaptureDecoding.decoded(sessions, spec)
         if !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1 {

@@ -110,4 +110,42 @@ struct HintTests {
             flowtap.standardError
                 == "flowtap: 0 sessions, 0 B client \(arrow) server, 0 B server \(arrow) client\n")
     }
+
+    @Test(
+        "view --raw --session N --dir DIR writes one direction's bytes as sent; refused on a terminal or without both"
+    )
+    func rawExport() async throws {
+        let file = try await ReplayTests.recordRedisSession()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let c2s = try await runCommand(
+            FlowtapProcess.binary, ["view", file, "--raw", "--session", "1", "--dir", "c2s"])
+        #expect(c2s.status == 0 && c2s.err == "")
+        #expect(c2s.out == ReplayTests.commands.joined())
+        let s2c = try await runCommand(
+            FlowtapProcess.binary, ["view", file, "--raw", "--session", "1", "--dir", "s2c"])
+        #expect(s2c.status == 0 && s2c.out == ReplayTests.answers)
+        let missing = try await runCommand(
+            FlowtapProcess.binary, ["view", file, "--raw", "--session", "7", "--dir", "c2s"])
+        #expect(missing.status == 2 && missing.err == "flowtap: no session 7 in \(file) (sessions: 1)\n")
+        let noDir = try await runCommand(FlowtapProcess.binary, ["view", file, "--raw", "--session", "1"])
+        #expect(noDir.status == 2 && noDir.err == "flowtap: --raw needs --session N and --dir c2s|s2c\n")
+        let badDir = try await runCommand(
+            FlowtapProcess.binary, ["view", file, "--raw", "--session", "1", "--dir", "up"])
+        #expect(badDir.status == 2 && badDir.err == "flowtap: --dir: \"up\" is not c2s or s2c\n")
+        // On a terminal (script(1) gives it one), nothing is written: exit 2 and the way to do it.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
+            let terminal = try await ChildProcess.run(
+                "/usr/bin/script",
+                [
+                    "-qec", "'\(FlowtapProcess.binary)' view '\(file)' --raw --session 1 --dir c2s",
+                    "/dev/null",
+                ],
+                timeout: .seconds(60))
+            #expect(terminal.status == 2)
+            #expect(
+                terminal.out.contains("--raw writes the bytes as they are: redirect stdout"),
+                "\(terminal.out)")
+            #expect(!terminal.out.contains("PING"))
+        }
+    }
 }
