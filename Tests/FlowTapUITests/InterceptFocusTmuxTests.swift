@@ -268,4 +268,21 @@ struct InterceptFocusTmuxTests {
         try await tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)
     }
+
+    @Test(
+        "flowtap demo narrates: the title says what each scenario shows",
+        .enabled(if: TmuxDriver.isAvailable, "needs tmux"))
+    func demoNarrates() async throws {
+        let tmux = try await TmuxDriver(
+            command: [Machine.flowtapBinary, "demo"], width: 160, height: 40, environment: ["LANG": "C.UTF-8"]
+        )
+        defer { tmux.kill() }
+        // Each line stays until the next scenario (600 ms): the last one stays.
+        try await tmux.waitFor("demo 8/8: intercept edits", timeout: .seconds(60))
+        try await tmux.sendKeys("q")
+        // The last scenario may still hold a chunk: then q asks.
+        try await tmux.waitUntil("quit or asked") { $0.contains("Quit? (y/n)") || !$0.contains("? help") }
+        if try await tmux.capture().contains("Quit? (y/n)") { try await tmux.sendKeys("y") }
+        #expect(try await tmux.waitForExit() == 0)
+    }
 }
