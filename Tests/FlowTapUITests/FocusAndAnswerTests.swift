@@ -228,4 +228,33 @@ import Testing
         let (grid, _) = ScreenRenderer.render(snapshot, view, width: 100, height: 30)
         #expect(grid.line(0).contains("new sessions paused"))
     }
+
+    @Test func theListFilterShowsMatchingSessions() {
+        let snapshot = Fixtures.redis().snapshot()  // #1 open both ways; #2 c2s shut, s2c paused
+        func filtered(_ text: String, _ view: ViewState = ViewState(now: Fixtures.t0)) -> ViewState {
+            Fixtures.press([.char("F")] + text.map { .char($0) } + [.enter], view, snapshot).0
+        }
+        var first = ViewState(now: Fixtures.t0)
+        first.selected = 1
+        let paused = filtered("PAUSED", first)
+        #expect(paused.filter == "PAUSED" && paused.selected == 2)
+        #expect(paused.message == "1 of 2 sessions match \"PAUSED\"")
+        // Up/Down move within the list shown.
+        #expect(Fixtures.press([.up], paused, snapshot).0.selected == 2)
+        let (grid, _) = ScreenRenderer.render(snapshot, paused, width: 100, height: 30)
+        let rows = GridAssertions.rows(grid)
+        #expect(rows[0].contains("filter \"PAUSED\": 1 of 2"))
+        #expect(
+            rows.contains { $0.hasPrefix(">2  127.0.0.1:53430") } && !rows.contains { $0.hasPrefix(" 1  ") })
+        #expect(filtered("53422").selected == 1)
+        let none = filtered("closed")
+        #expect(none.message == "0 of 2 sessions match \"closed\"" && none.messageIsError)
+        let (empty, _) = ScreenRenderer.render(snapshot, none, width: 100, height: 30)
+        #expect(empty.text.contains("no session matches the filter"))
+        // F opens on the filter in force: erased, Enter lists all.
+        let off = Fixtures.press(
+            [.char("F")] + Array(repeating: .backspace, count: 6) + [.enter], paused, snapshot
+        ).0
+        #expect(off.filter == nil && off.message == "filter off: every session listed")
+    }
 }

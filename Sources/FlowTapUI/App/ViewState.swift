@@ -27,6 +27,9 @@ public struct ViewState: Sendable, Equatable {
     public var search: SearchState?
     /// True while the help overlay is shown.
     public var help = false
+    /// The session list's filter (`F`): only sessions whose client, target or state words
+    /// contain it (case-insensitive) are listed; `nil` lists all.
+    public var filter: String?
     /// The first line of the help shown (Up/Down, PgUp/PgDn scroll the help while it is open).
     public var helpTop = 0
     /// The line being typed in the footer, if any.
@@ -84,12 +87,35 @@ public struct ViewState: Sendable, Equatable {
         return snapshot.sessions.last
     }
 
+    /// `snapshot` with only the sessions the list shows (see ``filter``).
+    public func listed(_ snapshot: InspectorSnapshot) -> InspectorSnapshot {
+        guard let filter, !filter.isEmpty else { return snapshot }
+        var listed = snapshot
+        listed.sessions = snapshot.sessions.filter { Self.matches($0, filter) }
+        return listed
+    }
+
+    /// True when `session`'s client, target, or one of its state words (`open`, `EOF`, `shut`,
+    /// `closed`, `paused`, `held`, `error`, `read error: …`) contains `filter`, case-insensitively.
+    public static func matches(_ session: SessionSnapshot, _ filter: String) -> Bool {
+        var words = [session.client, session.target, session.closed == nil ? "live" : "ended"]
+        for direction in [session.c2s, session.s2c] {
+            words.append(direction.phase.word)
+            if direction.phase.isError { words.append("error") }
+            if direction.paused { words.append("paused") }
+            if direction.held != nil { words.append("held") }
+        }
+        if let error = session.connectError { words += ["error", "connect error: \(error)"] }
+        let needle = filter.lowercased()
+        return words.contains { $0.lowercased().contains(needle) }
+    }
+
     /// The view with the selection moved to the newest session when it may follow: while
     /// ``followNewest``, no prompt or editor is open, and the selected session holds no chunk
     /// (a held chunk pins it: the user is about to act on it). Records the newest session seen.
     public func followed(in snapshot: InspectorSnapshot) -> ViewState {
         var next = self
-        guard let newest = snapshot.sessions.last else { return next }
+        guard let newest = listed(snapshot).sessions.last ?? snapshot.sessions.last else { return next }
         let current = session(in: snapshot)
         let holds = current.map { $0.c2s.held != nil || $0.s2c.held != nil } ?? false
         if followNewest, prompt == nil, editor == nil, !holds {

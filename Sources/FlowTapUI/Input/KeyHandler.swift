@@ -26,6 +26,7 @@ import FlowTapKit
 /// | `f` | follow the tail / stop following |
 /// | PgUp/PgDn, Home/End | scroll the focused pane by a page / to the start / to the tail |
 /// | `/` | search: `/text` (escapes `\r \n \t \\ \xNN`) or `/x 0d 0a` (hex bytes) |
+/// | `F` | filter the session list: client, target or state words (`paused`, `closed`, `error`, …); empty: all |
 /// | `n`, `N` | next / previous match: the rest of the pane, the other direction, the other sessions, chunks not sent included (wraps around); `n` with no search: the byte the title's notice is about (a replay's first difference) |
 /// | `w` | save a capture: prompts for a name, proposing `flowtap-YYYYmmdd-HHMMSS.pcapng` |
 /// | `K` | kill the session (resets both sides) |
@@ -98,7 +99,7 @@ public enum KeyHandler {
             next.search?.match = nil
             return (next, [])
         case .char("G"):
-            guard let newest = snapshot.sessions.last else {
+            guard let newest = view.listed(snapshot).sessions.last ?? snapshot.sessions.last else {
                 next.message = "no session yet"
                 return (next, [])
             }
@@ -185,6 +186,9 @@ public enum KeyHandler {
             return (next, [])
         case .char("/"):
             next.prompt = Prompt(.search)
+            return (next, [])
+        case .char("F"):
+            next.prompt = Prompt(.filter, text: view.filter ?? "")
             return (next, [])
         case .char("n"):
             if let mark = snapshot.mark, view.search == nil || view.search?.pattern.isEmpty == true {
@@ -371,8 +375,9 @@ public enum KeyHandler {
         return (view, commands)
     }
 
-    private static func select(_ view: ViewState, by delta: Int, _ snapshot: InspectorSnapshot) -> ViewState {
+    private static func select(_ view: ViewState, by delta: Int, _ full: InspectorSnapshot) -> ViewState {
         var next = view
+        let snapshot = view.listed(full)
         guard let current = view.session(in: snapshot),
             let index = snapshot.sessions.firstIndex(where: { $0.id == current.id })
         else { return next }
@@ -646,6 +651,25 @@ public enum KeyHandler {
                 return applyFaults(next, prompt, session: session, direction: direction, active: active)
             case .breakpoint:
                 return toggleBreakpoint(next, prompt)
+            case .filter:
+                next.filter = text.isEmpty ? nil : text
+                let listed = next.listed(snapshot).sessions
+                if text.isEmpty {
+                    next.message = "filter off: every session listed"
+                } else {
+                    next.message = "\(listed.count) of \(snapshot.sessions.count) sessions match \"\(text)\""
+                    next.messageIsError = listed.isEmpty
+                }
+                if let current = next.session(in: snapshot)?.id,
+                    !listed.contains(where: { $0.id == current }),
+                    let newest = listed.last
+                {
+                    next.selected = newest.id
+                    next.anchor = nil
+                    next.scrollRequest = nil
+                    next.search?.match = nil
+                }
+                return (next, [])
             }
         default:
             return (next, [])

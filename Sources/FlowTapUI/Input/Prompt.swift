@@ -27,6 +27,8 @@ public struct Prompt: Sendable, Equatable {
         case refused(reason: String)
         /// Whether to quit though `held` chunks are held (`y` quits: they are never sent).
         case quit(held: Int)
+        /// The session list's filter (`F`): client, target or state words; empty lists all.
+        case filter
     }
 
     /// What the line is for.

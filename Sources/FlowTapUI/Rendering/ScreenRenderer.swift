@@ -40,8 +40,9 @@ public enum ScreenRenderer {
         let session = view.session(in: snapshot)
         next.selected = session?.id
         drawTitle(&grid, snapshot, view)
-        let listRows = max(1, min(snapshot.sessions.count, (height - 8) / 3))
-        drawSessions(&grid, snapshot, view, selected: session?.id, y: 1, rows: listRows)
+        let listed = view.listed(snapshot)
+        let listRows = max(1, min(listed.sessions.count, (height - 8) / 3))
+        drawSessions(&grid, listed, view, selected: session?.id, y: 1, rows: listRows)
         let top = 2 + listRows
         let bottom = height - 1
         if view.messages != nil {
@@ -103,6 +104,9 @@ public enum ScreenRenderer {
             parts.append("capture: \(capture)")
         }
         let count = snapshot.sessions.count
+        if let filter = view.filter {
+            parts.append("filter \"\(filter)\": \(view.listed(snapshot).sessions.count) of \(count)")
+        }
         if let unseen = view.unseenSession(in: snapshot) {
             parts.insert("#\(unseen) new: G goes to it", at: min(1, parts.count))
         }
@@ -149,6 +153,8 @@ public enum ScreenRenderer {
                 case .search: ("/", "   text (\\r \\n \\t \\xNN) or x 0d 0a; Enter finds, Esc cancels")
                 case .save: ("save capture as: ", "   Enter saves, Esc cancels")
                 case .overwrite(let path): ("\(path) exists. Replace it? (y/n) ", "")
+                case .filter:
+                    ("filter sessions: ", "   client, target or state (paused, closed, error…); empty: all")
                 case .quit(let held):
                     ("\(held) held chunk\(held == 1 ? "" : "s") will never be sent. Quit? (y/n) ", "")
                 case .refused(let reason): (reason, "")
@@ -275,6 +281,7 @@ public enum ScreenRenderer {
             "f              follow the tail on / off",
             "PgUp PgDn      scroll;  Home: start;  End: tail",
             "/text          search text; \\r \\n \\t \\\\ \\xNN escapes",
+            "F              filter the session list (client, target, paused, closed, error...)",
             "/x 0d 0a       search hex bytes;  n: next match (no search: the marked byte)",
             "w              save everything as a pcapng capture",
             "m              messages of the session (m or Esc: back to the bytes)",
