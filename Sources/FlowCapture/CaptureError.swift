@@ -6,7 +6,7 @@
 
 /// A failure to write or read a capture, with one clear line for the user as its ``description``:
 /// `"cannot write capture s.pcapng: no space left on device"`,
-/// `"s.pcapng: truncated block at offset 1234"`, `"x.txt: not a pcapng file"`.
+/// `"s.pcapng: truncated block at offset 1234"`, `"x.txt: neither pcapng nor pcap"`.
 public struct CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, broadly.
     public enum Kind: Sendable, Equatable {

@@ -43,7 +43,7 @@ public enum CaptureReader {
 
     /// Reads a capture from memory; `name` is used in error messages and warnings.
     ///
-    /// - Throws: ``CaptureError`` `.malformed`, with a reason such as "not a pcapng file",
+    /// - Throws: ``CaptureError`` `.malformed`, with a reason such as "neither pcapng nor pcap",
     ///   "truncated block at offset 0" (cut inside its first section header), "bad block
     ///   length 13 at offset 28", "unsupported pcapng version 2.0 at offset 0", or "corrupt
     ///   event payload in packet 7 …".
@@ -91,7 +91,8 @@ public enum CaptureReader {
             if let cut { warn("\(name): \(cut)") }
             return foreign.finish()
         }
-        throw .malformed(name, bytes.isEmpty ? "not a pcapng file (it is empty)" : "not a pcapng file")
+        throw .malformed(
+            name, bytes.isEmpty ? "neither pcapng nor pcap (it is empty)" : "neither pcapng nor pcap")
     }
 
     /// flowtap's event interface: named `flowtap-events`, link type 252 (or 147, USER0).

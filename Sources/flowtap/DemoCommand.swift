@@ -34,7 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
             let outcome = await UserInterface.run(
                 model: model, archive: archive, control: demo.inspector.control
             ) {
-                await demo.runScript()
+                // The title says what each scenario shows.
+                await demo.runScript { model.setNotice($0, isError: false) }
             } stop: {
                 await demo.stop()
             }

@@ -31,7 +31,7 @@ struct ProxyCommand: AsyncParsableCommand {
               flowtap socks5-listen:1080 --json          # ALL_PROXY=socks5h://127.0.0.1:1080 curl …
               flowtap http-proxy-listen:8080 --only '*.example.com'   # curl -x http://127.0.0.1:8080 …
 
-            Faults (--fault DIR:KIND[=VALUE], repeatable; DIR is c2s, s2c or both; each acts on the
+            Faults (--fault DIR:KIND[=VALUE], repeatable; DIR is c2s, s2c or both; each acts on the \
             data going that way, in the order given):
               latency=200ms[~50ms]   delay every chunk (with jitter), throughput kept
               bandwidth=64KiB/s      at most that many bytes a second, smoothly
@@ -47,8 +47,8 @@ struct ProxyCommand: AsyncParsableCommand {
               {"cmd":"inject","conn":1,"dir":"s2c","text":"PONG\\r\\n"}   or "hex":"504f4e47"
               {"cmd":"fault","conn":1,"fault":"s2c:latency=200ms"}   -KIND=VALUE removes, clear
               {"cmd":"kill","conn":1}
-            Each is answered by its events; a refused one by control_error. stdin must be a pipe,
-            FIFO, socket or terminal; at its end every session is resumed. Without --pause stdin
+            Each is answered by its events; a refused one by control_error. stdin must be a pipe, \
+            FIFO, socket or terminal; at its end every session is resumed. Without --pause stdin \
             is never read.
             """
     )
@@ -142,10 +142,19 @@ struct ProxyCommand: AsyncParsableCommand {
     var tls: TLSOptionGroup
 
     func run() async throws {
-        let listenAddress = try Self.address(listen, role: "LISTEN", listening: true)
+        let listenAddress = try AddressHint.amending {
+            try Self.address(listen, role: "LISTEN", listening: true)
+        } hint: {
+            target.flatMap { AddressHint.proxy(listen: listen, target: $0) }
+        }
         let targetAddress: Address?
         switch (listenAddress.proxyProtocol, target) {
-        case (nil, let target?): targetAddress = try Self.address(target, role: "TARGET", listening: false)
+        case (nil, let target?):
+            targetAddress = try AddressHint.amending {
+                try Self.address(target, role: "TARGET", listening: false)
+            } hint: {
+                AddressHint.proxy(listen: listen, target: target)
+            }
         case (nil, nil):
             throw Failure.usage(
                 "missing TARGET (tcp:HOST:PORT or unix:PATH); only a proxy listener goes without")

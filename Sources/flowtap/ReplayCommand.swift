@@ -20,35 +20,35 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Replay a captured session against a live server (or as a stub server) and compare.",
         discussion: """
-            Client mode (default): connects to TARGET (tcp:… or unix:…), sends the captured client's
-            chunks one write each, passes its FIN on where it sent it, and compares everything the
-            server sends with what the captured server sent. Prints "replay: N bytes sent, M received,
+            Client mode (default): connects to TARGET (tcp:… or unix:…), sends the captured client's \
+            chunks one write each, passes its FIN on where it sent it, and compares everything the \
+            server sends with what the captured server sent. Prints "replay: N bytes sent, M received, \
             answers match" and exits 0, or the first difference and exits 1.
 
-            Comparison: when a decoder applies (--decode, auto by default: chosen from the captured
-            session's first bytes and the target's port), the server's reply messages are compared
-            with the captured ones, one by one (summary and bytes); the first difference is given by
-            message index and summary, with a hex diff of the two messages. --ignore REGEX
-            (repeatable) leaves out the replies whose summary, or whose request's summary, matches
-            (answers that change on every run: INFO, TIME, a Date header). With --decode none (or
-            when nothing fits) the bytes are compared, and the first difference is a hex diff.
-            Chunks edited or dropped in the proxy are compared as the peer really sent them: the
+            Comparison: when a decoder applies (--decode, auto by default: chosen from the captured \
+            session's first bytes and the target's port), the server's reply messages are compared \
+            with the captured ones, one by one (summary and bytes); the first difference is given by \
+            message index and summary, with a hex diff of the two messages. --ignore REGEX \
+            (repeatable) leaves out the replies whose summary, or whose request's summary, matches \
+            (answers that change on every run: INFO, TIME, a Date header). With --decode none (or \
+            when nothing fits) the bytes are compared, and the first difference is a hex diff. \
+            Chunks edited or dropped in the proxy are compared as the peer really sent them: the \
             capture keeps their original bytes.
 
-            --as-server: listens on TARGET (tcp-listen:… or unix-listen:…; the real address is printed
-            first) and plays the captured server's side to each client; the exit status is 0 (the
+            --as-server: listens on TARGET (tcp-listen:… or unix-listen:…; the real address is printed \
+            first) and plays the captured server's side to each client; the exit status is 0 (the \
             client's bytes are compared and the result printed, but a stub server is not judged).
 
-            In a terminal (unless --headless, --json or -x), the curses UI shows the captured session
-            as #1 and the replay as #2, live, in the same panes (Up/Down switches between them); the
+            In a terminal (unless --headless, --json or -x), the curses UI shows the captured session \
+            as #1 and the replay as #2, live, in the same panes (Up/Down switches between them); the \
             title gives the result when the replay ends, and q prints it as above.
 
-            Timing: wait-reply (default) sends each step once the peer has sent at least as many bytes
-            (comparing messages: whole messages) as it had before that step in the capture (or ended),
-            waiting at most --reply-timeout;
-            original keeps the captured gaps between steps (each capped at 10 s); fast does not wait.
-            At the end the replay waits until the peer sends FIN, or stays silent for --quiet seconds
-            (--reply-timeout while it has sent fewer bytes than captured); a side that never sent FIN
+            Timing: wait-reply (default) sends each step once the peer has sent at least as many bytes \
+            (comparing messages: whole messages) as it had before that step in the capture (or ended), \
+            waiting at most --reply-timeout; \
+            original keeps the captured gaps between steps (each capped at 10 s); fast does not wait. \
+            At the end the replay waits until the peer sends FIN, or stays silent for --quiet seconds \
+            (--reply-timeout while it has sent fewer bytes than captured); a side that never sent FIN \
             in the capture sends it then.
 
             Examples:
@@ -123,6 +123,14 @@ struct ReplayCommand: AsyncParsableCommand {
             throw Failure.usage(error.description)
         }
         if target == nil && asServer { throw Failure.usage("--as-server needs where to listen (TARGET)") }
+        // TARGET is checked before the capture is read: a bad address is a usage error (exit 2).
+        let given = try target.map { target in
+            try AddressHint.amending {
+                try ProxyCommand.address(target, role: "TARGET", listening: asServer)
+            } hint: {
+                AddressHint.replay(target: target, asServer: asServer)
+            }
+        }
         guard let timing = ReplayTiming(rawValue: timing) else {
             throw Failure.usage("--timing: \"\(timing)\" is not one of original, fast, wait-reply")
         }
@@ -151,8 +159,8 @@ struct ReplayCommand: AsyncParsableCommand {
         // Without TARGET, the session goes where it went when captured (a proxy listener's
         // sessions each had their own).
         let address: Address
-        if let target {
-            address = try ProxyCommand.address(target, role: "TARGET", listening: asServer)
+        if let given {
+            address = given
         } else {
             switch selected.server {
             case .ip(let host, let port)?: address = .tcp(host: host, port: port)

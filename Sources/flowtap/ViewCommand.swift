@@ -14,14 +14,14 @@ struct ViewCommand: AsyncParsableCommand {
         discussion: """
             Headless, it prints the events the live proxy printed, in the same formats:
               flowtap view s.pcapng --headless --json
-            A capture cut in the middle of a block (a full disk, a crash) is read up to the cut,
-            with a warning on stderr. Devices and directories are refused; a pipe is read up to
+            A capture cut in the middle of a block (a full disk, a crash) is read up to the cut, \
+            with a warning on stderr. Devices and directories are refused; a pipe is read up to \
             1 GiB.
 
-            Messages (--decode): with auto (the default), a session whose capture holds message
-            events shows them; any other session (a capture of an older flowtap, a foreign pcap) is
-            decoded from its bytes, the decoder chosen from its first bytes and the target's port.
-            A decoder named (http, resp, postgres, mqtt, lines, len:SPEC) decodes every session
+            Messages (--decode): with auto (the default), a session whose capture holds message \
+            events shows them; any other session (a capture of an older flowtap, a foreign pcap) is \
+            decoded from its bytes, the decoder chosen from its first bytes and the target's port. \
+            A decoder named (http, resp, postgres, mqtt, lines, len:SPEC) decodes every session \
             again; none shows no messages.
               flowtap view s.pcapng --decode resp --json
             """
@@ -43,8 +43,19 @@ struct ViewCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp(DecodeOption.help))
     var decode: String = "auto"
 
+    @Flag(help: "Write one direction's bytes as sent (--session, --dir) to stdout, e.g. > out.bin.")
+    var raw = false
+
+    @Option(help: "With --raw: the session's number.")
+    var session: Int?
+
+    @Option(help: "With --raw: c2s or s2c.")
+    var dir: String?
+
     func run() async throws {
         let spec = try DecodeOption.parse(decode)
+        let rawDirection =
+            raw ? try RawExport.direction(session: session, dir: dir, stdoutIsTerminal: isatty(1) == 1) : nil
         var sessions: [CapturedSession]
         // A capture cut short (a full disk, a crash) is shown up to the cut, with a warning.
         var warnings: [String] = []
@@ -52,6 +63,10 @@ struct ViewCommand: AsyncParsableCommand {
             sessions = try CaptureReader.read(path: file) { warnings.append($0) }
         } catch {
             throw Failure.runtime(error.description)
+        }
+        if let rawDirection, let session {
+            for warning in warnings { FileHandleOutput.message("warning: \(warning)") }
+            return try RawExport.write(sessions, session: session, rawDirection, file: file)
         }
         sessions = CaptureDecoding.decoded(sessions, spec)
         if !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1 {

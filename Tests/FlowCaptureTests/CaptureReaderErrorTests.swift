@@ -48,7 +48,7 @@ struct CaptureReaderErrorTests {
             for cut in cuts.sorted() where cut > start && cut < end {
                 let head = Array(bytes[0..<cut])
                 if cut < 4 {
-                    #expect(Self.error(head)?.description == "s.pcapng: not a pcapng file")
+                    #expect(Self.error(head)?.description == "s.pcapng: neither pcapng nor pcap")
                 } else if start == 0 {
                     let error = try #require(Self.error(head))
                     #expect(error.kind == .malformed)
@@ -71,7 +71,7 @@ struct CaptureReaderErrorTests {
                 }
             }
         }
-        #expect(Self.error([])?.description == "s.pcapng: not a pcapng file (it is empty)")
+        #expect(Self.error([])?.description == "s.pcapng: neither pcapng nor pcap (it is empty)")
         var warnings: [String] = []
         _ = try CaptureReader.read(bytes: bytes, name: "s.pcapng") { warnings.append($0) }
         #expect(warnings.isEmpty)
@@ -180,7 +180,7 @@ struct CaptureReaderErrorTests {
         defer { directory.cleanup() }
         let text = directory.file("x.txt")
         try "GET / HTTP/1.1\r\nHost: example\r\n\r\n".write(toFile: text, atomically: false, encoding: .utf8)
-        #expect(throws: CaptureError(.malformed, path: text, reason: "not a pcapng file")) {
+        #expect(throws: CaptureError(.malformed, path: text, reason: "neither pcapng nor pcap")) {
             try CaptureReader.read(path: text)
         }
         let missing = directory.file("missing.pcapng")
@@ -191,8 +191,8 @@ struct CaptureReaderErrorTests {
             try CaptureReader.read(path: missing)
         }
         #expect(
-            "\(CaptureError(.malformed, path: text, reason: "not a pcapng file"))"
-                == "\(text): not a pcapng file")
+            "\(CaptureError(.malformed, path: text, reason: "neither pcapng nor pcap"))"
+                == "\(text): neither pcapng nor pcap")
 
         // Valid headers followed by garbage, and random byte flips in a valid capture.
         let sample = try Self.sample()

@@ -111,14 +111,17 @@ import Testing
     }
 
     @Test func offlineEndedAndConversationRefuse() {
+        // Refused: the reason stays in the footer and takes the keys until Enter or Esc.
+        let refused = { (reason: String) in Prompt(.refused(reason: reason)) }
         let (offline, none) = press([.tab, .char("t")], ViewState(live: false))
-        #expect(none.isEmpty && offline.prompt == nil && offline.message == "offline: no live session")
+        #expect(none.isEmpty && offline.prompt == refused("offline: no live session"))
+        #expect(offline.message == "offline: no live session")
         let (conversation, _) = press([.tab, .tab, .char("t")])
-        #expect(conversation.prompt == nil && conversation.message == "t: focus one direction first (tab)")
+        #expect(conversation.prompt == refused("t: focus one direction first (tab)"))
         let model = Fixtures.redis()
         model.record(SessionEvent(conn: 2, .close(c2s: Stats(), s2c: Stats())))
         let (ended, _) = KeyHandler.handle(ViewState(), .char("t"), model.snapshot())
-        #expect(ended.prompt == nil && ended.message == "session #2 has ended")
+        #expect(ended.prompt == refused("session #2 has ended") && ended.message == "session #2 has ended")
     }
 
     @Test func theFooterShowsTheListAndTheProblem() {
@@ -128,8 +131,11 @@ import Testing
             footer.hasPrefix(
                 " faults of server → client #2: 1 latency=200ms 2 slice=1 > +x_   +KIND=VALUE add"))
         let (bad, _) = menu("+x")
-        let error = ScreenRenderer.render(snapshot, bad, width: 160, height: 24).grid.line(23)
-        #expect(error.contains("> +x_   \"+x\": unknown fault \"x\""))
+        // The error does not fit after the line: it is drawn above it, whole.
+        let grid = ScreenRenderer.render(snapshot, bad, width: 160, height: 24).grid
+        #expect(grid.line(23).contains("> +x_ ") && !grid.line(23).contains("unknown"))
+        #expect(grid.line(22).hasPrefix(" \"+x\": unknown fault \"x\""), "\(grid.text)")
+        #expect(!grid.text.contains("…"))
         var none = ViewState()
         none.prompt = Prompt(.faults(session: 2, direction: .c2s, active: []))
         #expect(

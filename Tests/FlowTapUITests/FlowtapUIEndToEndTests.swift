@@ -170,7 +170,9 @@ struct FlowtapUIEndToEndTests {
         #expect(String(decoding: answers, as: UTF8.self) == "one\r\ntwo\r\n")
         // The resume shows before the second answer is read: wait for both.
         try await tmux.waitUntil("both resumed, every answer shown") {
-            !$0.contains("paused") && $0.contains("10 B       10 B")
+            // (The title says "new sessions paused": --pause still applies to new ones.)
+            !$0.split(separator: "\n").dropFirst().contains { $0.contains("paused") }
+                && $0.contains("10 B       10 B")
         }
         try await tmux.sendKeys("q")
         #expect(try await tmux.waitForExit() == 0)

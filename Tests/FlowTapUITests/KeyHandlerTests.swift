@@ -56,7 +56,7 @@ import Testing
 
     @Test func killAndPassFIN() {
         #expect(press([.char("K")]).1 == [.kill(session: 2)])
-        #expect(press([.char("h")]).1 == [.passFIN(session: 2, direction: .c2s)])
+        #expect(press([.char("h")]).0.message == "client → server is shut already")
         #expect(press([.tab, .char("h")]).1 == [.passFIN(session: 2, direction: .s2c)])
         let (view, commands) = press([.tab, .tab, .char("h")])
         #expect(commands.isEmpty && view.message == "h: focus one direction first (tab)")
@@ -93,7 +93,9 @@ import Testing
         #expect(press([.char("?")]).0.help)
         #expect(!press([.char("?"), .char("?")]).0.help)
         #expect(!press([.char("?"), .escape]).0.help)
-        #expect(press([.char("q")]).1 == [.quit])
+        // Session 2 holds a chunk: q asks first.
+        #expect(press([.char("q")]).1.isEmpty && press([.char("q")]).0.prompt == Prompt(.quit(held: 1)))
+        #expect(press([.char("q"), .char("y")]).1 == [.quit])
         #expect(press([.char("z")]) == (ViewState(now: Fixtures.t0), []))
     }
 
@@ -136,7 +138,7 @@ import Testing
         #expect(conversation.search?.match == SearchMatch(direction: .s2c, offset: 1, length: 4))
 
         let (missing, _) = press([.char("/"), .char("Z"), .enter])
-        #expect(missing.message == "not found: Z" && missing.messageIsError)
+        #expect(missing.message == "not found in any session: Z" && missing.messageIsError)
         let (bad, _) = press([.char("/")] + "x 0d0".map { .char($0) } + [.enter])
         #expect(bad.message == "hex search: odd number of hex digits" && bad.messageIsError)
         let (cancelled, _) = press([.char("/"), .char("a"), .escape])
@@ -177,10 +179,15 @@ import Testing
         asking.prompt = Prompt(.overwrite(path: "a.pcapng"))
         #expect(press([.char("y")], asking).1 == [.save(path: "a.pcapng", replacing: true)])
         #expect(press([.char("Y")], asking).1 == [.save(path: "a.pcapng", replacing: true)])
-        for key in [Key.char("n"), .enter, .char("q"), .char("w")] {
+        for key in [Key.char("n"), .enter] {
             let (view, commands) = press([key], asking)
             #expect(commands.isEmpty && view.prompt == nil, "\(key)")
             #expect(view.message == "not saved: a.pcapng exists", "\(key)")
+        }
+        // Any other key is swallowed: the question stays until it is answered.
+        for key in [Key.char("q"), .char("w"), .char("d")] {
+            let (view, commands) = press([key], asking)
+            #expect(commands.isEmpty && view.prompt == asking.prompt, "\(key)")
         }
         let (escaped, none) = press([.escape], asking)
         #expect(none.isEmpty && escaped.prompt == nil)

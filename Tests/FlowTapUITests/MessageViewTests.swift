@@ -280,8 +280,9 @@ import Testing
             view.messageIsError
                 && view.message?.hasPrefix("bad breakpoint \"c2s:(\": not a regular expression") == true)
         var (grid, rows, _) = render(model, view)
-        #expect(rows[29].hasPrefix(" break [c2s:|s2c:]REGEX: c2s:(_   bad breakpoint"))
-        #expect(grid[40, 29].style.role == .error)
+        #expect(rows[29].hasPrefix(" break [c2s:|s2c:]REGEX: c2s:(_"))
+        #expect(rows[28].hasPrefix(" bad breakpoint"), "\(rows)")
+        #expect(grid[2, 28].style.role == .error)
         // The prompt owns every key: q, m and s are typed, not acted on.
         (view, commands) = press([.backspace, .char("q"), .char("m"), .char("s")], model, view)
         #expect(view.prompt?.text == "c2s:qms" && commands.isEmpty && view.messages == nil)

@@ -39,9 +39,9 @@ import Testing
         #expect(
             rows[s2c].hasPrefix(
                 " server → client  #2  EOF  7 B in 1 chunk  0 B/s  paused: 1 chunk held (7 B) ─"))
-        #expect(
-            rows[s2c + 1] == " 00000000  2b 50 4f 4e 47 0d 0a                              |+PONG..|   (held)"
-        )
+        // A full row leaves no room for the mark column at 80: the mark takes a line of its own.
+        #expect(rows[s2c + 1] == " 00000000  2b 50 4f 4e 47 0d 0a                              |+PONG..|")
+        #expect(rows[s2c + 2] == "           (held)")
         #expect(rows[23].hasPrefix(" p pause  s step  r resume  tab pane"))
         #expect(rows[23] == " p pause  s step  r resume  tab pane  m messages  b break  x hex/text  q quit")
     }
@@ -68,12 +68,16 @@ import Testing
             ])
     }
 
-    @Test func hexLinesNarrowWithTheTerminal() {
+    @Test func hexLinesNarrowWithTheTerminal() throws {
         let (_, rows40, _) = render(Fixtures.redis(), width: 40, height: 12)
-        #expect(rows40.contains(" 00000000  2b 50 4f 4e  |+PON|   (held)"))
-        #expect(rows40.contains(" 00000004  47 0d 0a     |G..|   (held)"))
+        let held = try #require(rows40.firstIndex(of: " 00000000  2b 50 4f 4e  |+PON|"))
+        #expect(
+            Array(rows40[held...].prefix(3)) == [
+                " 00000000  2b 50 4f 4e  |+PON|", " 00000004  47 0d 0a     |G..|", "           (held)",
+            ])
+        // At 60 the mark has a column of its own, after the text column of a full row.
         let (_, rows60, _) = render(Fixtures.redis(), width: 60, height: 12)
-        #expect(rows60.contains(" 00000000  2b 50 4f 4e 47 0d 0a     |+PONG..|   (held)"))
+        #expect(rows60.contains(" 00000000  2b 50 4f 4e 47 0d 0a     |+PONG..|    (held)"))
     }
 
     @Test(arguments: [
@@ -169,8 +173,14 @@ import Testing
         ])
         for width in [40, 80, 88, 120] {
             let (_, rows, _) = render(model, width: width, height: 24)
-            let held = rows.filter { $0.hasSuffix("|   (held)") }
-            #expect(held.count == (width >= 88 ? 2 : width >= 55 ? 4 : 8), "\(width): \(held)")
+            let hex = rows.filter { $0.hasPrefix(" 000000") }
+            #expect(hex.count == (width >= 79 ? 2 : width >= 46 ? 4 : 8), "\(width): \(hex)")
+            if width >= 91 {  // room for the mark column after a full row
+                #expect(hex.allSatisfy { $0.hasSuffix("|   (held)") }, "\(width): \(hex)")
+            } else {
+                #expect(hex.allSatisfy { $0.hasSuffix("|") }, "\(width): \(hex)")
+                #expect(rows.filter { $0 == "           (held)" }.count == 1, "\(width): \(rows)")
+            }
         }
     }
 
@@ -243,7 +253,12 @@ import Testing
                         }, width: width, height: height)
                     #expect(grid.height == height && rows.count == height)
                     #expect(rows[0].hasSuffix("? help"))
-                    #expect(rows[height - 1].hasPrefix(" /"))
+                    // The prompt's label stays, the end of the text (the cursor) too.
+                    // (The help box covers the rows above the last.)
+                    #expect(
+                        help || rows[(height - max(1, height / 4))...].contains { $0.hasPrefix(" /") },
+                        "\(rows)")
+                    #expect(rows[height - 1].contains("é_"), "\(rows)")
                     #expect(rows.contains { $0.hasPrefix(" client → server  #2") } || help)
                     if help { #expect(rows.contains { $0.contains("─ help ") }) }
                 }
@@ -318,13 +333,23 @@ import Testing
     }
 
     @Test func helpOverlayListsKeysAndSearchSyntax() {
-        let (_, rows, _) = render(Fixtures.redis()) { $0.help = true }
+        let (_, rows, shown) = render(Fixtures.redis()) { $0.help = true }
         let text = rows.joined(separator: "\n")
-        for needle in [
-            "┌─ help ", "/x 0d 0a", "search hex bytes", "pause or resume", "kill the session", "quit",
-        ] {
+        for needle in ["┌─ help ", "pause or resume", "kill the session", "more below: j, PgDn"] {
             #expect(text.contains(needle), "\(needle)")
         }
+        // It scrolls (kept in range): the rest, wrapped, not cut.
+        let (scrolled, _) = Fixtures.press(
+            [.pageDown, .pageDown, .pageDown], shown, Fixtures.redis().snapshot())
+        let (_, end, settled) = render(Fixtures.redis()) { $0 = scrolled }
+        let bottom = end.joined(separator: "\n")
+        for needle in [
+            "help (more above: k, PgUp)", "/x 0d 0a", "search hex bytes", "quit (asks first while chunks",
+        ] {
+            #expect(bottom.contains(needle), "\(needle): \(bottom)")
+        }
+        #expect(!bottom.contains("more below") && settled.helpTop < scrolled.helpTop)
+        for row in end where row.contains("│") { #expect(!row.contains("…"), "cut: \(row)") }
     }
 
     @Test func footerShowsPromptAndMessages() {

@@ -237,7 +237,7 @@ struct CaptureTests {
         try "just text, not a capture\n".write(toFile: text, atomically: true, encoding: .utf8)
         let foreign = try await runCommand(FlowtapProcess.binary, ["view", text, "--headless"])
         #expect(foreign.status == 1)
-        #expect(foreign.err == "flowtap: \(text): not a pcapng file\n")
+        #expect(foreign.err == "flowtap: \(text): neither pcapng nor pcap\n")
         let missing = try await runCommand(FlowtapProcess.binary, ["view", text + ".missing", "--headless"])
         #expect(missing.status == 1)
         #expect(missing.err.contains("no such file or directory"))

@@ -248,7 +248,7 @@ struct ReplayTests {
         defer { try? FileManager.default.removeItem(atPath: junk) }
         let foreign = try await runCommand(FlowtapProcess.binary, ["replay", junk, "tcp:127.0.0.1:9"])
         #expect(foreign.status == 1)
-        #expect(foreign.err == "flowtap: \(junk): not a pcapng file\n")
+        #expect(foreign.err == "flowtap: \(junk): neither pcapng nor pcap\n")
         let listen = try await runCommand(FlowtapProcess.binary, ["replay", file, "tcp-listen:0"])
         #expect(listen.status == 2)
         #expect(listen.err.contains("TARGET must be a connect address"))

@@ -27,7 +27,7 @@ public final class Demo: Sendable {
         "binary: all 256 byte values, echoed",
         "client FIN first, the answer comes 1 s later",
         "server FIN first (a banner), the client goes on sending",
-        "the server resets in the middle of a transfer",
+        "the server resets in the middle of a transfer (how much gets through first varies by run)",
         "refused connect (the target is down)",
         "intercept: a paused direction holds a chunk, then steps",
         "intercept edits: a held request is edited, another dropped, and bytes injected",
@@ -60,11 +60,15 @@ public final class Demo: Sendable {
         Task { await inspector.run() }
     }
 
-    /// Plays every scenario once, waiting `pauseBetween` between them.
-    public func runScript(pauseBetween: Duration = .milliseconds(600)) async {
+    /// Plays every scenario once, waiting `pauseBetween` between them; `narrate` hears each
+    /// scenario's line (`demo 3/8: client FIN first, …`) just before it plays.
+    public func runScript(
+        pauseBetween: Duration = .milliseconds(600), narrate: @Sendable (String) -> Void = { _ in }
+    ) async {
         let loop = runInspector()
         guard let listen = try? Address.parse("tcp:" + inspector.listenAddress) else { return }
-        for index in Self.scenarios.indices {
+        for (index, scenario) in Self.scenarios.enumerated() {
+            narrate("demo \(index + 1)/\(Self.scenarios.count): \(scenario)")
             await play(index, via: listen)
             try? await Task.sleep(for: pauseBetween)
         }

@@ -77,7 +77,6 @@ public final class Inspector: Sendable {
     /// The commands the UI gives to live sessions.
     public let control: SessionController
     let registry = SessionRegistry<LiveSession>()
-    private let pausing: Mutex<Bool>
     private let listener: Listener
     private let observers: [any InspectorObserver]
 
@@ -90,8 +89,9 @@ public final class Inspector: Sendable {
         self.target = target
         self.options = options
         self.observers = observers
-        self.control = SessionController(registry: registry, breakpoints: BreakpointSet(options.breakpoints))
-        self.pausing = Mutex(options.pauseNewSessions)
+        self.control = SessionController(
+            registry: registry, breakpoints: BreakpointSet(options.breakpoints),
+            newSessions: NewSessionPolicy(pausing: options.pauseNewSessions))
         let cap = DescriptorBudget.measure().sessionCap
         self.sessionLimit = min(cap, options.maxSessions ?? cap)
     }
@@ -120,13 +120,13 @@ public final class Inspector: Sendable {
     }
 
     /// Whether sessions accepted from now on start paused: ``Options/pauseNewSessions`` until
-    /// ``stopPausingNewSessions()``.
-    public var pausesNewSessions: Bool { pausing.withLock { $0 } }
+    /// ``stopPausingNewSessions()`` or a change through ``SessionController/newSessions``.
+    public var pausesNewSessions: Bool { control.newSessions.pausesNewSessions }
 
     /// Makes sessions accepted from now on start flowing, whatever ``Options/pauseNewSessions``
     /// says: what headless control does when its input ends, since nothing could resume them.
     public func stopPausingNewSessions() {
-        pausing.withLock { $0 = false }
+        control.newSessions.setPausing(false)
     }
 
     /// Sends an event to every observer, in order.

@@ -11,11 +11,18 @@ public final class SessionController: SessionControl {
     /// The breakpoints of every session (`--break`, and `b` in the UI): a change acts on the
     /// next message of every live session.
     public let breakpoints: BreakpointSet
+    /// What applies to sessions not accepted yet (whether they start paused): the UI's `I`.
+    public let newSessions: NewSessionPolicy
 
-    /// Commands for the sessions of `registry`, holding messages that match `breakpoints`.
-    public init(registry: SessionRegistry<LiveSession>, breakpoints: BreakpointSet = BreakpointSet()) {
+    /// Commands for the sessions of `registry`, holding messages that match `breakpoints`;
+    /// `newSessions` is the accepting ``Inspector``'s policy.
+    public init(
+        registry: SessionRegistry<LiveSession>, breakpoints: BreakpointSet = BreakpointSet(),
+        newSessions: NewSessionPolicy = NewSessionPolicy()
+    ) {
         self.registry = registry
         self.breakpoints = breakpoints
+        self.newSessions = newSessions
     }
 
     /// The number of the newest session (0 before the first).

@@ -32,10 +32,11 @@ public enum TerminalUI {
     /// or another UI is running. `control` is `nil` offline (`flowtap view`): session keys
     /// then only say so. `w` writes `archive` (the events the engine kept). `b` adds to and
     /// removes from `breakpoints` (the engine's ``FlowTapKit/SessionController/breakpoints``);
-    /// without them `b` says it cannot. The caller must not print while this runs.
+    /// without them `b` says it cannot. `I` changes `newSessions` (the engine's
+    /// ``FlowTapKit/SessionController/newSessions``). The caller must not print while this runs.
     public static func run(
         model: InspectorModel, archive: SessionArchive, control: (any SessionControl)?,
-        breakpoints: BreakpointSet? = nil, options: TerminalUI.Options
+        breakpoints: BreakpointSet? = nil, newSessions: NewSessionPolicy? = nil, options: TerminalUI.Options
     ) async -> TerminalUI.Outcome {
         guard
             running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing)
@@ -45,7 +46,7 @@ public enum TerminalUI {
             DetachedThread.start(name: "flowtap-ui") {
                 let outcome = loop(
                     model: model, archive: archive, control: control, breakpoints: breakpoints,
-                    options: options)
+                    newSessions: newSessions, options: options)
                 stopRequested.store(false, ordering: .releasing)
                 running.store(false, ordering: .releasing)
                 continuation.resume(returning: outcome)
@@ -62,7 +63,7 @@ public enum TerminalUI {
 
     private static func loop(
         model: InspectorModel, archive: SessionArchive, control: (any SessionControl)?,
-        breakpoints: BreakpointSet?, options: Options
+        breakpoints: BreakpointSet?, newSessions: NewSessionPolicy?, options: Options
     ) -> Outcome {
         setlocale(LC_ALL, "")
         let ascii =
@@ -102,6 +103,7 @@ public enum TerminalUI {
             view.now = WallClock.nanoseconds()
             // What `b` changed, and what the engine holds to (also shown when nothing else changed).
             if let breakpoints { view.breakpoints = breakpoints.all.map(\.description) }
+            view.pausingNew = newSessions?.pausesNewSessions
             let (width, height) = screen.size
             let second = view.now / 1_000_000_000
             var shown = view
@@ -114,6 +116,8 @@ public enum TerminalUI {
             var snapshot = model.snapshot(historyFor: wanted(view, model))
             for key in keys {
                 if key == .resize { drawn = nil }
+                // A search looks in every session: their histories too.
+                if KeyHandler.searchesEverywhere(view, key) { snapshot = model.snapshot() }
                 let (next, commands) = KeyHandler.handle(view, key, snapshot)
                 view = next
                 for command in commands {
@@ -121,6 +125,9 @@ public enum TerminalUI {
                     case .quit: return .quit
                     case .save(let path, let replacing):
                         view = save(archive, to: path, replacing: replacing, view)
+                    case .pauseNewSessions(let on):
+                        newSessions?.setPausing(on)
+                        view.pausingNew = newSessions?.pausesNewSessions
                     case .toggleBreakpoint(let breakpoint):
                         breakpoints?.toggle(breakpoint)
                         if let breakpoints { view.breakpoints = breakpoints.all.map(\.description) }
@@ -152,7 +159,8 @@ public enum TerminalUI {
     private static func wanted(_ view: ViewState, _ model: InspectorModel) -> Set<Int> {
         var ids: Set<Int> = []
         if let compare = view.compare, view.comparing { ids = [compare.original, compare.replay] }
-        if !view.followNewest, let selected = view.selected { return ids.union([selected]) }
+        if let selected = view.selected { ids.insert(selected) }
+        // The next frame may follow the newest session.
         return ids.union(model.sessionIDs.last.map { [$0] } ?? [])
     }
 

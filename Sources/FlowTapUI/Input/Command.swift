@@ -36,11 +36,14 @@ public enum Command: Sendable, Equatable {
     /// there (``FlowTapKit/BreakpointSet/toggle(_:)``): it acts on the next message of every
     /// session.
     case toggleBreakpoint(Breakpoint)
+    /// Make sessions accepted from now on start paused (`true`) or flowing
+    /// (``FlowTapKit/NewSessionPolicy/setPausing(_:)``).
+    case pauseNewSessions(Bool)
     /// Leave the UI.
     case quit
 
-    /// Sends a session command to `control`; returns false for `save`, `toggleBreakpoint` and
-    /// `quit`, which are not session commands. `onRefusal` hears why an `inject` could not be written (later,
+    /// Sends a session command to `control`; returns false for `save`, `toggleBreakpoint`,
+    /// `pauseNewSessions` and `quit`, which are not session commands. `onRefusal` hears why an `inject` could not be written (later,
     /// from another thread).
     @discardableResult
     public func send(
@@ -63,7 +66,7 @@ public enum Command: Sendable, Equatable {
         case .inject(let session, let direction, let bytes):
             control.inject(
                 session: session, direction: direction, ByteBuffer(bytes: bytes), onRefusal: onRefusal)
-        case .save, .toggleBreakpoint, .quit: return false
+        case .save, .toggleBreakpoint, .pauseNewSessions, .quit: return false
         }
         return true
     }

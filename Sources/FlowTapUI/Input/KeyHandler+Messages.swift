@@ -96,7 +96,10 @@ extension KeyHandler {
         guard let session, case .step(let id, let direction) = result.1.first else { return result }
         var view = result.0
         let unit = ScreenRenderer.decoded(session) ? "message" : "chunk"
-        view.message = "stepped 1 \(unit) of \(direction.title(ascii: ascii)) #\(id) (it stays paused)"
+        view.message =
+            session[direction].held == nil
+            ? "nothing held yet: the next \(unit) of \(direction.title(ascii: ascii)) #\(id) goes on when it comes"
+            : "stepped 1 \(unit) of \(direction.title(ascii: ascii)) #\(id) (it stays paused)"
         return (view, result.1)
     }
 

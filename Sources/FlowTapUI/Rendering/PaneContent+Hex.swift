@@ -9,31 +9,51 @@ extension PaneContent {
         digits + 2 + 3 * n + (n > 8 ? 1 : 0) + 1 + n + 2
     }
 
-    /// The bytes per hex line for a chunk of `length` bytes: 16, else 8, else 4, whichever
-    /// fits (with a mark of `markWidth` columns after it).
-    func bytesPerLine(digits: Int, markWidth: Int, length: Int) -> Int {
-        let room = width - prefixWidth - markWidth
-        return [16, 8].first { Self.hexWidth($0, digits: digits) - $0 + min($0, length) <= room } ?? 4
+    /// The columns a mark needs after a full hex line: the short marks (`   (injected)`) fit.
+    static let markColumn = 12
+
+    /// The bytes per hex line: 16, else 8, else 4, whichever fits the pane's width. It depends
+    /// on the width only, so that every row of a pane has the same layout, whatever the chunks'
+    /// lengths and marks.
+    var bytesPerLine: Int {
+        let room = width - prefixWidth
+        return [16, 8].first { Self.hexWidth($0) <= room } ?? 4
     }
 
-    /// How a chunk's hex lines are laid out: offset digits and bytes per line.
-    typealias HexLayout = (digits: Int, perLine: Int)
+    /// How a chunk's hex lines are laid out: offset digits, bytes per line, and whether its mark
+    /// takes a line of its own after the rows (a marked chunk where the mark column does not fit
+    /// after a full line).
+    typealias HexLayout = (digits: Int, perLine: Int, markLine: Bool)
 
     /// The layout of `chunk`'s hex lines: as many offset digits as its last offset needs (at
-    /// least 8), and the bytes per line that fit.
+    /// least 8), ``bytesPerLine``, and where its mark goes.
     func hexLayout(_ chunk: HistoryChunk) -> HexLayout {
         let count = chunk.bytes.readableBytes
         let digits = max(8, String(max(0, chunk.offset + count - 1), radix: 16).count)
-        let mark = Self.mark(chunk.kind)
-        return (digits, bytesPerLine(digits: digits, markWidth: mark?.text.count ?? 0, length: count))
+        let perLine = bytesPerLine
+        let room = width - prefixWidth - Self.hexWidth(perLine, digits: digits)
+        return (digits, perLine, Self.mark(chunk.kind) != nil && room < Self.markColumn)
+    }
+
+    /// The hex rows of `chunk` (its mark line not counted).
+    static func hexRows(_ chunk: HistoryChunk, _ layout: HexLayout) -> Int {
+        max(1, (chunk.bytes.readableBytes + layout.perLine - 1) / layout.perLine)
     }
 
     /// Line `index` of the hex dump of `chunk`, `hexdump -C` style, with the direction's real
     /// offsets: the bytes from `index` × bytes-per-line on.
     func hexLine(_ chunk: HistoryChunk, _ direction: Direction, _ index: Int, _ layout: HexLayout) -> PaneLine
     {
-        let (digits, n) = layout
+        let (digits, n, markLine) = layout
         let mark = Self.mark(chunk.kind)
+        if markLine, let mark, index == Self.hexRows(chunk, layout) {
+            // The mark's own line, under the chunk's bytes.
+            var line = PaneLine()
+            line.append(String(repeating: " ", count: prefixWidth + digits - 1), .plain)
+            let room = width - prefixWidth - digits + 1
+            line.append(mark.text.count <= room ? mark.text : mark.short, mark.style)
+            return line
+        }
         let view = chunk.bytes.readableBytesView
         let start = index * n
         let bytes = Array(view[(view.startIndex + start)..<(view.startIndex + min(view.count, start + n))])
@@ -64,7 +84,12 @@ extension PaneContent {
             line.append(shown, byteStyle(chunk, direction, offset + j))
         }
         line.append("|", .plain)
-        if let mark { line.append(mark.text, mark.style) }
+        if let mark, !markLine {
+            // The marks start in one column: after the text column of a full line.
+            line.append(String(repeating: " ", count: n - count), .plain)
+            let room = width - prefixWidth - Self.hexWidth(n, digits: digits)
+            line.append(mark.text.count <= room ? mark.text : mark.short, mark.style)
+        }
         return line
     }
 }

@@ -85,7 +85,7 @@ final class PaneContent {
     /// 256 KiB chunk is 16,384 lines, and a frame shows a few of them.
     func lineCount(_ index: Int) -> Int {
         guard let layout = hexLayout(index) else { return lines(index).count }
-        return max(1, (blocks[index].chunk!.bytes.readableBytes + layout.perLine - 1) / layout.perLine)
+        return Self.hexRows(blocks[index].chunk!, layout) + (layout.markLine ? 1 : 0)
     }
 
     /// Line `line` of block `index` (each built once per frame).
@@ -101,7 +101,8 @@ final class PaneContent {
     func lineIndex(_ index: Int, showing offset: Int) -> Int {
         if let layout = hexLayout(index) {
             let start = blocks[index].chunk!.offset
-            return min(lineCount(index) - 1, max(0, offset - start) / layout.perLine)
+            return min(
+                Self.hexRows(blocks[index].chunk!, layout) - 1, max(0, offset - start) / layout.perLine)
         }
         return lines(index).lastIndex(where: { ($0.firstByte ?? Int.max) <= offset }) ?? 0
     }
@@ -135,11 +136,13 @@ final class PaneContent {
     /// The columns taken by ``prefix(_:first:)``.
     var prefixWidth: Int { conversation ? 2 : 1 }
 
-    /// The style of the byte at `offset` of `chunk`, in `direction`: a search match (not in a
-    /// replaced or dropped chunk), a held chunk, a chunk not sent (dim), else plain (colored by direction in
+    /// The style of the byte at `offset` of `chunk`, in `direction`: a search match (in a chunk
+    /// sent, or in one replaced or dropped when the match is there), a held chunk, a chunk not sent (dim), else plain (colored by direction in
     /// the conversation).
     func byteStyle(_ chunk: HistoryChunk, _ direction: Direction, _ offset: Int) -> CellStyle {
-        if chunk.kind.searchable, let match, match.direction == direction, match.range.contains(offset) {
+        if chunk.kind.searchable != match?.unsent, let match, match.direction == direction,
+            match.range.contains(offset)
+        {
             return CellStyle(reverse: true, role: .match)
         }
         switch chunk.kind {
@@ -149,16 +152,16 @@ final class PaneContent {
         }
     }
 
-    /// The suffix of every line of a chunk of `kind` (`nil` for a chunk forwarded as read), and
-    /// its style.
-    static func mark(_ kind: HistoryChunk.Kind) -> (text: String, style: CellStyle)? {
+    /// The suffix of every line of a chunk of `kind` (`nil` for a chunk forwarded as read), its
+    /// short form (a hex line where the whole one does not fit) and its style.
+    static func mark(_ kind: HistoryChunk.Kind) -> (text: String, short: String, style: CellStyle)? {
         switch kind {
         case .forwarded: nil
-        case .held: ("   (held)", CellStyle(bold: true, role: .held))
-        case .edited: ("   (edited)", CellStyle(bold: true, role: .held))
-        case .injected: ("   (injected)", CellStyle(bold: true, role: .held))
-        case .replaced: ("   (original, not sent)", CellStyle(dim: true))
-        case .dropped: ("   (dropped, not sent)", CellStyle(dim: true))
+        case .held: ("   (held)", "   (held)", CellStyle(bold: true, role: .held))
+        case .edited: ("   (edited)", "   (edited)", CellStyle(bold: true, role: .held))
+        case .injected: ("   (injected)", "   (injected)", CellStyle(bold: true, role: .held))
+        case .replaced: ("   (original, not sent)", "   (original)", CellStyle(dim: true))
+        case .dropped: ("   (dropped, not sent)", "   (dropped)", CellStyle(dim: true))
         }
     }
 
@@ -233,7 +236,9 @@ final class PaneContent {
     func position(of match: SearchMatch) -> Position? {
         guard
             let index = blocks.firstIndex(where: {
-                guard $0.direction == match.direction, let chunk = $0.chunk, chunk.kind.searchable else {
+                guard $0.direction == match.direction, let chunk = $0.chunk,
+                    chunk.kind.searchable != match.unsent
+                else {
                     return false
                 }
                 return chunk.offset <= match.offset

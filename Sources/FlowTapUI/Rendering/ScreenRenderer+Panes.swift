@@ -88,7 +88,9 @@ extension ScreenRenderer {
             match: view.search?.match)
         guard !content.blocks.isEmpty else {
             let empty =
-                session.connectError != nil ? " no bytes: the target was not reached" : " no bytes yet"
+                session.connectError != nil
+                ? " no bytes: the target was not reached"
+                : session.closed != nil ? " no bytes: the session has ended" : " no bytes yet"
             grid.put(empty, x: 0, y: y + 1, style: CellStyle(dim: true))
             if focused {
                 view.pageLines = bodyHeight

@@ -48,8 +48,10 @@ extension ScreenRenderer {
         grid.put(header, x: 0, y: y, style: CellStyle(bold: true, dim: true))
         guard !snapshot.sessions.isEmpty else {
             let text =
-                snapshot.listenAddress.map { " waiting for the first client on \($0)" }
-                ?? (view.live ? " waiting for the first client" : " no sessions in this capture")
+                view.filter != nil
+                ? " no session matches the filter (F changes it, an empty one lists all)"
+                : snapshot.listenAddress.map { " waiting for the first client on \($0)" }
+                    ?? (view.live ? " waiting for the first client" : " no sessions in this capture")
             grid.put(
                 DisplayText.fit(text, grid.width, ascii: ascii), x: 0, y: y + 1, style: CellStyle(dim: true))
             return

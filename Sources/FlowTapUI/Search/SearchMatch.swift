@@ -9,12 +9,16 @@ public struct SearchMatch: Sendable, Equatable {
     public var offset: Int
     /// The match's length in bytes.
     public var length: Int
+    /// True for a match in a chunk that was not sent (replaced by an edit, or dropped): its
+    /// offsets are those of what was sent in its place.
+    public var unsent: Bool
 
     /// A match from its parts.
-    public init(direction: Direction, offset: Int, length: Int) {
+    public init(direction: Direction, offset: Int, length: Int, unsent: Bool = false) {
         self.direction = direction
         self.offset = offset
         self.length = length
+        self.unsent = unsent
     }
 
     /// The direction offsets matched.

@@ -54,60 +54,132 @@ public enum SearchPattern {
         return .success(bytes)
     }
 
-    /// A run of bytes to search: `bytes` are the direction's bytes from `offset` on.
+    /// A run of bytes to search: `bytes` are the direction's bytes from `offset` on; `unsent`
+    /// for a chunk replaced or dropped (it only borrows the offset of what was sent after it).
     struct Segment {
         var direction: Direction
         var offset: Int
         var bytes: [UInt8]
+        var unsent = false
+
+        /// True when `match` lies in this segment.
+        func contains(_ match: SearchMatch) -> Bool {
+            direction == match.direction && unsent == match.unsent && offset <= match.offset
+                && match.offset < offset + max(1, bytes.count)
+        }
     }
 
-    /// What a pane shows of the bytes sent or held, as runs of bytes to search in its order:
-    /// one run per direction pane (its kept history and held chunk joined), one per chunk in time
-    /// order for the conversation. Chunks replaced or dropped are not searched: their offsets are
-    /// not the direction's.
+    /// What a pane shows, as runs of bytes to search in its order: for a direction pane, the
+    /// bytes sent or held (its kept history and held chunk joined, so a match may span chunks),
+    /// then each chunk replaced or dropped; for the conversation, one run per chunk in time order.
     static func segments(of session: SessionSnapshot, pane: Pane) -> [Segment] {
         if let direction = pane.direction {
             let state = session[direction]
-            let sent = state.history.filter(\.kind.searchable) + (state.heldChunk.map { [$0] } ?? [])
+            let chunks = state.history + (state.heldChunk.map { [$0] } ?? [])
+            let sent = chunks.filter(\.kind.searchable)
             var bytes: [UInt8] = []
             bytes.reserveCapacity(sent.reduce(0) { $0 + $1.bytes.readableBytes })
             for chunk in sent { bytes += chunk.bytes.readableBytesView }
             return [Segment(direction: direction, offset: sent.first?.offset ?? 0, bytes: bytes)]
+                + chunks.filter { !$0.kind.searchable }.map {
+                    Segment(
+                        direction: direction, offset: $0.offset, bytes: Array($0.bytes.readableBytesView),
+                        unsent: true)
+                }
         }
-        return ConversationOrder.chunks(of: session).filter(\.chunk.kind.searchable).map {
+        return ConversationOrder.chunks(of: session).map {
             Segment(
                 direction: $0.direction, offset: $0.chunk.offset,
-                bytes: Array($0.chunk.bytes.readableBytesView))
+                bytes: Array($0.chunk.bytes.readableBytesView), unsent: !$0.chunk.kind.searchable)
         }
     }
 
-    /// The first match of `pattern` after `current` (or from the start), in the pane's order,
-    /// wrapping around once; `wrapped` tells whether it went past the end.
+    /// Where a search may look, in its order: a session's pane and its runs of bytes.
+    struct Place {
+        var session: Int
+        var pane: Pane
+        var segment: Segment
+    }
+
+    /// Every place to search from `pane` of session `id` on: that pane, then the session's other
+    /// direction, then the other sessions (the newer ones first, then from the oldest), each
+    /// client → server then server → client (or its conversation, when that is the pane).
+    static func places(in snapshot: InspectorSnapshot, session id: Int, pane: Pane) -> [Place] {
+        let sessions = snapshot.sessions
+        guard let start = sessions.firstIndex(where: { $0.id == id }) else { return [] }
+        var places = segments(of: sessions[start], pane: pane).map {
+            Place(session: id, pane: pane, segment: $0)
+        }
+        if let direction = pane.direction {
+            let other: Pane = direction == .c2s ? .s2c : .c2s
+            places += segments(of: sessions[start], pane: other).map {
+                Place(session: id, pane: other, segment: $0)
+            }
+        }
+        let panes: [Pane] = pane == .conversation ? [.conversation] : [.c2s, .s2c]
+        for step in 1..<max(1, sessions.count) {
+            let session = sessions[(start + step) % sessions.count]
+            for pane in panes {
+                places += segments(of: session, pane: pane).map {
+                    Place(session: session.id, pane: pane, segment: $0)
+                }
+            }
+        }
+        return places
+    }
+
+    /// The match of `pattern` after `current` (or from the start) in `places`, forward or
+    /// `backward`, wrapping around once; `wrapped` tells whether it went past the end.
     static func next(
-        _ pattern: [UInt8], after current: SearchMatch?, in segments: [Segment]
-    ) -> (match: SearchMatch, wrapped: Bool)? {
-        guard !pattern.isEmpty, !segments.isEmpty else { return nil }
+        _ pattern: [UInt8], after current: SearchMatch?, in places: [Place], backward: Bool = false
+    ) -> (place: Place, match: SearchMatch, wrapped: Bool)? {
+        guard !pattern.isEmpty, !places.isEmpty else { return nil }
         var start = 0
         var from = 0
-        if let current,
-            let index = segments.firstIndex(where: {
-                $0.direction == current.direction && $0.offset <= current.offset
-                    && current.offset < $0.offset + max(1, $0.bytes.count)
-            })
-        {
+        if let current, let index = places.firstIndex(where: { $0.segment.contains(current) }) {
             start = index
-            from = current.offset - segments[index].offset + 1
+            from = current.offset - places[index].segment.offset
+        } else if backward {
+            start = places.count - 1
+            from = places[start].segment.bytes.count
+        } else {
+            from = -1
         }
-        for step in 0...segments.count {
-            let index = (start + step) % segments.count
-            let segment = segments[index]
-            let begin = step == 0 ? from : 0
-            let end = step == segments.count ? min(from, segment.bytes.count) : segment.bytes.count
-            if let found = find(pattern, in: segment.bytes, from: begin, before: end) {
-                let match = SearchMatch(
-                    direction: segment.direction, offset: segment.offset + found, length: pattern.count)
-                return (match, step > 0 && index <= start)
+        let count = places.count
+        for step in 0...count {
+            let index = backward ? (start - step % count + count) % count : (start + step) % count
+            let segment = places[index].segment
+            let found: Int?
+            if backward {
+                let before = step == 0 ? from : segment.bytes.count
+                let after = step == count ? from - 1 : -1
+                found = findLast(pattern, in: segment.bytes, before: before, after: after)
+            } else {
+                let begin = step == 0 ? from + 1 : 0
+                let end = step == count ? min(from + 1, segment.bytes.count) : segment.bytes.count
+                found = find(pattern, in: segment.bytes, from: max(0, begin), before: end)
             }
+            if let found {
+                let match = SearchMatch(
+                    direction: segment.direction, offset: segment.offset + found, length: pattern.count,
+                    unsent: segment.unsent)
+                let wrapped = step > 0 && (backward ? index >= start : index <= start)
+                return (places[index], match, wrapped)
+            }
+        }
+        return nil
+    }
+
+    /// The last index < `before` and > `after` where `pattern` starts.
+    private static func findLast(_ pattern: [UInt8], in bytes: [UInt8], before: Int, after: Int) -> Int? {
+        var i = min(before, bytes.count - pattern.count + 1) - 1
+        while i > after && i >= 0 {
+            if bytes[i] == pattern[0] {
+                var j = 1
+                while j < pattern.count && bytes[i + j] == pattern[j] { j += 1 }
+                if j == pattern.count { return i }
+            }
+            i -= 1
         }
         return nil
     }
