@@ -88,6 +88,10 @@ public final class Inspector: Sendable {
         listen: Address, target: Address, options: Options = Options(), observers: [any InspectorObserver]
     ) async throws(TransportError) -> Inspector {
         DescriptorBudget.raiseLimit()
+        if case .tlsListen = listen, options.tls == nil {
+            throw TransportError(
+                action: "cannot listen on \(listen)", reason: "tls-listen: needs TLS settings (Options.tls)")
+        }
         let listener = try await Listener.bind(listen)
         let inspector = Inspector(listener: listener, target: target, options: options, observers: observers)
         inspector.emit(SessionEvent(conn: nil, .listening(address: listener.localAddress)))
