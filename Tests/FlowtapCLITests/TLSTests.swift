@@ -321,6 +321,58 @@ struct TLSTests {
     }
 
     @Test(
+        "curl --http2 through tls-listen → tls to nghttpd: h2 agreed on both legs, the answer whole",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nghttpd"))
+    )
+    func curlHTTP2() async throws {
+        let folder = try await TLSPeer.Folder.make()
+        defer { folder.remove() }
+        let marker = "h2 through flowtap \(UInt32.random(in: 0...UInt32.max))\n"
+        try marker.write(toFile: folder.path + "/index.html", atomically: true, encoding: .utf8)
+        // nghttpd cannot report a port 0: a random port, again on failure, checked with curl.
+        var server: ChildProcess?
+        var serverPort = 0
+        attempts: for _ in 0..<10 {
+            let port = Int.random(in: 20000...59999)
+            let child = try ChildProcess(
+                "/usr/sbin/nghttpd",
+                ["-d", folder.path, "--address=127.0.0.1", "\(port)", folder.key, folder.certificate])
+            for _ in 0..<50 {
+                if try await child.waitForExit(timeout: .milliseconds(50)) != nil { continue attempts }
+                let probe = try await runCommand(
+                    "curl",
+                    ["-sS", "--http2", "--cacert", folder.caFile, "https://localhost:\(port)/index.html"])
+                if probe.out == marker {
+                    server = child
+                    serverPort = port
+                    break attempts
+                }
+            }
+            child.stop()
+        }
+        let nghttpd = try #require(server, "nghttpd did not start")
+        defer { nghttpd.stop() }
+        let flowtap = try FlowtapProcess([
+            "tls-listen:0", "tls:localhost:\(serverPort)", "--tls-ca", folder.caFile, "--ca-dir",
+            folder.flowtapCA,
+            "--json", "--once",
+        ])
+        let port = try await flowtap.listeningPort()
+        let curl = try await runCommand(
+            "curl",
+            [
+                "-sS", "--http2", "--cacert", folder.flowtapCA + "/ca.pem", "-w", "%{http_version}",
+                "https://localhost:\(port)/index.html",
+            ])
+        #expect(curl.status == 0, "\(curl.err)")
+        #expect(curl.out == marker + "2")
+        #expect(try await flowtap.waitExit() == 0)
+        let tls = named(flowtap.events, "tls", conn: 1)
+        #expect(tls.count == 2)
+        #expect(tls.allSatisfy { $0["alpn"] as? String == "h2" }, "\(tls)")
+    }
+
+    @Test(
         "flowtap ca: prints ca.pem's path alone, creates ca.key with mode 0600, and keeps one CA when run at once"
     )
     func certificateAuthority() async throws {
