@@ -253,6 +253,126 @@ struct TLSTests {
     }
 
     @Test(
+        "redis-server --tls-port behind tls-listen → tls: redis-cli --tls gets its answers, decoded as RESP",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/redis-server"))
+    )
+    func redisOverTLS() async throws {
+        let folder = try await TLSPeer.Folder.make()
+        defer { folder.remove() }
+        // redis-server cannot listen on port 0: a random port, again on failure, checked by a
+        // real TLS handshake (redis-cli --tls PING).
+        var redis: ChildProcess?
+        var redisPort = 0
+        attempts: for _ in 0..<10 {
+            let port = Int.random(in: 20000...59999)
+            let child = try ChildProcess(
+                "/usr/bin/redis-server",
+                [
+                    "--port", "0", "--tls-port", "\(port)", "--bind", "127.0.0.1", "--tls-cert-file",
+                    folder.certificate, "--tls-key-file", folder.key, "--tls-ca-cert-file", folder.caFile,
+                    "--tls-auth-clients", "no", "--save", "", "--appendonly", "no",
+                ])
+            for _ in 0..<50 {
+                if try await child.waitForExit(timeout: .milliseconds(50)) != nil { continue attempts }
+                let ping = try await runCommand(
+                    "/usr/bin/redis-cli", ["--tls", "--cacert", folder.caFile, "-p", "\(port)", "PING"])
+                if ping.out == "PONG\n" {
+                    redis = child
+                    redisPort = port
+                    break attempts
+                }
+            }
+            child.stop()
+        }
+        let server = try #require(redis, "redis-server did not start with TLS")
+        defer { server.stop() }
+        let flowtap = try FlowtapProcess([
+            "tls-listen:0", "tls:localhost:\(redisPort)", "--tls-ca", folder.caFile, "--ca-dir",
+            folder.flowtapCA,
+            "--json",
+        ])
+        let port = try await flowtap.listeningPort()
+        let cli = ["--tls", "--cacert", folder.flowtapCA + "/ca.pem", "--sni", "localhost", "-p", "\(port)"]
+        let set = try await runCommand("/usr/bin/redis-cli", cli + ["SET", "k", "over tls"])
+        #expect(set.out == "OK\n", "\(set)")
+        let get = try await runCommand("/usr/bin/redis-cli", cli + ["GET", "k"])
+        #expect(get.out == "over tls\n", "\(get)")
+        try await flowtap.waitForEvents { named($0, "close").count == 2 }
+        flowtap.signal(SIGTERM)
+        #expect(try await flowtap.waitExit() == 0)
+        let events = flowtap.events
+        #expect(named(events, "decoder", conn: 1).first?["proto"] as? String == "resp")
+        #expect(
+            messages(events, conn: 1, "c2s").contains {
+                $0["summary"] as? String == "SET k \"over tls\""
+                    || $0["summary"] as? String == "SET k over tls"
+            })
+        #expect(
+            messages(events, conn: 2, "s2c").contains {
+                ($0["summary"] as? String)?.contains("over tls") == true
+            })
+        for conn in [1, 2] {
+            #expect(named(events, "tls", conn: conn).count == 2)
+            // redis-cli (hiredis) closes TCP without close_notify: reported, passed on bare.
+            #expect(
+                named(events, "tls_error", conn: conn).map { $0["side"] as? String } == ["client"],
+                "\(named(events, "tls_error", conn: conn))")
+        }
+    }
+
+    @Test(
+        "curl --http2 through tls-listen → tls to nghttpd: h2 agreed on both legs, the answer whole",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nghttpd"))
+    )
+    func curlHTTP2() async throws {
+        let folder = try await TLSPeer.Folder.make()
+        defer { folder.remove() }
+        let marker = "h2 through flowtap \(UInt32.random(in: 0...UInt32.max))\n"
+        try marker.write(toFile: folder.path + "/index.html", atomically: true, encoding: .utf8)
+        // nghttpd cannot report a port 0: a random port, again on failure, checked with curl.
+        var server: ChildProcess?
+        var serverPort = 0
+        attempts: for _ in 0..<10 {
+            let port = Int.random(in: 20000...59999)
+            let child = try ChildProcess(
+                "/usr/sbin/nghttpd",
+                ["-d", folder.path, "--address=127.0.0.1", "\(port)", folder.key, folder.certificate])
+            for _ in 0..<50 {
+                if try await child.waitForExit(timeout: .milliseconds(50)) != nil { continue attempts }
+                let probe = try await runCommand(
+                    "curl",
+                    ["-sS", "--http2", "--cacert", folder.caFile, "https://localhost:\(port)/index.html"])
+                if probe.out == marker {
+                    server = child
+                    serverPort = port
+                    break attempts
+                }
+            }
+            child.stop()
+        }
+        let nghttpd = try #require(server, "nghttpd did not start")
+        defer { nghttpd.stop() }
+        let flowtap = try FlowtapProcess([
+            "tls-listen:0", "tls:localhost:\(serverPort)", "--tls-ca", folder.caFile, "--ca-dir",
+            folder.flowtapCA,
+            "--json", "--once",
+        ])
+        let port = try await flowtap.listeningPort()
+        let curl = try await runCommand(
+            "curl",
+            [
+                "-sS", "--http2", "--cacert", folder.flowtapCA + "/ca.pem", "-w", "%{http_version}",
+                "https://localhost:\(port)/index.html",
+            ])
+        #expect(curl.status == 0, "\(curl.err)")
+        #expect(curl.out == marker + "2")
+        #expect(try await flowtap.waitExit() == 0)
+        let tls = named(flowtap.events, "tls", conn: 1)
+        #expect(tls.count == 2)
+        #expect(tls.allSatisfy { $0["alpn"] as? String == "h2" }, "\(tls)")
+    }
+
+    @Test(
         "flowtap ca: prints ca.pem's path alone, creates ca.key with mode 0600, and keeps one CA when run at once"
     )
     func certificateAuthority() async throws {

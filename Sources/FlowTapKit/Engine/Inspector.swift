@@ -113,6 +113,10 @@ public final class Inspector: Sendable {
                     : "a proxy listener takes its targets from its clients: give no target")
         }
         DescriptorBudget.raiseLimit()
+        if case .tlsListen = listen, options.tls == nil {
+            throw TransportError(
+                action: "cannot listen on \(listen)", reason: "tls-listen: needs TLS settings (Options.tls)")
+        }
         let listener = try await Listener.bind(listen)
         let inspector = Inspector(listener: listener, target: target, options: options, observers: observers)
         inspector.emit(SessionEvent(conn: nil, .listening(address: listener.localAddress)))

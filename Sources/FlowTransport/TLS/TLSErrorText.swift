@@ -18,6 +18,10 @@ enum TLSErrorText {
         let codes = boringCodes(raw)
         func has(_ names: String...) -> Bool { names.contains { codes.contains($0) || raw.contains($0) } }
         let detail = codes.isEmpty ? compact(raw) : codes.joined(separator: ", ").lowercased()
+        // The peer went away mid-handshake (NIOSSL's synthetic "EOF during handshake", or no
+        // BoringSSL error at all).
+        let closedEarly =
+            has("eofDuringHandshake", "EOF during handshake") || codes.isEmpty && raw.contains("sslError([])")
         switch leg {
         case .upstream(let host):
             if has("CERTIFICATE_VERIFY_FAILED") || raw.contains("failedToValidateHostname") {
@@ -27,7 +31,7 @@ enum TLSErrorText {
             if has("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG") {
                 return "the server does not speak TLS (\(detail)): is it a plaintext port? connect with tcp:"
             }
-            if has("eofDuringHandshake", "EOF during handshake") || codes.isEmpty && raw.contains("sslError([])") {
+            if closedEarly {
                 return "the server closed the connection during the TLS handshake"
             }
             if has("TLSV1_ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL") {
@@ -57,7 +61,7 @@ enum TLSErrorText {
                 return
                     "the client does not speak TLS (\(detail)): listen with tcp-listen: for plaintext clients"
             }
-            if has("eofDuringHandshake", "EOF during handshake") || codes.isEmpty && raw.contains("sslError([])") {
+            if closedEarly {
                 return
                     "the client closed the connection during the TLS handshake (if it does not trust flowtap's certificate: \(trust))"
             }
