@@ -96,6 +96,121 @@ public enum EventFormatter {
         return "\(time) \(who)\(TerminalText.escape(body))\n"
     }
 
+    /// ``text(_:hexdump:)`` appended to `out` as UTF-8 (nothing for events not printed): the
+    /// same bytes, but the two lines printed for every chunk and message (`data` without
+    /// `hexdump`, and `message`) are written byte by byte into `out`, without building Strings
+    /// (with one Redis client, string building was most of the log thread's instructions).
+    /// A `message` line whose body is not all printable ASCII is escaped exactly as ``text(_:hexdump:)``
+    /// does (``FlowCore/TerminalText/escape(_:ascii:)``).
+    static func appendText(_ event: SessionEvent, hexdump: Bool = false, to out: inout [UInt8]) {
+        switch event.kind {
+        case .data(let direction, let offset, let bytes) where !hexdump:
+            appendPrefix(event, to: &out)
+            out.append(contentsOf: direction.rawValue.utf8)
+            appendLiteral(" data ", to: &out)
+            appendDecimal(bytes.readableBytes, to: &out)
+            appendLiteral(" B at ", to: &out)
+            appendDecimal(offset, to: &out)
+            out.append(UInt8(ascii: "\n"))
+        case .message(let direction, let message):
+            appendPrefix(event, to: &out)
+            let bodyStart = out.count
+            out.append(contentsOf: direction.rawValue.utf8)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: message.proto.utf8)
+            appendLiteral(" #", to: &out)
+            appendDecimal(message.index, to: &out)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: message.summary.utf8)
+            appendLiteral(" (", to: &out)
+            appendDecimal(message.bytes, to: &out)
+            appendLiteral(" B", to: &out)
+            if let request = message.request {
+                appendLiteral(", reply to #", to: &out)
+                appendDecimal(request, to: &out)
+            }
+            if let latency = message.latency {
+                // Milliseconds' JSON text: whole milliseconds, a point, three digits.
+                appendLiteral(", ", to: &out)
+                appendDecimal(Int(latency / 1_000_000), to: &out)
+                out.append(UInt8(ascii: "."))
+                appendDigits(Int((latency / 1000) % 1000), count: 3, to: &out)
+                appendLiteral(" ms", to: &out)
+            }
+            if message.truncated { appendLiteral(", cut short", to: &out) }
+            out.append(UInt8(ascii: ")"))
+            if !out[bodyStart...].allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+                // Rare (a summary with control or non-ASCII characters): the one escaping rule.
+                let body = String(decoding: out[bodyStart...], as: UTF8.self)
+                out.removeSubrange(bodyStart...)
+                out.append(contentsOf: TerminalText.escape(body).utf8)
+            }
+            out.append(UInt8(ascii: "\n"))
+        default:
+            if let line = text(event, hexdump: hexdump) { out.append(contentsOf: line.utf8) }
+        }
+    }
+
+    /// `TIME ` and, for a session's event, `#N `: what precedes the body of a text line.
+    private static func appendPrefix(_ event: SessionEvent, to out: inout [UInt8]) {
+        appendLocalTime(event.time, to: &out)
+        out.append(UInt8(ascii: " "))
+        if let conn = event.conn {
+            out.append(UInt8(ascii: "#"))
+            appendDecimal(conn, to: &out)
+            out.append(UInt8(ascii: " "))
+        }
+    }
+
+    /// ``localTime(_:dateSeparator:)`` (with `-`) appended to `out`.
+    private static func appendLocalTime(_ ns: UInt64, to out: inout [UInt8]) {
+        let fields = localFields(ns / 1_000_000_000)
+        guard (0...9999).contains(fields.year) else {
+            out.append(contentsOf: localTime(ns).utf8)
+            return
+        }
+        appendDigits(fields.year, count: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(fields.month, count: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(fields.day, count: 2, to: &out)
+        out.append(UInt8(ascii: " "))
+        appendDigits(fields.hour, count: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(fields.minute, count: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(fields.second, count: 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDigits(Int((ns / 1000) % 1_000_000), count: 6, to: &out)
+    }
+
+    /// Appends the last `count` decimal digits of `value` (not negative), zero-padded.
+    private static func appendDigits(_ value: Int, count: Int, to out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<count { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
+    }
+
+    /// Appends `value` in decimal, as `String(value)` spells it.
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let rest = value.magnitude
+        var divisor: UInt = 1
+        while rest / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            divisor /= 10
+        }
+    }
+
+    /// Appends a literal's UTF-8.
+    private static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
     /// A socat `-v -x` block: `> 2026/11/25 14:28:20.000199  length=58 from=0 to=57`, rows of up to
     /// 16 bytes (a row also ends after 0x0a) as padded hex, two spaces, ASCII with `.` for
     /// non-printables, then `--`. `>` is client → server, `<` server → client. The session number
