@@ -53,7 +53,7 @@ struct EventLogBatchTests {
         var template = Array("/tmp/flowtap-eventlog-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
         try #require(fd >= 0)
-        let path = String(cString: template)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer {
             close(fd)
             unlink(path)
