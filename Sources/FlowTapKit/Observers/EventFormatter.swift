@@ -162,47 +162,75 @@ public enum EventFormatter {
         }
     }
 
-    /// ``localTime(_:dateSeparator:)`` (with `-`) appended to `out`.
+    /// ``localTime(_:dateSeparator:)`` (with `-`) appended to `out`: the text up to the seconds'
+    /// point is kept for the last second (``lastStamp``), so a line writes six digits of its own.
     private static func appendLocalTime(_ ns: UInt64, to out: inout [UInt8]) {
-        let fields = localFields(ns / 1_000_000_000)
-        guard (0...9999).contains(fields.year) else {
-            out.append(contentsOf: localTime(ns).utf8)
-            return
+        let second = ns / 1_000_000_000
+        if let (last, text) = lastStamp.withLock({ $0 }), last == second {
+            out.append(contentsOf: text)
+        } else {
+            let fields = localFields(second)
+            guard (0...9999).contains(fields.year) else {
+                out.append(contentsOf: localTime(ns).utf8)
+                return
+            }
+            var text: [UInt8] = []
+            text.reserveCapacity(20)
+            appendDigits(fields.year, count: 4, to: &text)
+            text.append(UInt8(ascii: "-"))
+            appendDigits(fields.month, count: 2, to: &text)
+            text.append(UInt8(ascii: "-"))
+            appendDigits(fields.day, count: 2, to: &text)
+            text.append(UInt8(ascii: " "))
+            appendDigits(fields.hour, count: 2, to: &text)
+            text.append(UInt8(ascii: ":"))
+            appendDigits(fields.minute, count: 2, to: &text)
+            text.append(UInt8(ascii: ":"))
+            appendDigits(fields.second, count: 2, to: &text)
+            text.append(UInt8(ascii: "."))
+            lastStamp.withLock { $0 = (second, text) }
+            out.append(contentsOf: text)
         }
-        appendDigits(fields.year, count: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(fields.month, count: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(fields.day, count: 2, to: &out)
-        out.append(UInt8(ascii: " "))
-        appendDigits(fields.hour, count: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(fields.minute, count: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(fields.second, count: 2, to: &out)
-        out.append(UInt8(ascii: "."))
         appendDigits(Int((ns / 1000) % 1_000_000), count: 6, to: &out)
     }
 
+    /// `YYYY-MM-DD HH:MM:SS.` of the last second a text line was built for.
+    private static let lastStamp = Mutex<(UInt64, [UInt8])?>(nil)
+
     /// Appends the last `count` decimal digits of `value` (not negative), zero-padded.
     private static func appendDigits(_ value: Int, count: Int, to out: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<count { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
-            divisor /= 10
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        out.withUnsafeMutableBufferPointer { bytes in
+            var rest = value
+            var index = start + count - 1
+            while index >= start {
+                bytes[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+                index -= 1
+            }
         }
     }
 
     /// Appends `value` in decimal, as `String(value)` spells it.
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        let rest = value.magnitude
-        var divisor: UInt = 1
-        while rest / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-            divisor /= 10
+        var count = 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        out.withUnsafeMutableBufferPointer { bytes in
+            var rest = value.magnitude
+            var index = start + count - 1
+            while index >= start {
+                bytes[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+                index -= 1
+            }
         }
     }
 
