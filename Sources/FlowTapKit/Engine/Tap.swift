@@ -133,6 +133,7 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
         return nil
     }
 
+    @inline(__always)
     private func send(_ buffer: ByteBuffer) async throws(WriteError) {
         do {
             try await base.write(buffer)
