@@ -45,3 +45,63 @@ struct EventFormatterTests {
         #expect(block.hasPrefix("> \(slashed)  length=1 from=0 to=0  conn=2\n"))
     }
 }
+
+@Suite("The headless text log's batches")
+struct EventLogBatchTests {
+    /// What `EventLog.consume` writes for `events` to a temporary file.
+    static func consumed(_ events: [SessionEvent], hexdump: Bool) throws -> String {
+        var template = Array("/tmp/flowtap-eventlog-XXXXXX".utf8CString)
+        let fd = mkstemp(&template)
+        try #require(fd >= 0)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        EventLog(format: .text, hexdump: hexdump, fd: fd).consume(events[...])
+        let size = lseek(fd, 0, SEEK_END)
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        try #require(read == Int(size))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test(
+        "a batch is printed exactly as the events' text lines, escapes included",
+        arguments: [false, true])
+    func batchMatchesLines(hexdump: Bool) throws {
+        let time: UInt64 = 1_795_617_012_234_301_999
+        let events = [
+            SessionEvent(conn: nil, .listening(address: "127.0.0.1:1"), time: time),
+            SessionEvent(
+                conn: 3, .data(.s2c, offset: 14, bytes: ByteBuffer(string: "+PONG\r\n")), time: time),
+            SessionEvent(conn: 12, .data(.c2s, offset: 1 << 40, bytes: ByteBuffer()), time: time + 7_000),
+            SessionEvent(
+                conn: 3,
+                .message(
+                    .c2s,
+                    DecodedMessage(proto: "resp", index: 0, offset: 0, bytes: 27, summary: "SET k v")),
+                time: time),
+            SessionEvent(
+                conn: 3,
+                .message(
+                    .s2c,
+                    DecodedMessage(
+                        proto: "resp", index: 9, offset: 5, bytes: 5, summary: "+OK", request: 8,
+                        latency: 40_123_999, truncated: true)),
+                time: time),
+            SessionEvent(
+                conn: 4,
+                .message(
+                    .s2c,
+                    DecodedMessage(
+                        proto: "http", index: 1, offset: 0, bytes: 3, summary: "\u{1b}[31m é \u{202e}\t",
+                        request: 0, latency: 999)),
+                time: 1_000_000_000),
+            SessionEvent(conn: 1, .eof(.c2s), time: time),
+        ]
+        let expected = events.compactMap { EventFormatter.text($0, hexdump: hexdump) }.joined()
+        #expect(expected.contains("0.000 ms") && expected.contains("\\x1b[31m"))
+        #expect(try Self.consumed(events, hexdump: hexdump) == expected)
+    }
+}

@@ -109,11 +109,27 @@ public final class Gate: Sendable {
     ///   a verdict came first): the hold ends, reported as released, and the chunk is neither
     ///   delivered nor dropped by the gate — it is the caller's to account for.
     public func pass(_ buffer: ByteBuffer) async throws(CancellationError) -> Verdict {
-        enum Start {
+        switch begin(buffer) {
+        case .decided(let verdict): return verdict
+        case .held(let hold): return try await wait(hold)
+        }
+    }
+
+    /// What ``begin(_:)`` found: the verdict at once, or a chunk now held, to ``wait(_:)`` on.
+    enum Start {
+        case decided(Verdict)
+        case held(HeldChunk)
+    }
+
+    /// The part of ``pass(_:)`` that never suspends: an open gate's ``Verdict/deliver``, a verdict
+    /// given ahead (a drop reported here), or the chunk's hold, which the caller must then
+    /// ``wait(_:)`` on. The tap calls it directly, so an open gate costs no async call.
+    func begin(_ buffer: ByteBuffer) -> Start {
+        enum Found {
             case hold(HeldChunk)
             case given(Verdict, HeldChunk)
         }
-        let start = state.withLock { s -> Start? in
+        let found = state.withLock { s -> Found? in
             let breakpoint = s.breakpoint
             s.breakpoint = nil
             if !s.paused || s.opened { return nil }
@@ -125,50 +141,55 @@ public final class Gate: Sendable {
             s.verdict = nil
             return .hold(chunk)
         }
-        switch start {
-        case nil: return .deliver
+        switch found {
+        case nil: return .decided(.deliver)
         case .given(let verdict, let chunk):
             // A step, drop or replacement given ahead: the chunk is never held.
             if verdict == .drop { onDrop(chunk) }
-            return verdict
-        case .hold(let hold):
-            let since = ContinuousClock.now
-            defer {
-                // A monotonic clock: 0 ≤ seconds, and a hold of more than a century counts as one.
-                let (seconds, attoseconds) = since.duration(to: .now).components
-                let nanoseconds =
-                    UInt64(min(max(seconds, 0), 3_155_760_000)) * 1_000_000_000
-                    + UInt64(max(attoseconds, 0) / 1_000_000_000)
-                heldNanoseconds.wrappingAdd(nanoseconds, ordering: .releasing)
-            }
-            onHold(hold)
-            // A drop or replacement given between the hold and its report applies now, reported
-            // in order: held, (drop), released.
-            let given = state.withLock { s -> Verdict? in
-                guard s.held?.number == hold.number else { return nil }
-                s.reported = true
-                guard !s.pending.isEmpty else { return nil }
-                s.held = nil
-                return s.pending.removeFirst()
-            }
-            let verdict: Verdict
-            if let given {
-                if given == .drop { onDrop(hold) }
-                verdict = given
-            } else {
-                do {
-                    verdict = try await state.waitToTake { $0.takeVerdict() }
-                } catch {
-                    state.withLock { s in
-                        if s.held?.number == hold.number { s.held = nil }
-                    }
-                    onHold(nil)
-                    throw error
-                }
-            }
-            onHold(nil)
-            return verdict
+            return .decided(verdict)
+        case .hold(let hold): return .held(hold)
         }
+    }
+
+    /// The rest of ``pass(_:)`` for a chunk ``begin(_:)`` held: reports the hold, waits for its
+    /// verdict, reports its end.
+    func wait(_ hold: HeldChunk) async throws(CancellationError) -> Verdict {
+        let since = ContinuousClock.now
+        defer {
+            // A monotonic clock: 0 ≤ seconds, and a hold of more than a century counts as one.
+            let (seconds, attoseconds) = since.duration(to: .now).components
+            let nanoseconds =
+                UInt64(min(max(seconds, 0), 3_155_760_000)) * 1_000_000_000
+                + UInt64(max(attoseconds, 0) / 1_000_000_000)
+            heldNanoseconds.wrappingAdd(nanoseconds, ordering: .releasing)
+        }
+        onHold(hold)
+        // A drop or replacement given between the hold and its report applies now, reported
+        // in order: held, (drop), released.
+        let given = state.withLock { s -> Verdict? in
+            guard s.held?.number == hold.number else { return nil }
+            s.reported = true
+            guard !s.pending.isEmpty else { return nil }
+            s.held = nil
+            return s.pending.removeFirst()
+        }
+        let verdict: Verdict
+        if let given {
+            if given == .drop { onDrop(hold) }
+            verdict = given
+        } else {
+            do {
+                verdict = try await state.waitToTake { $0.takeVerdict() }
+            } catch {
+                state.withLock { s in
+                    if s.held?.number == hold.number { s.held = nil }
+                }
+                onHold(nil)
+                throw error
+            }
+        }
+        onHold(nil)
+        return verdict
     }
 
     /// Holds the direction from the next chunk on. Returns false if it was paused already.

@@ -124,6 +124,7 @@ final class SessionRecorder: Sendable {
     func reportSent(_ direction: Direction, _ buffer: ByteBuffer) {
         let (offset, original, messages) = advance(direction, by: buffer.readableBytes, takingEdit: true)
         var events: [SessionEvent.Kind] = []
+        events.reserveCapacity(2 + messages.count)
         if let original {
             events.append(
                 .edit(
@@ -195,16 +196,25 @@ final class SessionRecorder: Sendable {
             let end = s.directions[i].departed + count
             s.directions[i].departed = end
             var due: [SessionEvent.Kind] = []
-            var d = s.directions[i]
-            while d.departuresHead < d.departures.count, d.departures[d.departuresHead].start < end {
-                due += d.departures[d.departuresHead].events
-                d.departuresHead += 1
+            // In place (a copy of the direction would make the array's storage shared, and
+            // every change to it a copy); one chunk due, the usual case, is its own array.
+            while s.directions[i].departuresHead < s.directions[i].departures.count,
+                s.directions[i].departures[s.directions[i].departuresHead].start < end
+            {
+                let head = s.directions[i].departuresHead
+                if due.isEmpty {
+                    due = s.directions[i].departures[head].events
+                } else {
+                    due += s.directions[i].departures[head].events
+                }
+                s.directions[i].departures[head].events = []
+                s.directions[i].departuresHead = head + 1
             }
-            if d.departuresHead > 64 && d.departuresHead * 2 >= d.departures.count {
-                d.departures.removeFirst(d.departuresHead)
-                d.departuresHead = 0
+            let head = s.directions[i].departuresHead
+            if head > 64 && head * 2 >= s.directions[i].departures.count {
+                s.directions[i].departures.removeFirst(head)
+                s.directions[i].departuresHead = 0
             }
-            s.directions[i] = d
             return due
         }
         for kind in due { report(kind) }

@@ -66,14 +66,19 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
                 return recorder.reportEOF(readDirection)
             }
             let verdict: Gate.Verdict
-            do {
-                verdict = try await gate.pass(buffer)
-            } catch {
-                // Read, held, and now never to be delivered: the stream is cut here.
-                let failure = FlowError("cancelled")
-                recorder.report(.readError(readDirection, failure.description), failing: readDirection)
-                await recorder.abort()
-                throw failure
+            // An open gate decides at once, without the cost of an async call.
+            switch gate.begin(buffer) {
+            case .decided(let decided): verdict = decided
+            case .held(let hold):
+                do {
+                    verdict = try await gate.wait(hold)
+                } catch {
+                    // Read, held, and now never to be delivered: the stream is cut here.
+                    let failure = FlowError("cancelled")
+                    recorder.report(.readError(readDirection, failure.description), failing: readDirection)
+                    await recorder.abort()
+                    throw failure
+                }
             }
             switch verdict {
             case .deliver:
@@ -128,6 +133,7 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
         return nil
     }
 
+    @inline(__always)
     private func send(_ buffer: ByteBuffer) async throws(WriteError) {
         do {
             try await base.write(buffer)

@@ -71,7 +71,13 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
 
     /// The next piece: see the type for the contract.
     func read() async throws(FlowError) -> ReadResult {
-        guard let decoder else { return try await readUndecoded() }
+        guard let decoder else {
+            // `--decode none`: the read as it comes (here, not in a function of its own: an async
+            // call per read costs the data path).
+            let result = try await base.read()
+            if case .data(let buffer) = result, breakpoints.watches(direction) { checkText(buffer) }
+            return result
+        }
         var state = reading.withLock { s in
             let taken = s
             s = FramingReadState()
@@ -230,13 +236,6 @@ final class FramingFlow<Base: ShutdownableFlow>: ShutdownableFlow {
                         summary: message.summary, request: message.reply?.request, latency: latency,
                         truncated: message.isTruncated)))
         }
-    }
-
-    /// `--decode none`: the read as it comes, matched as text when a breakpoint watches.
-    private func readUndecoded() async throws(FlowError) -> ReadResult {
-        let result = try await base.read()
-        if case .data(let buffer) = result, breakpoints.watches(direction) { checkText(buffer) }
-        return result
     }
 
     /// Holds `chunk` when its text (as the UI shows it) matches a breakpoint of the direction.

@@ -104,6 +104,142 @@ public enum EventFormatter {
         return "\(time) \(who)\(TerminalText.escape(body))\n"
     }
 
+    /// ``text(_:hexdump:)`` appended to `out` as UTF-8 (nothing for events not printed): the
+    /// same bytes, but the two lines printed for every chunk and message (`data` without
+    /// `hexdump`, and `message`) are written byte by byte into `out`, without building Strings
+    /// (with one Redis client, string building was most of the log thread's instructions).
+    /// A `message` line whose body is not all printable ASCII is escaped exactly as ``text(_:hexdump:)``
+    /// does (``FlowCore/TerminalText/escape(_:ascii:)``).
+    static func appendText(_ event: SessionEvent, hexdump: Bool = false, to out: inout [UInt8]) {
+        switch event.kind {
+        case .data(let direction, let offset, let bytes) where !hexdump:
+            scratch(&out) { cursor in
+                var cursor = putPrefix(event, at: cursor)
+                cursor = put(direction, at: cursor)
+                cursor = put(" data ", at: cursor)
+                cursor = put(decimal: bytes.readableBytes, at: cursor)
+                cursor = put(" B at ", at: cursor)
+                cursor = put(decimal: offset, at: cursor)
+                return put("\n", at: cursor)
+            }
+        case .message(let direction, let message):
+            scratch(&out) { putPrefix(event, at: $0) }
+            let bodyStart = out.count
+            scratch(&out) { put(" ", at: put(direction, at: $0)) }
+            out.append(contentsOf: message.proto.utf8)
+            scratch(&out) { cursor in
+                let cursor = put(decimal: message.index, at: put(" #", at: cursor))
+                return put(" ", at: cursor)
+            }
+            out.append(contentsOf: message.summary.utf8)
+            scratch(&out) { cursor in
+                var cursor = put(" (", at: cursor)
+                cursor = put(decimal: message.bytes, at: cursor)
+                cursor = put(" B", at: cursor)
+                if let request = message.request {
+                    cursor = put(", reply to #", at: cursor)
+                    cursor = put(decimal: request, at: cursor)
+                }
+                if let latency = message.latency {
+                    // Milliseconds' JSON text: whole milliseconds, a point, three digits.
+                    cursor = put(", ", at: cursor)
+                    cursor = put(decimal: Int(latency / 1_000_000), at: cursor)
+                    cursor = put(UInt8(ascii: "."), at: cursor)
+                    cursor = put(Int((latency / 1000) % 1000), digits: 3, at: cursor)
+                    cursor = put(" ms", at: cursor)
+                }
+                if message.truncated { cursor = put(", cut short", at: cursor) }
+                return put(")", at: cursor)
+            }
+            if !out[bodyStart...].allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+                // Rare (a summary with control or non-ASCII characters): the one escaping rule.
+                let body = String(decoding: out[bodyStart...], as: UTF8.self)
+                out.removeSubrange(bodyStart...)
+                out.append(contentsOf: TerminalText.escape(body).utf8)
+            }
+            out.append(UInt8(ascii: "\n"))
+        default:
+            if let line = text(event, hexdump: hexdump) { out.append(contentsOf: line.utf8) }
+        }
+    }
+
+    /// Lets `body` write at most 192 bytes into a scratch buffer on the stack (it returns the
+    /// position after what it wrote), and appends them to `out` with one copy.
+    private static func scratch(
+        _ out: inout [UInt8], _ body: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>
+    ) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 192) { buffer in
+            let start = buffer.baseAddress!
+            let end = body(start)
+            out.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))
+        }
+    }
+
+    /// The direction's name (`c2s`, `s2c`) at `cursor`.
+    private static func put(_ direction: Direction, at cursor: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        switch direction {
+        case .c2s: put("c2s", at: cursor)
+        case .s2c: put("s2c", at: cursor)
+        }
+    }
+
+    /// `TIME ` and, for a session's event, `#N `: what precedes the body of a text line (at most
+    /// 64 bytes).
+    private static func putPrefix(_ event: SessionEvent, at cursor: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        var cursor = putLocalTime(event.time, at: cursor)
+        cursor = put(UInt8(ascii: " "), at: cursor)
+        if let conn = event.conn {
+            cursor = put("#", at: cursor)
+            cursor = put(decimal: conn, at: cursor)
+            cursor = put(" ", at: cursor)
+        }
+        return cursor
+    }
+
+    /// ``localTime(_:dateSeparator:)`` (with `-`) at `cursor`: the text up to the seconds' point
+    /// is kept for the last second (``lastStamp``), so a line writes six digits of its own.
+    private static func putLocalTime(_ ns: UInt64, at cursor: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8>
+    {
+        let second = ns / 1_000_000_000
+        let stamp: [UInt8]
+        if let (last, text) = lastStamp.withLock({ $0 }), last == second {
+            stamp = text
+        } else {
+            let fields = localFields(second)
+            guard (0...9999).contains(fields.year) else {
+                var text = localTime(ns)
+                return text.withUTF8 { put($0, at: cursor) }
+            }
+            stamp = [UInt8](unsafeUninitializedCapacity: 20) { buffer, count in
+                let start = buffer.baseAddress!
+                var cursor = put(fields.year, digits: 4, at: start)
+                cursor = put(UInt8(ascii: "-"), at: cursor)
+                cursor = put(fields.month, digits: 2, at: cursor)
+                cursor = put(UInt8(ascii: "-"), at: cursor)
+                cursor = put(fields.day, digits: 2, at: cursor)
+                cursor = put(UInt8(ascii: " "), at: cursor)
+                cursor = put(fields.hour, digits: 2, at: cursor)
+                cursor = put(UInt8(ascii: ":"), at: cursor)
+                cursor = put(fields.minute, digits: 2, at: cursor)
+                cursor = put(UInt8(ascii: ":"), at: cursor)
+                cursor = put(fields.second, digits: 2, at: cursor)
+                cursor = put(UInt8(ascii: "."), at: cursor)
+                count = cursor - start
+            }
+            lastStamp.withLock { $0 = (second, stamp) }
+        }
+        let after = stamp.withUnsafeBufferPointer { put($0, at: cursor) }
+        return put(Int((ns / 1000) % 1_000_000), digits: 6, at: after)
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS.` of the last second a text line was built for.
+    private static let lastStamp = Mutex<(UInt64, [UInt8])?>(nil)
+
     /// A socat `-v -x` block: `> 2026/11/25 14:28:20.000199  length=58 from=0 to=57`, rows of up to
     /// 16 bytes (a row also ends after 0x0a) as padded hex, two spaces, ASCII with `.` for
     /// non-printables, then `--`. `>` is client → server, `<` server → client. The session number
@@ -194,15 +330,20 @@ public enum EventFormatter {
     {
         var cursor = cursor
         if value < 0 { cursor = put("-", at: cursor) }
-        let rest = value.magnitude
-        var divisor: UInt = 1
-        while rest / divisor >= 10 { divisor *= 10 }
-        while divisor > 0 {
-            cursor.initialize(to: UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-            cursor += 1
-            divisor /= 10
+        var count = 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
         }
-        return cursor
+        rest = value.magnitude
+        var index = count - 1
+        while index >= 0 {
+            (cursor + index).initialize(to: UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10))
+            rest /= 10
+            index -= 1
+        }
+        return cursor + count
     }
 
     /// Local time `YYYY-MM-DD HH:MM:SS.ffffff` (with `/` between date parts for socat's layout).

@@ -42,17 +42,34 @@ public final class EventLog: InspectorObserver, EventConsumer {
 
     /// Prints a batch of events with one `write(2)` (see ``EventQueue``).
     public func consume(_ events: ArraySlice<SessionEvent>) {
-        var text = ""
-        for event in events {
-            if let line = line(event) { text += line }
+        switch format {
+        case .text:
+            // Built as bytes (``EventFormatter/appendText(_:hexdump:to:)``): the lines of every
+            // chunk and message cost no String.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(events.count * 80)
+            for event in events { EventFormatter.appendText(event, hexdump: hexdump, to: &bytes) }
+            if !bytes.isEmpty { write(bytes) }
+        case .json:
+            var text = ""
+            for event in events {
+                if let line = line(event) { text += line }
+            }
+            if !text.isEmpty { write(text) }
         }
-        if !text.isEmpty { write(text) }
     }
 
     private func line(_ event: SessionEvent) -> String? {
         switch format {
         case .json: EventFormatter.json(event, hex: hexdump).map { $0 + "\n" }
         case .text: EventFormatter.text(event, hexdump: hexdump)
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        failed.withLock { failed in
+            guard !failed else { return }
+            if bytes.withUnsafeBytes({ DescriptorOutput.writeAll(fd, $0) }) != nil { failed = true }
         }
     }
 
