@@ -313,6 +313,15 @@ final class SocketFlowCore: Sendable {
     // MARK: Events from the event loop (SocketFlowHandler)
 
     /// Whether the pipeline's next socket read must wait (the queue is over its high watermark).
+    /// Whether anything came from the peer that no read has taken yet: bytes, its FIN or a
+    /// failure.
+    var hasInboundPending: Bool {
+        state.withLock { state -> Bool in
+            guard case .open = state.inbound else { return true }
+            return !state.chunks.isEmpty
+        }
+    }
+
     func shouldHoldRead() -> Bool {
         state.withLock { state in
             guard !state.discarding, state.bufferedBytes >= TransportTuning.inboundHighWatermark else {

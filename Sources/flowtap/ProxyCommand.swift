@@ -124,6 +124,13 @@ struct ProxyCommand: AsyncParsableCommand {
             valueName: "HOST[:PORT]"))
     var only: [String] = []
 
+    @Flag(
+        name: .customLong("intercept-tls"),
+        help:
+            "Proxy listeners: open TLS sessions (a ClientHello first) with a certificate minted for their SNI by flowtap's CA, and connect on with TLS; others pass untouched."
+    )
+    var interceptTLS = false
+
     @Option(
         name: .customLong("handshake-timeout"),
         help: ArgumentHelp(
@@ -260,7 +267,14 @@ struct ProxyCommand: AsyncParsableCommand {
             }
             options.handshakeTimeLimit = .milliseconds(Int((seconds * 1000).rounded(.up)))
         }
-        options.tls = try tls.environment(listen: listenAddress, target: targetAddress)
+        if interceptTLS && listenAddress.proxyProtocol == nil {
+            throw Failure.usage(
+                "--intercept-tls goes with a proxy listener (socks5-listen: or http-proxy-listen:); for one target use tls-listen: and tls:"
+            )
+        }
+        options.interceptTLS = interceptTLS
+        options.tls = try tls.environment(
+            listen: listenAddress, target: targetAddress, intercepting: interceptTLS)
         let inspector: Inspector
         do {
             inspector = try await Inspector.bind(

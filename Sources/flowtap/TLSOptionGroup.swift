@@ -39,13 +39,15 @@ struct TLSOptionGroup: ParsableArguments {
     var keyLogFile: String?
 
     /// The environment for a run from `listen` (nil for none: replay) to `target`, or nil when
-    /// neither is a TLS address.
+    /// neither is a TLS address and the run does not intercept TLS (`--intercept-tls`, which
+    /// both serves clients and connects with TLS).
     /// - Throws: ``Failure``: usage (2) for TLS options without a TLS address or a lone
     ///   `--cert`/`--key`; runtime (1) for a file or folder that cannot be used.
-    func environment(listen: Address?, target: Address?) throws -> TLSEnvironment? {
-        var servesClients = false
+    func environment(listen: Address?, target: Address?, intercepting: Bool = false) throws -> TLSEnvironment?
+    {
+        var servesClients = intercepting
         if case .tlsListen = listen { servesClients = true }
-        var connects = false
+        var connects = intercepting
         if case .tls = target { connects = true }
         let processEnvironment = TLSEnvironment.processEnvironment()
         guard servesClients || connects else {
@@ -56,7 +58,8 @@ struct TLSOptionGroup: ParsableArguments {
                 keyLogFile.map { _ in "--keylog" },
             ].compactMap { $0 }
             if let first = given.first {
-                throw Failure.usage("\(first) is a TLS option: use it with a tls-listen: or tls: address")
+                throw Failure.usage(
+                    "\(first) is a TLS option: use it with a tls-listen: or tls: address, or --intercept-tls")
             }
             return nil
         }

@@ -20,7 +20,7 @@ extension Inspector {
         guard let route = await route(client, id: id, client: clientAddress) else { return }
         let target = route.target
         let server: SocketFlow
-        if options.tls != nil {
+        if options.tls != nil && route.request == nil {
             // TLS: the handshakes come before `open` (Inspector+TLS.swift).
             guard
                 let connected = await connectWithTLS(
@@ -45,6 +45,11 @@ extension Inspector {
                 return
             }
         }
+        // --intercept-tls: the client's first bytes after the proxy's answer are held until
+        // they tell whether it speaks TLS (Inspector+Intercept.swift).
+        let intercepting =
+            options.interceptTLS && options.tls != nil && route.request != nil && route.observed
+        if intercepting { await client.holdForClientHello() }
         guard let clientFlow = await route.accept(client, server: server, id: id, emit: { self.emit($0) })
         else {
             return
@@ -52,6 +57,9 @@ extension Inspector {
         guard route.observed else {
             await passThrough(clientFlow, id: id, client: client, server: server)
             return
+        }
+        if intercepting {
+            guard await interceptTLS(clientFlow, server: server, route: route, id: id) else { return }
         }
         var open = SessionEvent(
             conn: id,

@@ -81,7 +81,13 @@ extension Inspector {
                 return await failed(.client, error.reason, resetting: server, client)
             }
         }
-        // A TCP FIN without close_notify is passed on as a bare FIN, and reported.
+        watchTruncation(client: clientTLS, server: serverTLS, id: id)
+        return server
+    }
+
+    /// A TCP FIN without close_notify from either peer is passed on as a bare FIN, and reported
+    /// as `tls_error` (its data may be truncated). `nil` for a leg without TLS.
+    func watchTruncation(client clientTLS: TLSConnection?, server serverTLS: TLSConnection?, id: Int) {
         clientTLS?.whenTruncated { [serverTLS] in
             serverTLS?.sendBareFIN()
             self.emit(
@@ -104,12 +110,11 @@ extension Inspector {
                             "the server ended TCP without close_notify (its data may be truncated): passed on as a bare FIN"
                     )))
         }
-        return server
     }
 
     /// The target's host (or Unix path): the name a minted certificate carries when the client
     /// sent no SNI.
-    private static func host(of target: Address) -> String {
+    static func host(of target: Address) -> String {
         switch target {
         case .tcp(let host, _), .tls(let host, _): host
         case .unix, .unixListen, .tcpListen, .tlsListen, .socks5Listen, .httpProxyListen: "localhost"

@@ -56,6 +56,10 @@ public final class Inspector: Sendable {
         /// target `tls:`: each session then has a TLS step before `open` (see
         /// ``Inspector/connectWithTLS(_:id:clientAddress:)``).
         public var tls: TLSEnvironment?
+        /// `--intercept-tls` (a proxy listener, with ``tls`` set): a session whose client's first
+        /// bytes are a TLS ClientHello is opened (``Inspector/interceptTLS(client:server:route:id:)``);
+        /// the others pass as they are.
+        public var interceptTLS = false
         /// Default options.
         public init() {}
     }

@@ -70,6 +70,10 @@ public final class ProxiedClientFlow: ShutdownableFlow {
         }
     }
 
+    /// Whether reads go straight to the socket: nothing was read past the handshake and nothing
+    /// is rewritten (a `CONNECT` tunnel or a SOCKS connection whose client waited for the answer).
+    public var readsSocketDirectly: Bool { direct }
+
     /// Why an HTTP forwarding connection stopped (a request for another host), if it did.
     public var refusal: String? { state.withLock { $0.rewriter?.refusal } }
 

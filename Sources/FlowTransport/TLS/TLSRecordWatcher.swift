@@ -6,7 +6,7 @@ import NIOCore
 /// way around NIOSSL: a bare TCP FIN or an abrupt close, without `close_notify`.
 ///
 /// It looks at no more than the first 512 bytes of the watched direction; it never changes a byte.
-final class TLSRecordWatcher: ChannelDuplexHandler {
+final class TLSRecordWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
