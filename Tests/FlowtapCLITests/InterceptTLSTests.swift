@@ -57,6 +57,8 @@ struct InterceptTLSTests {
         #expect(tls.map { $0["side"] as? String } == ["server", "client"], "\(tls)")
         #expect(tls.first?["sni"] as? String == "localhost")
         #expect(tls.first?["verified"] as? Bool == true)
+        // The cipher of each leg, read from its ServerHello (the proxy's answer before it is not one).
+        for leg in tls { #expect((leg["cipher"] as? String)?.hasPrefix("TLS_") == true, "\(leg)") }
         #expect(Array(sequence(events, conn: 1).prefix(3)) == ["tls", "tls", "open"])
         let messages = named(events, "message", conn: 1).compactMap { $0["summary"] as? String }
         #expect(messages.contains("GET / HTTP/1.1"), "\(messages)")

@@ -11,8 +11,9 @@ extension SocketFlow {
         let channel = core.channel
         _ = try? await channel.eventLoop.submit {
             let gate = ClientHelloGate(hello: channel.eventLoop.makePromise(of: ClientHello.self))
-            try channel.pipeline.syncOperations.addHandlers(
-                [TLSRecordWatcher(watchesInbound: false), gate], position: .first)
+            // The record watcher comes with ``sniffTLS(server:)``, after the proxy's answer: it
+            // reads the cipher out of the first bytes flowtap writes, which must be the ServerHello.
+            try channel.pipeline.syncOperations.addHandler(gate, position: .first)
         }.get()
     }
 
@@ -57,7 +58,10 @@ extension SocketFlow {
         let hello: EventLoopFuture<ClientHello>
         do {
             hello = try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.handler(type: ClientHelloGate.self).helloResult
+                let pipeline = channel.pipeline.syncOperations
+                let gate = try pipeline.handler(type: ClientHelloGate.self)
+                try pipeline.addHandler(TLSRecordWatcher(watchesInbound: false), position: .first)
+                return gate.helloResult
             }.get()
             // Bytes (or an end) that came before the watch are already in the flow's buffer.
             let spoke = try await serverChannel.eventLoop.submit {
