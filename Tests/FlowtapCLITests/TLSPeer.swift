@@ -225,19 +225,10 @@ enum TLSPeer {
     static func server(
         _ folder: Folder, size: Int, seed: Int, alpn: String = "-"
     ) async throws -> (ChildProcess, Int) {
-        let child = try ChildProcess(
-            "python3", [folder.script, "server", folder.certificate, folder.key, "\(size)", "\(seed)", alpn])
-        for _ in 0..<1000 {
-            if let line = child.outputLines.first,
-                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let port = object["port"] as? Int
-            {
-                return (child, port)
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("the TLS server peer did not start: \(child.standardError)")
-        throw CancellationError()
+        try await started(
+            ChildProcess(
+                "python3",
+                [folder.script, "server", folder.certificate, folder.key, "\(size)", "\(seed)", alpn]))
     }
 
     /// Runs the client peer to its end and returns its report.

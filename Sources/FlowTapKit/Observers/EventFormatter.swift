@@ -217,19 +217,7 @@ public enum EventFormatter {
             }
             stamp = [UInt8](unsafeUninitializedCapacity: 20) { buffer, count in
                 let start = buffer.baseAddress!
-                var cursor = put(fields.year, digits: 4, at: start)
-                cursor = put(UInt8(ascii: "-"), at: cursor)
-                cursor = put(fields.month, digits: 2, at: cursor)
-                cursor = put(UInt8(ascii: "-"), at: cursor)
-                cursor = put(fields.day, digits: 2, at: cursor)
-                cursor = put(UInt8(ascii: " "), at: cursor)
-                cursor = put(fields.hour, digits: 2, at: cursor)
-                cursor = put(UInt8(ascii: ":"), at: cursor)
-                cursor = put(fields.minute, digits: 2, at: cursor)
-                cursor = put(UInt8(ascii: ":"), at: cursor)
-                cursor = put(fields.second, digits: 2, at: cursor)
-                cursor = put(UInt8(ascii: "."), at: cursor)
-                count = cursor - start
+                count = putSecond(fields, dateSeparator: UInt8(ascii: "-"), at: start) - start
             }
             lastStamp.withLock { $0 = (second, stamp) }
         }
@@ -365,21 +353,28 @@ public enum EventFormatter {
         }
         return String(unsafeUninitializedCapacity: 26) { out in
             let start = out.baseAddress!
-            var cursor = put(fields.year, digits: 4, at: start)
-            cursor = put(separator, at: cursor)
-            cursor = put(fields.month, digits: 2, at: cursor)
-            cursor = put(separator, at: cursor)
-            cursor = put(fields.day, digits: 2, at: cursor)
-            cursor = put(UInt8(ascii: " "), at: cursor)
-            cursor = put(fields.hour, digits: 2, at: cursor)
-            cursor = put(UInt8(ascii: ":"), at: cursor)
-            cursor = put(fields.minute, digits: 2, at: cursor)
-            cursor = put(UInt8(ascii: ":"), at: cursor)
-            cursor = put(fields.second, digits: 2, at: cursor)
-            cursor = put(UInt8(ascii: "."), at: cursor)
-            cursor = put(micros, digits: 6, at: cursor)
+            let cursor = put(micros, digits: 6, at: putSecond(fields, dateSeparator: separator, at: start))
             return cursor - start
         }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS.` (20 bytes; `dateSeparator` between the date's parts) at `cursor`;
+    /// the year must be in 0...9999.
+    private static func putSecond(
+        _ fields: LocalFields, dateSeparator: UInt8, at cursor: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8> {
+        var cursor = put(fields.year, digits: 4, at: cursor)
+        cursor = put(dateSeparator, at: cursor)
+        cursor = put(fields.month, digits: 2, at: cursor)
+        cursor = put(dateSeparator, at: cursor)
+        cursor = put(fields.day, digits: 2, at: cursor)
+        cursor = put(UInt8(ascii: " "), at: cursor)
+        cursor = put(fields.hour, digits: 2, at: cursor)
+        cursor = put(UInt8(ascii: ":"), at: cursor)
+        cursor = put(fields.minute, digits: 2, at: cursor)
+        cursor = put(UInt8(ascii: ":"), at: cursor)
+        cursor = put(fields.second, digits: 2, at: cursor)
+        return put(UInt8(ascii: "."), at: cursor)
     }
 
     /// A second of local time, broken down (`localtime_r`'s fields, month and year as written).
