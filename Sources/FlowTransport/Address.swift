@@ -256,16 +256,7 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
         }
         var labels = host.split(separator: ".", omittingEmptySubsequences: false)
         if labels.count > 1 && labels.last == "" { labels.removeLast() }
-        let nameCharacters = host.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                UInt8(ascii: "."):
-                true
-            default: false
-            }
-        }
-        guard nameCharacters else {
+        guard hasNameCharacters(host) else {
             throw fail(
                 "bad host name \"\(host)\" (letters, digits, \"-\" and \".\"; an IPv6 address goes in brackets)"
             )
@@ -283,5 +274,18 @@ public enum Address: Sendable, Equatable, CustomStringConvertible {
     static func isIPv6(_ text: String) -> Bool {
         var storage = in6_addr()
         return inet_pton(AF_INET6, text, &storage) == 1
+    }
+
+    /// Whether `host` holds only what a host name may: letters, digits, `-`, `_` and `.`.
+    static func hasNameCharacters(_ host: String) -> Bool {
+        host.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "."):
+                true
+            default: false
+            }
+        }
     }
 }

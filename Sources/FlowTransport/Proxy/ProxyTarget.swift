@@ -40,16 +40,7 @@ public struct ProxyTarget: Sendable, Equatable, CustomStringConvertible {
         if Address.isIPv6(host) || isIPv4(host) { return .success(ProxyTarget(host: host, port: port)) }
         let bytes = host.utf8
         let valid =
-            (1...253).contains(bytes.count)
-            && bytes.allSatisfy { byte in
-                switch byte {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                    UInt8(ascii: "."):
-                    true
-                default: false
-                }
-            }
+            (1...253).contains(bytes.count) && Address.hasNameCharacters(host)
             && !host.hasPrefix(".") && !host.contains("..")
         guard valid else {
             return .failure(ProxyHandshakeError("bad target host \"\(escaped(host))\""))
