@@ -202,16 +202,7 @@ struct TLSTests {
         let listening = try await flowtap.listeningPort()
         // The real wire, captured on lo while it happens (skipped where capturing is refused).
         let wire = folder.path + "/wire.pcapng"
-        let dumpcap = try ChildProcess(
-            "dumpcap", ["-q", "-i", "lo", "-f", "tcp port \(listening) or tcp port \(port)", "-w", wire])
-        var capturing = false
-        for _ in 0..<500 {
-            if dumpcap.standardError.contains("Capturing on") {
-                capturing = true
-                break
-            }
-            if try await dumpcap.waitForExit(timeout: .milliseconds(10)) != nil { break }
-        }
+        let capturing = try await WireCapture.start(ports: [listening, port], into: wire)
         let curl = try await runCommand(
             "curl",
             ["-sS", "--http1.1", "--cacert", folder.flowtapCA + "/ca.pem", "https://localhost:\(listening)/"])
@@ -231,7 +222,7 @@ struct TLSTests {
         // Both legs' keys are in the key log.
         let keys = try String(contentsOfFile: keyLog, encoding: .utf8)
         #expect(keys.components(separatedBy: "CLIENT_TRAFFIC_SECRET_0 ").count - 1 == 2)
-        if capturing {
+        if case .running(let dumpcap) = capturing {
             dumpcap.signal(SIGINT)
             _ = try await dumpcap.waitForExit(timeout: .seconds(10))
             let decrypted = try await runCommand(
@@ -244,11 +235,8 @@ struct TLSTests {
             #expect(
                 Set(decrypted.out.split(separator: "\n").map(String.init)) == ["\(listening)", "\(port)"],
                 "\(decrypted)")
-        } else {
-            print(
-                "skipped the key log check on the wire: dumpcap cannot capture on lo here (\(dumpcap.standardError))"
-            )
-            dumpcap.stop()
+        } else if case .refused(let reason) = capturing {
+            print("skipped the key log check on the wire: dumpcap cannot capture on lo here (\(reason))")
         }
     }
 
