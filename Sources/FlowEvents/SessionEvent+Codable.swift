@@ -12,13 +12,13 @@ import NIOCore
 /// | `open` | `client`, `target` (and `client_unix`/`target_unix`: `true` for a Unix socket path; `target_name` when a proxy client named a host) |
 /// | `connect_error` | `client`, `target`, `error` (and `client_unix`/`target_unix`, `target_name`) |
 /// | `handshake_error` | `client`, `error` (and `client_unix`) |
-/// | `data` | `dir`, `offset`, `bytes`, and with bytes included `hex` |
+/// | `data` | `dir`, `offset`, `bytes`, and with bytes included `hex`, with text included `text` |
 /// | `eof`, `shutdown`, `pause`, `resume`, `step` | `dir` |
 /// | `read_error`, `write_error` | `dir`, `error` |
 /// | `fault` | `dir`, `fault` |
-/// | `held` (never printed) | `dir`, `hold` (0: nothing held), `bytes`, with bytes included `hex`, `breakpoint` when one held it |
-/// | `edit` | `dir`, `original_bytes`, `original_sha256`, `bytes`, with bytes included `original_hex` |
-/// | `drop` | `dir`, `bytes`, `sha256`, with bytes included `hex` |
+/// | `held` (never printed) | `dir`, `hold` (0: nothing held), `bytes`, with bytes included `hex`, with text `text`, `breakpoint` when one held it |
+/// | `edit` | `dir`, `original_bytes`, `original_sha256`, `bytes`, with bytes included `original_hex`, with text `original_text` |
+/// | `drop` | `dir`, `bytes`, `sha256`, with bytes included `hex`, with text `text` |
 /// | `inject` | `dir`, `bytes` |
 /// | `rewrite` | `dir`, `count`, `original_bytes`, `bytes`, `original_sha256` |
 /// | `capture_error`, `accept_error` | `error` |
@@ -35,14 +35,21 @@ import NIOCore
 /// | `tls` | `side`, `version`, `cipher`, `sni`, `alpn` (absent when none), server side: `verified`, `subject`, `issuer`, `expiry` |
 /// | `tls_error` | `side`, `error` |
 ///
-/// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes (`-x`, and
-/// always in captures). Names are never renamed; new fields are only added, and readers ignore
+/// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes as hex (`-x`,
+/// and always in captures), and ``includeText`` to include them as escaped text (`"text"`, for
+/// `edit` `"original_text"`; `--payload text`). Names are never renamed; new fields are only added, and readers ignore
 /// fields they do not know. Decoding checks every field: a missing or wrong one is a
 /// `DecodingError` naming it, never a trap.
 extension SessionEvent: Codable {
     /// The `userInfo` key that makes encoding include the bytes of `data`, `edit`, `drop` and
     /// `held` (a `Bool`; absent means `false`).
     public static let includeBytes = CodingUserInfoKey(rawValue: "flowtap.includeBytes")!
+
+    /// The `userInfo` key that makes encoding include the bytes of `data`, `edit`, `drop` and
+    /// `held` as text in ``FlowCore/ByteEscapes`` notation (printable ASCII as is, `\\`, `\r`,
+    /// `\n`, `\t`, else `\xNN`: reversible, and safe for a terminal); a `Bool`, absent means
+    /// `false`. Decoding ignores these fields: the bytes are read from `hex`.
+    public static let includeText = CodingUserInfoKey(rawValue: "flowtap.includeText")!
 
     enum Key: String, CodingKey {
         case t, event, conn, address, client, target, error, dir, offset, bytes, hex, fault, hold, sha256,
@@ -57,6 +64,7 @@ extension SessionEvent: Codable {
         case originalBytes = "original_bytes"
         case originalSHA256 = "original_sha256"
         case originalHex = "original_hex"
+        case originalText = "original_text"
     }
 
     enum StatsKey: String, CodingKey {
@@ -70,6 +78,7 @@ extension SessionEvent: Codable {
     /// Encodes the event as its JSON object (see the table above).
     public func encode(to encoder: any Encoder) throws {
         let withBytes = encoder.userInfo[Self.includeBytes] as? Bool ?? false
+        let withText = encoder.userInfo[Self.includeText] as? Bool ?? false
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(Seconds(nanoseconds: time), forKey: .t)
         try c.encode(kind.name, forKey: .event)
@@ -106,6 +115,7 @@ extension SessionEvent: Codable {
             try c.encode(offset, forKey: .offset)
             try c.encode(bytes.readableBytes, forKey: .bytes)
             if withBytes { try c.encode(Hex.encode(bytes), forKey: .hex) }
+            if withText { try c.encode(ByteEscapes.encode(bytes.readableBytesView), forKey: .text) }
         case .eof, .shutdown, .pause, .resume, .step: break
         case .readError(_, let error), .writeError(_, let error): try c.encode(error, forKey: .error)
         case .fault(_, let fault): try c.encode(fault, forKey: .fault)
@@ -113,16 +123,25 @@ extension SessionEvent: Codable {
             try c.encode(held?.number ?? 0, forKey: .hold)
             try c.encode(held?.bytes.readableBytes ?? 0, forKey: .bytes)
             if withBytes, let held { try c.encode(Hex.encode(held.bytes), forKey: .hex) }
+            if withText, let held {
+                try c.encode(ByteEscapes.encode(held.bytes.readableBytesView), forKey: .text)
+            }
             try c.encodeIfPresent(held?.breakpoint, forKey: .breakpoint)
         case .edit(_, let originalBytes, let digest, let bytes, let original):
             try c.encode(originalBytes, forKey: .originalBytes)
             try c.encode(digest, forKey: .originalSHA256)
             try c.encode(bytes, forKey: .bytes)
             if withBytes, let original { try c.encode(Hex.encode(original), forKey: .originalHex) }
+            if withText, let original {
+                try c.encode(ByteEscapes.encode(original.readableBytesView), forKey: .originalText)
+            }
         case .drop(_, let bytes, let digest, let original):
             try c.encode(bytes, forKey: .bytes)
             try c.encode(digest, forKey: .sha256)
             if withBytes, let original { try c.encode(Hex.encode(original), forKey: .hex) }
+            if withText, let original {
+                try c.encode(ByteEscapes.encode(original.readableBytesView), forKey: .text)
+            }
         case .inject(_, let bytes): try c.encode(bytes, forKey: .bytes)
         case .rewrite(_, let count, let originalBytes, let bytes, let digest):
             try c.encode(count, forKey: .count)

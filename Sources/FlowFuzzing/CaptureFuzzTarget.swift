@@ -27,8 +27,8 @@ extension FuzzTarget {
         }
         for event in CaptureReplay.events(sessions) {
             _ = EventFormatter.text(event)
-            _ = EventFormatter.text(event, hexdump: true)
-            if let json = EventFormatter.json(event, hex: true) {
+            _ = EventFormatter.text(event, payload: .both)
+            if let json = EventFormatter.json(event, payload: .both) {
                 let decoded = try? JSONDecoder().decode(SessionEvent.self, from: Data(json.utf8))
                 require(
                     decoded != nil, "the JSON line of an event read from a capture does not decode: \(json)")

@@ -72,10 +72,8 @@ struct ProxyCommand: AsyncParsableCommand {
     @Flag(help: "No curses UI: one line per event on stdout (the default when stdout is not a terminal).")
     var headless = false
 
-    @Flag(
-        name: [.customShort("x"), .customLong("hexdump")],
-        help: "Headless: hex dump of every chunk (socat -x style).")
-    var hexdump = false
+    @OptionGroup
+    var bytes: PayloadOptions
 
     @Flag(help: "Headless: events as JSON Lines.")
     var json = false
@@ -149,6 +147,7 @@ struct ProxyCommand: AsyncParsableCommand {
     var tls: TLSOptionGroup
 
     func run() async throws {
+        let payload = try bytes.forms()
         let listenAddress = try AddressHint.amending {
             try Self.address(listen, role: "LISTEN", listening: true)
         } hint: {
@@ -199,7 +198,7 @@ struct ProxyCommand: AsyncParsableCommand {
             }
         }
         // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.
-        let interactive = !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1
+        let interactive = !headless && !json && payload.isEmpty && isatty(1) == 1 && isatty(0) == 1
         // Headless, held sessions are driven from stdin (commands as JSON Lines); it is read only
         // then (--pause, or --break: a breakpoint holds like a pause), so that a backgrounded
         // flowtap never stops on SIGTTIN.
@@ -232,8 +231,8 @@ struct ProxyCommand: AsyncParsableCommand {
         if !interactive {
             // Without -x the log prints sizes, not bytes: its queue keeps no chunk alive.
             log = EventQueue(
-                EventLog(format: json ? .json : .text, hexdump: hexdump), name: "flowtap.log",
-                keepsBytes: hexdump)
+                EventLog(format: json ? .json : .text, payload: payload), name: "flowtap.log",
+                keepsBytes: !payload.isEmpty)
         }
         var captureQueue: EventQueue?
         let errorSink = ErrorSink()

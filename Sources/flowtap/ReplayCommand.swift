@@ -89,9 +89,8 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Events and the result as JSON Lines.")
     var json = false
 
-    @Flag(
-        name: [.customShort("x"), .customLong("hexdump")], help: "Hex dump of every chunk (socat -x style).")
-    var hexdump = false
+    @OptionGroup
+    var bytes: PayloadOptions
 
     @Flag(help: "No curses UI: print the events and the result (default when stdout is not a terminal).")
     var headless = false
@@ -115,6 +114,7 @@ struct ReplayCommand: AsyncParsableCommand {
     var tls: TLSOptionGroup
 
     func run() async throws {
+        let payload = try bytes.forms()
         let spec = try DecodeOption.parse(decode)
         let ignored: ReplayIgnore
         do {
@@ -183,12 +183,12 @@ struct ReplayCommand: AsyncParsableCommand {
 
         let script = ReplayScript(selected)
         // The curses UI when stdout and stdin are a terminal, unless a headless output is asked for.
-        if !headless && !json && !hexdump && !asServer && isatty(1) == 1 && isatty(0) == 1 {
+        if !headless && !json && payload.isEmpty && !asServer && isatty(1) == 1 && isatty(0) == 1 {
             try await replayWithUI(
                 script, CaptureDecoding.decoded(selected, spec), to: address, options: options)
             return
         }
-        let (emit, captureObserver) = try sinks(EventLog(format: json ? .json : .text, hexdump: hexdump))
+        let (emit, captureObserver) = try sinks(EventLog(format: json ? .json : .text, payload: payload))
         let json = self.json
         let print: @Sendable (Replayer.Result) -> Void = { result in
             FileHandleOutput.stdout(json ? result.json() + "\n" : TerminalText.escapeLines(result.text))

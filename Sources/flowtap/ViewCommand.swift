@@ -33,9 +33,8 @@ struct ViewCommand: AsyncParsableCommand {
     @Flag(help: "No curses UI: print the events (the default when stdout is not a terminal).")
     var headless = false
 
-    @Flag(
-        name: [.customShort("x"), .customLong("hexdump")], help: "Hex dump of every chunk (socat -x style).")
-    var hexdump = false
+    @OptionGroup
+    var bytes: PayloadOptions
 
     @Flag(help: "Events as JSON Lines.")
     var json = false
@@ -53,6 +52,7 @@ struct ViewCommand: AsyncParsableCommand {
     var dir: String?
 
     func run() async throws {
+        let payload = try bytes.forms()
         let spec = try DecodeOption.parse(decode)
         let rawDirection =
             raw ? try RawExport.direction(session: session, dir: dir, stdoutIsTerminal: isatty(1) == 1) : nil
@@ -69,7 +69,7 @@ struct ViewCommand: AsyncParsableCommand {
             return try RawExport.write(sessions, session: session, rawDirection, file: file)
         }
         sessions = CaptureDecoding.decoded(sessions, spec)
-        if !headless && !json && !hexdump && isatty(1) == 1 && isatty(0) == 1 {
+        if !headless && !json && payload.isEmpty && isatty(1) == 1 && isatty(0) == 1 {
             let model = InspectorSnapshot.model(from: sessions, name: file)
             if let warning = warnings.first { model.setNotice("warning: \(warning)", isError: true) }
             // `w` writes the capture's events again (a copy, or a foreign capture as flowtap's).
@@ -84,7 +84,7 @@ struct ViewCommand: AsyncParsableCommand {
             return
         }
         for warning in warnings { FileHandleOutput.message("warning: \(warning)") }
-        let log = EventLog(format: json ? .json : .text, hexdump: hexdump)
+        let log = EventLog(format: json ? .json : .text, payload: payload)
         for event in CaptureReplay.events(sessions) { log.record(event) }
     }
 }

@@ -39,7 +39,7 @@ struct EventFormatterTests {
         #expect(
             EventFormatter.text(SessionEvent(conn: nil, .listening(address: "127.0.0.1:1"), time: time))
                 == "\(stamp) listening on 127.0.0.1:1\n")
-        let block = EventFormatter.socatBlock(
+        let block = EventFormatter.payloadBlock(
             time, .c2s, offset: 0, bytes: ByteBuffer(string: "a"), session: 2)
         let slashed = "\(Self.strftimeLocal(seconds, format: "%Y/%m/%d %H:%M:%S")).\(micros)"
         #expect(block.hasPrefix("> \(slashed)  length=1 from=0 to=0  conn=2\n"))
@@ -49,7 +49,7 @@ struct EventFormatterTests {
 @Suite("The headless text log's batches")
 struct EventLogBatchTests {
     /// What `EventLog.consume` writes for `events` to a temporary file.
-    static func consumed(_ events: [SessionEvent], hexdump: Bool) throws -> String {
+    static func consumed(_ events: [SessionEvent], payload: PayloadForms) throws -> String {
         var template = Array("/tmp/flowtap-eventlog-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
         try #require(fd >= 0)
@@ -58,7 +58,7 @@ struct EventLogBatchTests {
             close(fd)
             unlink(path)
         }
-        EventLog(format: .text, hexdump: hexdump, fd: fd).consume(events[...])
+        EventLog(format: .text, payload: payload, fd: fd).consume(events[...])
         let size = lseek(fd, 0, SEEK_END)
         var bytes = [UInt8](repeating: 0, count: Int(size))
         let read = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
@@ -68,8 +68,8 @@ struct EventLogBatchTests {
 
     @Test(
         "a batch is printed exactly as the events' text lines, escapes included",
-        arguments: [false, true])
-    func batchMatchesLines(hexdump: Bool) throws {
+        arguments: [PayloadForms(), .hex, .text, .both])
+    func batchMatchesLines(payload: PayloadForms) throws {
         let time: UInt64 = 1_795_617_012_234_301_999
         let events = [
             SessionEvent(conn: nil, .listening(address: "127.0.0.1:1"), time: time),
@@ -100,8 +100,8 @@ struct EventLogBatchTests {
                 time: 1_000_000_000),
             SessionEvent(conn: 1, .eof(.c2s), time: time),
         ]
-        let expected = events.compactMap { EventFormatter.text($0, hexdump: hexdump) }.joined()
+        let expected = events.compactMap { EventFormatter.text($0, payload: payload) }.joined()
         #expect(expected.contains("0.000 ms") && expected.contains("\\x1b[31m"))
-        #expect(try Self.consumed(events, hexdump: hexdump) == expected)
+        #expect(try Self.consumed(events, payload: payload) == expected)
     }
 }

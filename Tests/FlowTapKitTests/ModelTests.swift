@@ -104,15 +104,27 @@ struct ModelTests {
     @Test("JSON lines follow DESIGN.md §6 exactly")
     func json() {
         let t: UInt64 = 1_795_617_012_234_301_000
-        func line(_ session: Int?, _ kind: SessionEvent.Kind, hex: Bool = false) -> String? {
-            EventFormatter.json(SessionEvent(conn: session, kind, time: t), hex: hex)
+        func line(_ session: Int?, _ kind: SessionEvent.Kind, payload: PayloadForms = []) -> String? {
+            EventFormatter.json(SessionEvent(conn: session, kind, time: t), payload: payload)
         }
         #expect(
             line(nil, .listening(address: "127.0.0.1:43117"))
                 == #"{"t":1795617012.234301,"event":"listening","address":"127.0.0.1:43117"}"#)
         #expect(
-            line(1, .data(.c2s, offset: 14, bytes: ByteBuffer(string: "*1\r\n")), hex: true)
+            line(1, .data(.c2s, offset: 14, bytes: ByteBuffer(string: "*1\r\n")), payload: .hex)
                 == #"{"t":1795617012.234301,"event":"data","conn":1,"dir":"c2s","offset":14,"bytes":4,"hex":"2a310d0a"}"#
+        )
+        // --payload text: the ByteEscapes notation (a backslash doubled, control bytes escaped),
+        // then JSON's own escaping of the backslashes.
+        #expect(
+            line(
+                1, .data(.c2s, offset: 0, bytes: ByteBuffer(bytes: Array("a\\\r\n".utf8) + [0, 0xff])),
+                payload: .text)
+                == #"{"t":1795617012.234301,"event":"data","conn":1,"dir":"c2s","offset":0,"bytes":6,"text":"a\\\\\\r\\n\\x00\\xff"}"#
+        )
+        #expect(
+            line(1, .data(.s2c, offset: 2, bytes: ByteBuffer(string: "ok")), payload: .both)
+                == #"{"t":1795617012.234301,"event":"data","conn":1,"dir":"s2c","offset":2,"bytes":2,"hex":"6f6b","text":"ok"}"#
         )
         #expect(
             line(1, .writeError(.c2s, "connection \"reset\"\n"))
@@ -132,8 +144,12 @@ struct ModelTests {
         #expect(
             line(
                 1, .edit(.c2s, originalBytes: 2, originalSHA256: "fb8e", bytes: 3, original: original),
-                hex: true)
-                == #"{"t":1795617012.234301,"event":"edit","conn":1,"dir":"c2s","original_bytes":2,"original_sha256":"fb8e","bytes":3,"original_hex":"6162"}"#
+                payload: .both)
+                == #"{"t":1795617012.234301,"event":"edit","conn":1,"dir":"c2s","original_bytes":2,"original_sha256":"fb8e","bytes":3,"original_hex":"6162","original_text":"ab"}"#
+        )
+        #expect(
+            line(1, .drop(.s2c, bytes: 2, sha256: "fb8e", original: original), payload: .text)
+                == #"{"t":1795617012.234301,"event":"drop","conn":1,"dir":"s2c","bytes":2,"sha256":"fb8e","text":"ab"}"#
         )
         #expect(
             line(1, .drop(.s2c, bytes: 2, sha256: "fb8e", original: original))
@@ -146,7 +162,7 @@ struct ModelTests {
     @Test("-x blocks use socat's -v -x layout")
     func socatLayout() {
         let bytes = ByteBuffer(string: "PING\r\n*1\r\nabcdefghijklmnopqrstuvwxyz\u{1}")
-        let block = EventFormatter.socatBlock(0, .s2c, offset: 10, bytes: bytes, session: nil)
+        let block = EventFormatter.payloadBlock(0, .s2c, offset: 10, bytes: bytes, session: nil)
         let lines = block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0].hasPrefix("< ") && lines[0].hasSuffix("  length=37 from=10 to=46"))
         #expect(lines[1] == " 50 49 4e 47 0d 0a                                PING..")
@@ -154,5 +170,27 @@ struct ModelTests {
         #expect(lines[3] == " 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f 70  abcdefghijklmnop")
         #expect(lines[4] == " 71 72 73 74 75 76 77 78 79 7a 01                 qrstuvwxyz.")
         #expect(lines[5] == "--")
+    }
+
+    @Test("-v blocks: socat's header, then the bytes as escaped text broken after each newline")
+    func textLayout() throws {
+        let bytes = ByteBuffer(
+            bytes: Array("GET / HTTP/1.1\r\nHost: a\\b\r\n\r\n".utf8) + [0x1b, 0x5b, 0xff])
+        let block = EventFormatter.payloadBlock(0, .c2s, offset: 0, bytes: bytes, session: 4, payload: .text)
+        let lines = block.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[0].hasPrefix("> ") && lines[0].hasSuffix("  length=32 from=0 to=31  conn=4"))
+        #expect(
+            Array(lines.dropFirst())
+                == [#"GET / HTTP/1.1\r\n"#, #"Host: a\\b\r\n"#, #"\r\n"#, #"\x1b[\xff"#, ""])
+        // The line breaks are layout only: without them the escapes give the bytes back.
+        let text = lines.dropFirst().joined()
+        #expect(try ByteEscapes.decode(text) == Array(bytes.readableBytesView))
+        // Both: socat's hex rows, then the text, then socat's `--`.
+        let both = EventFormatter.payloadBlock(
+            0, .c2s, offset: 0, bytes: ByteBuffer(string: "a\n"), session: nil, payload: .both)
+        #expect(
+            both.split(separator: "\n").dropFirst().map(String.init) == [
+                " 61 0a" + String(repeating: " ", count: 42) + "  a.", #"a\n"#, "--",
+            ])
     }
 }

@@ -166,7 +166,8 @@ struct HostileInputTests {
     @Test(
         "a Unix client's path full of escape sequences never reaches stdout or stderr raw",
         arguments: [
-            ["--headless"], ["--headless", "-x"], ["--json"],
+            ["--headless"], ["--headless", "-x"], ["--headless", "-v"], ["--json"],
+            ["--json", "--payload", "both"],
         ])
     func unixClientPath(mode: [String]) async throws {
         let directory = try Self.directory()
@@ -223,7 +224,11 @@ struct HostileInputTests {
                 conn: 1, .close(c2s: Stats(), s2c: Stats()), time: t - 5_000_000_000),
         ])
         try writer.close()
-        for mode in [["--headless"], ["--headless", "-x"], ["--json"], ["--json", "-x"]] {
+        for mode in [
+            ["--headless"], ["--headless", "-x"], ["--headless", "-v"], ["--headless", "-v", "-x"],
+            ["--json"],
+            ["--json", "-x"], ["--json", "--payload", "both"],
+        ] {
             let view = try await runCommand(FlowtapProcess.binary, ["view", file] + mode)
             #expect(view.status == 0, "\(mode): \(view.err)")
             #expect(view.out.contains("pwned"))

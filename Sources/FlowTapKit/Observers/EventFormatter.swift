@@ -17,23 +17,26 @@ public enum EventFormatter {
     /// The object is the event's one schema (``FlowEvents/SessionEvent``'s `Codable`
     /// conformance, the same the capture's event records use): `"t"` (seconds since the epoch),
     /// `"event"`, `"conn"` for session events, `"dir"` for direction events, then the kind's
-    /// fields. With `hex`, data and drop events carry `"hex"`, edit events `"original_hex"`.
-    public static func json(_ event: SessionEvent, hex: Bool = false) -> String? {
+    /// fields. With ``PayloadForms/hex`` in `payload`, data and drop events carry `"hex"`, edit
+    /// events `"original_hex"`; with ``PayloadForms/text``, `"text"` and `"original_text"`.
+    public static func json(_ event: SessionEvent, payload: PayloadForms = []) -> String? {
         if case .held = event.kind { return nil }
         var encoder = JSONLineEncoder()
-        encoder.userInfo[SessionEvent.includeBytes] = hex
+        encoder.userInfo[SessionEvent.includeBytes] = payload.contains(.hex)
+        encoder.userInfo[SessionEvent.includeText] = payload.contains(.text)
         // Strings, integers and six-decimal seconds: encoding an event cannot fail.
         return try! encoder.encode(event)
     }
 
-    /// The event as readable text ending in a newline, or `nil` for events not printed. With
-    /// `hexdump`, data events are socat `-v -x` blocks instead of one line.
+    /// The event as readable text ending in a newline, or `nil` for events not printed. With a
+    /// `payload`, data events are blocks showing their bytes instead of one line
+    /// (``payloadBlock(_:_:offset:bytes:session:payload:)``).
     ///
     /// Everything in the line that came from outside (addresses, a peer's Unix path, errors,
     /// notes, fault texts, strings read from a capture) is escaped by
     /// ``FlowCore/TerminalText/escape(_:ascii:)``: the line is one line, and no control
     /// character reaches the terminal.
-    public static func text(_ event: SessionEvent, hexdump: Bool = false) -> String? {
+    public static func text(_ event: SessionEvent, payload: PayloadForms = []) -> String? {
         let time = localTime(event.time)
         let who = event.conn.map { "#\($0) " } ?? ""
         let body: String
@@ -47,8 +50,9 @@ public enum EventFormatter {
         case .handshakeError(let client, let error):
             body = "handshake error: \(client): \(error)"
         case .data(let d, let offset, let bytes):
-            if hexdump {
-                return socatBlock(event.time, d, offset: offset, bytes: bytes, session: event.conn)
+            if !payload.isEmpty {
+                return payloadBlock(
+                    event.time, d, offset: offset, bytes: bytes, session: event.conn, payload: payload)
             }
             return dataLine(time: time, conn: event.conn, d, count: bytes.readableBytes, offset: offset)
         case .eof(let d): body = "\(d.rawValue) EOF (source sent FIN)"
@@ -104,15 +108,15 @@ public enum EventFormatter {
         return "\(time) \(who)\(TerminalText.escape(body))\n"
     }
 
-    /// ``text(_:hexdump:)`` appended to `out` as UTF-8 (nothing for events not printed): the
-    /// same bytes, but the two lines printed for every chunk and message (`data` without
-    /// `hexdump`, and `message`) are written byte by byte into `out`, without building Strings
+    /// ``text(_:payload:)`` appended to `out` as UTF-8 (nothing for events not printed): the
+    /// same bytes, but the two lines printed for every chunk and message (`data` without a
+    /// `payload`, and `message`) are written byte by byte into `out`, without building Strings
     /// (with one Redis client, string building was most of the log thread's instructions).
-    /// A `message` line whose body is not all printable ASCII is escaped exactly as ``text(_:hexdump:)``
+    /// A `message` line whose body is not all printable ASCII is escaped exactly as ``text(_:payload:)``
     /// does (``FlowCore/TerminalText/escape(_:ascii:)``).
-    static func appendText(_ event: SessionEvent, hexdump: Bool = false, to out: inout [UInt8]) {
+    static func appendText(_ event: SessionEvent, payload: PayloadForms = [], to out: inout [UInt8]) {
         switch event.kind {
-        case .data(let direction, let offset, let bytes) where !hexdump:
+        case .data(let direction, let offset, let bytes) where payload.isEmpty:
             scratch(&out) { cursor in
                 var cursor = putPrefix(event, at: cursor)
                 cursor = put(direction, at: cursor)
@@ -159,7 +163,7 @@ public enum EventFormatter {
             }
             out.append(UInt8(ascii: "\n"))
         default:
-            if let line = text(event, hexdump: hexdump) { out.append(contentsOf: line.utf8) }
+            if let line = text(event, payload: payload) { out.append(contentsOf: line.utf8) }
         }
     }
 
@@ -228,12 +232,19 @@ public enum EventFormatter {
     /// `YYYY-MM-DD HH:MM:SS.` of the last second a text line was built for.
     private static let lastStamp = Mutex<(UInt64, [UInt8])?>(nil)
 
-    /// A socat `-v -x` block: `> 2026/11/25 14:28:20.000199  length=58 from=0 to=57`, rows of up to
-    /// 16 bytes (a row also ends after 0x0a) as padded hex, two spaces, ASCII with `.` for
-    /// non-printables, then `--`. `>` is client → server, `<` server → client. The session number
-    /// follows the header as `conn=N`.
-    public static func socatBlock(
-        _ timestamp: UInt64, _ direction: Direction, offset: Int, bytes: ByteBuffer, session: Int?
+    /// A chunk's block in socat's layout: the header `> 2026/11/25 14:28:20.000199  length=58
+    /// from=0 to=57` (`>` is client → server, `<` server → client; the session number follows as
+    /// `conn=N`), then
+    /// - with ``PayloadForms/hex`` (`-x`), socat `-v -x` rows: up to 16 bytes a row (a row also
+    ///   ends after 0x0a) as padded hex, two spaces, ASCII with `.` for non-printables;
+    /// - with ``PayloadForms/text`` (`-v`), the bytes in ``FlowCore/ByteEscapes`` notation, a real
+    ///   line break after each `\n` escape and at the end: printable ASCII only, and the bytes
+    ///   come back exactly by removing the line breaks and decoding the escapes;
+    ///
+    /// and `--` when hex rows were written (socat ends its `-x` blocks so).
+    public static func payloadBlock(
+        _ timestamp: UInt64, _ direction: Direction, offset: Int, bytes: ByteBuffer, session: Int?,
+        payload: PayloadForms = .hex
     ) -> String {
         let count = bytes.readableBytes
         var out = direction == .c2s ? "> " : "< "
@@ -241,25 +252,37 @@ public enum EventFormatter {
         out += "  length=\(count) from=\(offset) to=\(offset + count - 1)"
         if let session { out += "  conn=\(session)" }
         out += "\n"
-        var row: [UInt8] = []
-        func flush() {
-            guard !row.isEmpty else { return }
-            var hex = ""
-            for byte in row { hex += " " + hexByte(byte) }
-            hex += String(repeating: " ", count: 48 - hex.count)
-            var ascii = ""
-            for byte in row {
-                ascii.unicodeScalars.append(byte >= 0x20 && byte < 0x7f ? Unicode.Scalar(byte) : ".")
+        if payload.contains(.hex) {
+            var row: [UInt8] = []
+            func flush() {
+                guard !row.isEmpty else { return }
+                var hex = ""
+                for byte in row { hex += " " + hexByte(byte) }
+                hex += String(repeating: " ", count: 48 - hex.count)
+                var ascii = ""
+                for byte in row {
+                    ascii.unicodeScalars.append(byte >= 0x20 && byte < 0x7f ? Unicode.Scalar(byte) : ".")
+                }
+                out += hex + "  " + ascii + "\n"
+                row.removeAll(keepingCapacity: true)
             }
-            out += hex + "  " + ascii + "\n"
-            row.removeAll(keepingCapacity: true)
+            for byte in bytes.readableBytesView {
+                row.append(byte)
+                if row.count == 16 || byte == 0x0a { flush() }
+            }
+            flush()
         }
-        for byte in bytes.readableBytesView {
-            row.append(byte)
-            if row.count == 16 || byte == 0x0a { flush() }
+        if payload.contains(.text) {
+            var text: [UInt8] = []
+            text.reserveCapacity(count + count / 8 + 1)
+            for byte in bytes.readableBytesView {
+                ByteEscapes.append(byte, to: &text)
+                if byte == 0x0a { text.append(0x0a) }
+            }
+            if text.last != 0x0a { text.append(0x0a) }
+            out += String(decoding: text, as: UTF8.self)
         }
-        flush()
-        return out + "--\n"
+        return payload.contains(.hex) ? out + "--\n" : out
     }
 
     /// The text line of a data event, `TIME #N c2s data COUNT B at OFFSET` and a newline, `time`

@@ -4,8 +4,9 @@ import FlowEvents
 import NIOCore
 import Synchronization
 
-/// The headless observer: one line per event on a file descriptor (stdout by default), as text,
-/// socat-style hex dumps (`-x`), or JSON Lines (`--json`, the schema of DESIGN.md §6).
+/// The headless observer: one line per event on a file descriptor (stdout by default), as text
+/// (with socat-style blocks of each chunk's bytes: `-x` hex, `-v` escaped text, see
+/// ``PayloadForms``), or JSON Lines (`--json`, the schema of DESIGN.md §6).
 ///
 /// ``record(_:)`` writes each event with one `write(2)` before it returns; behind an
 /// ``EventQueue`` (as flowtap runs it), ``consume(_:)`` writes each batch with one `write(2)`, so
@@ -22,15 +23,15 @@ public final class EventLog: InspectorObserver, EventConsumer {
     }
 
     private let format: Format
-    private let hexdump: Bool
+    private let payload: PayloadForms
     private let fd: Int32
     private let failed = Mutex(false)
 
-    /// A log printing in `format` to `fd`; with `hexdump`, data events carry their bytes (a hex
-    /// dump block in text, a `"hex"` field in JSON).
-    public init(format: Format, hexdump: Bool = false, fd: Int32 = 1) {
+    /// A log printing in `format` to `fd`; with a `payload`, data events carry their bytes in
+    /// those forms (blocks in text, `"hex"` and `"text"` fields in JSON).
+    public init(format: Format, payload: PayloadForms = [], fd: Int32 = 1) {
         self.format = format
-        self.hexdump = hexdump
+        self.payload = payload
         self.fd = fd
     }
 
@@ -44,11 +45,11 @@ public final class EventLog: InspectorObserver, EventConsumer {
     public func consume(_ events: ArraySlice<SessionEvent>) {
         switch format {
         case .text:
-            // Built as bytes (``EventFormatter/appendText(_:hexdump:to:)``): the lines of every
+            // Built as bytes (``EventFormatter/appendText(_:payload:to:)``): the lines of every
             // chunk and message cost no String.
             var bytes: [UInt8] = []
             bytes.reserveCapacity(events.count * 80)
-            for event in events { EventFormatter.appendText(event, hexdump: hexdump, to: &bytes) }
+            for event in events { EventFormatter.appendText(event, payload: payload, to: &bytes) }
             if !bytes.isEmpty { write(bytes) }
         case .json:
             var text = ""
@@ -61,8 +62,8 @@ public final class EventLog: InspectorObserver, EventConsumer {
 
     private func line(_ event: SessionEvent) -> String? {
         switch format {
-        case .json: EventFormatter.json(event, hex: hexdump).map { $0 + "\n" }
-        case .text: EventFormatter.text(event, hexdump: hexdump)
+        case .json: EventFormatter.json(event, payload: payload).map { $0 + "\n" }
+        case .text: EventFormatter.text(event, payload: payload)
         }
     }
 
