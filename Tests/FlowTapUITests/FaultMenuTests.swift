@@ -142,4 +142,56 @@ import Testing
             ScreenRenderer.render(snapshot, none, width: 100, height: 24).grid.line(23).hasPrefix(
                 " faults of client → server #2: none > _"))
     }
+
+    /// A view whose engine lets it change what new sessions get: `c2s` faults for new ones.
+    func engineView(_ c2s: [Fault] = []) -> ViewState {
+        var view = ViewState(now: Fixtures.t0)
+        view.newSessionFaults = [.c2s: c2s, .s2c: []]
+        return view
+    }
+
+    @Test("T: every session's menu; Enter sets new sessions' faults and the same on each live one")
+    func everySession() {
+        let (open, none) = press([.char("T")], engineView([.slice(bytes: 1)]))
+        #expect(none.isEmpty)
+        #expect(open.prompt == Prompt(.faults(session: nil, direction: .c2s, active: [.slice(bytes: 1)])))
+        let (applied, commands) = press(
+            [.char("T")] + "+blackhole".map { .char($0) } + [.enter], engineView())
+        // Session 1 is live in the fixture; session 2 too (its directions shut or EOF, not closed).
+        let live = snapshot.sessions.filter { $0.closed == nil }.map(\.id)
+        #expect(
+            commands
+                == [.setNewSessionFaults(direction: .c2s, faults: [.blackhole])]
+                + live.map { .setFaults(session: $0, direction: .c2s, faults: [.blackhole]) })
+        #expect(
+            applied.message
+                == "faults on client → server of new sessions and \(live.count) live ones: blackhole")
+        // The title says what new sessions get.
+        var withFaults = engineView([.latency(.milliseconds(200))])
+        withFaults.newSessionFaults?[.s2c] = [.slice(bytes: 1)]
+        let title = ScreenRenderer.render(snapshot, withFaults, width: 160, height: 24).grid.line(0)
+        #expect(title.contains("new sessions: c2s:latency=200ms s2c:slice=1"), "\(title)")
+    }
+
+    @Test("Tab in the menu switches between the selected session and every session, keeping the text")
+    func tabSwitchesScope() {
+        let (all, _) = press([.tab, .char("t"), .char("+"), .tab], engineView([.blackhole]))
+        #expect(all.prompt == Prompt(.faults(session: nil, direction: .s2c, active: []), text: "+"))
+        let (back, _) = press([.tab], all)
+        #expect(back.prompt == Prompt(.faults(session: 2, direction: .s2c, active: active), text: "+"))
+        // Without the engine's policy (a UI without the proxy), Tab says why and the menu stays.
+        let (plain, _) = press([.tab, .char("t"), .tab])
+        #expect(plain.prompt == Prompt(.faults(session: 2, direction: .s2c, active: active)))
+        #expect(plain.message == "faults for every session need the proxy's engine")
+    }
+
+    @Test("T refuses offline, without the engine's policy, and on the conversation")
+    func everySessionRefusals() {
+        let refused = { (reason: String) in Prompt(.refused(reason: reason)) }
+        #expect(press([.char("T")], ViewState(live: false)).0.prompt == refused("offline: no live session"))
+        #expect(press([.char("T")]).0.prompt == refused("faults for every session need the proxy's engine"))
+        #expect(
+            press([.tab, .tab, .char("T")], engineView()).0.prompt
+                == refused("T: focus one direction first (tab)"))
+    }
 }

@@ -236,6 +236,65 @@ struct FlowtapUIEndToEndTests {
     }
 
     @Test(
+        "T sets a fault for every session: the live one gets it, a new one starts with it, the title says so")
+    func everySessionFaults() async throws {
+        let server = try await EchoServer()
+        let (tmux, port) = try await Self.start(in: server)
+        defer { tmux.kill() }
+        func echo(_ client: SocketFlow, _ text: String) async throws {
+            try await client.write(ByteBuffer(string: text))
+            var got = ""
+            while got.utf8.count < text.utf8.count { got += String(buffer: try await nextChunk(client)) }
+            #expect(got == text)
+        }
+        func s2cTitle(_ screen: String, _ id: Int) -> Substring {
+            screen.split(separator: "\n").first { $0.hasPrefix(" server → client  #\(id)") } ?? ""
+        }
+        let first = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
+        try await echo(first, "one\r\n")
+        try await tmux.waitFor("server → client  #1  open  5 B")
+
+        // Tab focuses server → client; T opens the menu for every session.
+        try await tmux.sendKeys("Tab")
+        try await tmux.sendKeys("T")
+        try await tmux.waitFor("faults of server → client, every session (new ones too): none >")
+        try await tmux.type("+slice=1")
+        try await tmux.sendKeys("Enter")
+        let applied = try await tmux.waitUntil("the live session has it, the title names it") {
+            s2cTitle($0, 1).contains("faults: slice=1") && $0.contains("new sessions: s2c:slice=1")
+        }
+        #expect(applied.contains("faults on server → client of new sessions and 1 live one: slice=1"))
+        // Sliced to one byte a write, the echo still arrives whole.
+        try await echo(first, "two\r\n")
+
+        // A new session starts with it (G goes to it: the user acted, so the list stayed put).
+        let second = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
+        try await echo(second, "three\r\n")
+        try await tmux.waitFor("#2 new")
+        try await tmux.sendKeys("G")
+        try await tmux.waitUntil("#2 starts with the fault") { s2cTitle($0, 2).contains("faults: slice=1") }
+
+        // T and clear: new sessions start without faults again.
+        try await tmux.sendKeys("T")
+        try await tmux.waitFor("every session (new ones too): 1 slice=1 >")
+        try await tmux.type("clear")
+        try await tmux.sendKeys("Enter")
+        try await tmux.waitUntil("the title no longer names it") {
+            !$0.contains("new sessions: s2c") && !s2cTitle($0, 2).contains("faults")
+        }
+        let third = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
+        try await echo(third, "four\r\n")
+        try await tmux.sendKeys("G")
+        let last = try await tmux.waitUntil("#3 shown") { !s2cTitle($0, 3).isEmpty }
+        #expect(!s2cTitle(last, 3).contains("faults"))
+
+        try await tmux.sendKeys("q")
+        #expect(try await tmux.waitForExit() == 0)
+        for client in [first, second, third] { await client.close(waitingAtMost: .seconds(1)) }
+        await server.listener.close()
+    }
+
+    @Test(
         "e edits a held chunk (text and hex), d drops one, i injects: the server gets exactly that; so does -w"
     )
     func editDropInject() async throws {

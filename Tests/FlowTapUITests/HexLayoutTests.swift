@@ -36,7 +36,8 @@ import Testing
 
     /// The hex rows of the client → server pane at `width` columns.
     static func rows(width: Int) -> [String] {
-        let view = ViewState(ascii: false, live: true, now: Fixtures.t0)
+        var view = ViewState(ascii: false, live: true, now: Fixtures.t0)
+        view.times = false  // the rows beside the time column: TimeColumnTests
         let (grid, _) = ScreenRenderer.render(mixed().snapshot(), view, width: width, height: 90)
         GridAssertions.checkCells(grid)
         return GridAssertions.rows(grid).filter { $0.wholeMatch(of: /^ [0-9a-f]{8}  .*/) != nil }

@@ -14,6 +14,8 @@ import Testing
     func render(
         _ model: InspectorModel, _ view: ViewState, width: Int = 100, height: Int = 30
     ) -> (CellGrid, [String], ViewState) {
+        var view = view
+        view.times = false  // the time column has its own tests (TimeColumnTests)
         let (grid, next) = ScreenRenderer.render(model.snapshot(), view, width: width, height: height)
         GridAssertions.checkCells(grid)
         return (grid, GridAssertions.rows(grid), next)
@@ -24,6 +26,7 @@ import Testing
         _ keys: [Key], _ model: InspectorModel, _ start: ViewState? = nil, width: Int = 100, height: Int = 30
     ) -> (ViewState, [Command]) {
         var view = start ?? ViewState(ascii: false, live: true, now: now)
+        view.times = false
         var commands: [Command] = []
         for key in keys {
             let (next, more) = KeyHandler.handle(view, key, model.snapshot())

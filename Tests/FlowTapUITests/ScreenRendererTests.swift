@@ -15,6 +15,7 @@ import Testing
         height: Int = 24
     ) -> (CellGrid, [String], ViewState) {
         var view = ViewState(ascii: false, live: true, now: now)
+        view.times = false  // the time column has its own tests (TimeColumnTests)
         configure(&view)
         let (grid, next) = ScreenRenderer.render(model.snapshot(), view, width: width, height: height)
         GridAssertions.checkCells(grid)
@@ -340,7 +341,7 @@ import Testing
         }
         // It scrolls (kept in range): the rest, wrapped, not cut.
         let (scrolled, _) = Fixtures.press(
-            [.pageDown, .pageDown, .pageDown], shown, Fixtures.redis().snapshot())
+            [.pageDown, .pageDown, .pageDown, .pageDown], shown, Fixtures.redis().snapshot())
         let (_, end, settled) = render(Fixtures.redis()) { $0 = scrolled }
         let bottom = end.joined(separator: "\n")
         for needle in [
@@ -380,6 +381,7 @@ import Testing
         let model = Fixtures.model(events)
         let height = 24
         var view = ViewState(ascii: false, live: true, now: now)
+        view.times = false  // the time column has its own tests (TimeColumnTests)
         var (grid, next) = ScreenRenderer.render(model.snapshot(), view, width: 80, height: height)
         view = next
         func firstOffset(_ grid: CellGrid) -> String {
@@ -426,6 +428,7 @@ import Testing
         }
         let model = Fixtures.model(events)
         var view = ViewState(ascii: false, live: true, now: now)
+        view.times = false  // the time column has its own tests (TimeColumnTests)
         for key: Key in [.char("/"), .char("N"), .char("E"), .char("E"), .char("D"), .enter] {
             (view, _) = KeyHandler.handle(view, key, model.snapshot())
         }

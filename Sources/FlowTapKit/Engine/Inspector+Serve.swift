@@ -89,8 +89,8 @@ extension Inspector {
         session.attachFaults(towardsServer, for: .c2s)
         session.attachFaults(towardsClient, for: .s2c)
         for direction in Direction.allCases {
-            let faults = options.faults.filter { $0.target.directions.contains(direction) }.map {
-                Self.seeded($0.fault, session: id, direction: direction)
+            let faults = control.newSessions.faults(for: direction).map {
+                Self.seeded($0, session: id, direction: direction)
             }
             if !faults.isEmpty { session.setFaults(faults, for: direction) }
         }

@@ -95,7 +95,7 @@ public final class Inspector: Sendable {
         self.observers = observers
         self.control = SessionController(
             registry: registry, breakpoints: BreakpointSet(options.breakpoints),
-            newSessions: NewSessionPolicy(pausing: options.pauseNewSessions))
+            newSessions: NewSessionPolicy(pausing: options.pauseNewSessions, faults: options.faults))
         let cap = DescriptorBudget.measure().sessionCap
         self.sessionLimit = min(cap, options.maxSessions ?? cap)
     }

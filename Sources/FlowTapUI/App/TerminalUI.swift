@@ -1,5 +1,6 @@
 import CNcurses
 import FlowEvents
+import FlowFaults
 import FlowTapKit
 import Synchronization
 
@@ -104,6 +105,7 @@ public enum TerminalUI {
             // What `b` changed, and what the engine holds to (also shown when nothing else changed).
             if let breakpoints { view.breakpoints = breakpoints.all.map(\.description) }
             view.pausingNew = newSessions?.pausesNewSessions
+            view.newSessionFaults = newSessions.map(Self.faults)
             let (width, height) = screen.size
             let second = view.now / 1_000_000_000
             var shown = view
@@ -128,6 +130,9 @@ public enum TerminalUI {
                     case .pauseNewSessions(let on):
                         newSessions?.setPausing(on)
                         view.pausingNew = newSessions?.pausesNewSessions
+                    case .setNewSessionFaults(let direction, let faults):
+                        newSessions?.setFaults(faults, for: direction)
+                        view.newSessionFaults = newSessions.map(Self.faults)
                     case .toggleBreakpoint(let breakpoint):
                         breakpoints?.toggle(breakpoint)
                         if let breakpoints { view.breakpoints = breakpoints.all.map(\.description) }
@@ -156,6 +161,11 @@ public enum TerminalUI {
     }
 
     /// The sessions whose histories the frame needs: the one shown, and the compared pair.
+    /// The faults each direction of new sessions starts with, for ``ViewState/newSessionFaults``.
+    private static func faults(_ policy: NewSessionPolicy) -> [Direction: [Fault]] {
+        [.c2s: policy.faults(for: .c2s), .s2c: policy.faults(for: .s2c)]
+    }
+
     private static func wanted(_ view: ViewState, _ model: InspectorModel) -> Set<Int> {
         var ids: Set<Int> = []
         if let compare = view.compare, view.comparing { ids = [compare.original, compare.replay] }

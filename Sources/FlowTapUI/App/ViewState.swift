@@ -1,3 +1,5 @@
+import FlowEvents
+import FlowFaults
 import FlowTapKit
 
 /// Everything about the screen that is not the model: what is selected and focused, how bytes
@@ -17,6 +19,10 @@ public struct ViewState: Sendable, Equatable {
     public var pane: Pane = .c2s
     /// Hex dump (true, at start) or text view.
     public var hex = true
+    /// True (at start) while the panes and the message list show the Δt column: the time from
+    /// the chunk or message before (`D` toggles it). The hex view shows it only where the
+    /// 16-byte rows still fit beside it.
+    public var times = true
     /// Where the focused pane is scrolled to; `nil` while it follows the tail.
     public var anchor: ScrollAnchor?
     /// A scroll for the next render to carry out.
@@ -53,6 +59,10 @@ public struct ViewState: Sendable, Equatable {
     /// Whether new sessions start paused (`--pause`, `I`); `nil` when it cannot be changed here
     /// (offline, or a UI without the proxy's engine). ``TerminalUI`` refreshes it before each key.
     public var pausingNew: Bool?
+    /// The faults each direction of new sessions starts with (`--fault`, and the fault menu for
+    /// every session); `nil` when they cannot be changed here. ``TerminalUI`` refreshes it
+    /// before each key.
+    public var newSessionFaults: [Direction: [Fault]]?
     /// A message shown in the footer until the next key.
     public var message: String?
     /// True when the message reports a failure (drawn as an error).

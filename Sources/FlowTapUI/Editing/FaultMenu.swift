@@ -19,14 +19,17 @@ import FlowTapKit
 public enum FaultMenu {
     /// The hint shown after the typed text.
     public static let hint =
-        "+KIND=VALUE add, -N remove, N=KIND=VALUE change, clear; Enter applies, Esc cancels"
+        "+KIND=VALUE add, -N remove, N=KIND=VALUE change, clear; Tab: one/every session; Enter, Esc"
 
-    /// The footer's label for the menu: `faults of server → client #2: 1 latency=200ms 2 slice=1 > `.
-    public static func label(session: Int, direction: Direction, active: [Fault], ascii: Bool) -> String {
+    /// The footer's label for the menu: `faults of server → client #2: 1 latency=200ms 2 slice=1 > `,
+    /// or for every session (`session` `nil`) `faults of server → client, every session (new
+    /// ones too): none > `.
+    public static func label(session: Int?, direction: Direction, active: [Fault], ascii: Bool) -> String {
         let list =
             active.isEmpty
             ? "none" : active.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: " ")
-        return "faults of \(direction.title(ascii: ascii)) #\(session): \(list) > "
+        let scope = session.map { " #\($0)" } ?? ", every session (new ones too)"
+        return "faults of \(direction.title(ascii: ascii))\(scope): \(list) > "
     }
 
     /// The faults `text` leaves of `active` on `direction`.

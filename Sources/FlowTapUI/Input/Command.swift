@@ -39,11 +39,14 @@ public enum Command: Sendable, Equatable {
     /// Make sessions accepted from now on start paused (`true`) or flowing
     /// (``FlowTapKit/NewSessionPolicy/setPausing(_:)``).
     case pauseNewSessions(Bool)
+    /// Make `direction` of sessions accepted from now on start with `faults`
+    /// (``FlowTapKit/NewSessionPolicy/setFaults(_:for:)``).
+    case setNewSessionFaults(direction: Direction, faults: [Fault])
     /// Leave the UI.
     case quit
 
     /// Sends a session command to `control`; returns false for `save`, `toggleBreakpoint`,
-    /// `pauseNewSessions` and `quit`, which are not session commands. `onRefusal` hears why an `inject` could not be written (later,
+    /// `pauseNewSessions`, `setNewSessionFaults` and `quit`, which are not session commands. `onRefusal` hears why an `inject` could not be written (later,
     /// from another thread).
     @discardableResult
     public func send(
@@ -66,7 +69,7 @@ public enum Command: Sendable, Equatable {
         case .inject(let session, let direction, let bytes):
             control.inject(
                 session: session, direction: direction, ByteBuffer(bytes: bytes), onRefusal: onRefusal)
-        case .save, .toggleBreakpoint, .pauseNewSessions, .quit: return false
+        case .save, .toggleBreakpoint, .pauseNewSessions, .setNewSessionFaults, .quit: return false
         }
         return true
     }

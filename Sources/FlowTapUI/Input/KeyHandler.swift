@@ -23,6 +23,7 @@ import FlowTapKit
 /// | `r` | resume every direction of every session |
 /// | `I` | intercept: pause every live session and start new ones paused (as `--pause`), or stop pausing new ones |
 /// | `x` | hex dump / text |
+/// | `D` | the Δt column (time from the chunk or message before) on / off |
 /// | `f` | follow the tail / stop following |
 /// | PgUp/PgDn, Home/End | scroll the focused pane by a page / to the start / to the tail |
 /// | `/` | search: `/text` (escapes `\r \n \t \\ \xNN`) or `/x 0d 0a` (hex bytes) |
@@ -34,7 +35,8 @@ import FlowTapKit
 /// | `e` | edit the focused direction's held chunk (``ChunkEditor``; Enter sends the edit in its place) |
 /// | `d` | drop the focused direction's held chunk (never sent; the next chunk is held) |
 /// | `i` | inject bytes typed in the editor into the focused direction (before a held chunk) |
-/// | `t` | faults of the focused direction: `+KIND=VALUE`, `-N`, `N=KIND=VALUE`, `clear` (``FaultMenu``) |
+/// | `t` | faults of the focused direction: `+KIND=VALUE`, `-N`, `N=KIND=VALUE`, `clear` (``FaultMenu``); Tab switches between the selected session and every session |
+/// | `T` | the same menu for every session: live ones and those still to come (the UI's `--fault`) |
 /// | `c` | with two sessions to compare (a replay): show both one above the other, or not |
 /// | `m` | the message view of the session (``MessageView``); `m` or Esc goes back to the bytes |
 /// | in the message view: Up/Down, PgUp/PgDn, Home/End | select a message (End: follow the newest); `j`/`k` still select sessions |
@@ -161,6 +163,13 @@ public enum KeyHandler {
             next.hex.toggle()
             if next.anchor != nil { next.anchor?.line = 0 }
             return (next, [])
+        case .char("D"):
+            next.times.toggle()
+            next.message =
+                next.times
+                ? "time column on: the time from the chunk before (hex view: where 16-byte rows still fit)"
+                : "time column off"
+            return (next, [])
         case .char("f"):
             if view.following {
                 next.scrollRequest = .lines(0)
@@ -235,6 +244,8 @@ public enum KeyHandler {
             return result
         case .char("t"):
             return refusing(faultMenu(next, session))
+        case .char("T"):
+            return refusing(everySessionFaultMenu(next))
         case .char("e"):
             return refusing(
                 openEditor(next, session) { id, direction, s in
@@ -432,28 +443,92 @@ public enum KeyHandler {
             })
     }
 
+    /// `T`: the fault menu of the focused direction of every session, live and new (clients
+    /// like `redis-cli CMD` open a session a command), when the engine can change what new
+    /// sessions get.
+    private static func everySessionFaultMenu(_ view: ViewState) -> (ViewState, [Command]) {
+        var next = view
+        guard view.live else { return offline(next) }
+        guard let all = view.newSessionFaults else {
+            next.message = "faults for every session need the proxy's engine"
+            return (next, [])
+        }
+        guard let direction = view.pane.direction else {
+            next.message = "T: focus one direction first (tab)"
+            return (next, [])
+        }
+        next.prompt = Prompt(.faults(session: nil, direction: direction, active: all[direction] ?? []))
+        return (next, [])
+    }
+
+    /// `t`: the fault menu of the focused direction of the selected live session.
     private static func faultMenu(_ view: ViewState, _ session: SessionSnapshot?) -> (ViewState, [Command]) {
         var menu: Prompt?
         var (next, _) = control(view, session) { id, s in
             guard let direction = view.pane.direction else {
                 return .failure(.init("t: focus one direction first (tab)"))
             }
-            var active: [Fault] = []
-            for text in s[direction].faults {
-                guard let spec = try? FaultSpec.parse("\(direction.rawValue):\(text)") else {
-                    return .failure(.init("t: cannot read the active fault \(text)"))
-                }
-                active.append(spec.fault)
+            switch activeFaults(s, direction) {
+            case .success(let active):
+                menu = Prompt(.faults(session: id, direction: direction, active: active))
+                return .success([])
+            case .failure(let error): return .failure(error)
             }
-            menu = Prompt(.faults(session: id, direction: direction, active: active))
-            return .success([])
         }
         next.prompt = menu
         return (next, [])
     }
 
+    /// The faults active on `direction` of `session`, read back from their texts.
+    private static func activeFaults(
+        _ session: SessionSnapshot, _ direction: Direction
+    ) -> Result<[Fault], SearchSyntaxError> {
+        var active: [Fault] = []
+        for text in session[direction].faults {
+            guard let spec = try? FaultSpec.parse("\(direction.rawValue):\(text)") else {
+                return .failure(.init("t: cannot read the active fault \(text)"))
+            }
+            active.append(spec.fault)
+        }
+        return .success(active)
+    }
+
+    /// Tab in the fault menu: from one session's faults to every session's, and back (to the
+    /// selected session, while it is live). What was typed stays.
+    private static func switchFaultScope(
+        _ view: ViewState, _ prompt: Prompt, session: Int?, direction: Direction,
+        _ snapshot: InspectorSnapshot
+    ) -> ViewState {
+        var next = view
+        if session != nil {
+            guard let all = view.newSessionFaults else {
+                next.message = "faults for every session need the proxy's engine"
+                next.messageIsError = true
+                return next
+            }
+            next.prompt = Prompt(
+                .faults(session: nil, direction: direction, active: all[direction] ?? []), text: prompt.text)
+            return next
+        }
+        guard let selected = view.session(in: snapshot), selected.closed == nil else {
+            next.message = "no live session selected: these faults are for every session"
+            next.messageIsError = true
+            return next
+        }
+        switch activeFaults(selected, direction) {
+        case .success(let active):
+            next.prompt = Prompt(
+                .faults(session: selected.id, direction: direction, active: active), text: prompt.text)
+        case .failure(let error):
+            next.message = error.message
+            next.messageIsError = true
+        }
+        return next
+    }
+
     private static func applyFaults(
-        _ view: ViewState, _ prompt: Prompt, session: Int, direction: Direction, active: [Fault]
+        _ view: ViewState, _ prompt: Prompt, session: Int?, direction: Direction, active: [Fault],
+        _ snapshot: InspectorSnapshot
     ) -> (ViewState, [Command]) {
         var next = view
         let faults: [Fault]
@@ -469,11 +544,22 @@ public enum KeyHandler {
             next.message = "faults unchanged"
             return (next, [])
         }
+        let list = faults.isEmpty ? "none" : faults.map(\.description).joined(separator: ", ")
+        guard let session else {
+            // Every session: what new ones start with, and the same on each live one.
+            let live = snapshot.sessions.filter { $0.closed == nil }.map(\.id)
+            next.message =
+                "faults on \(direction.title(ascii: view.ascii)) of new sessions"
+                + (live.isEmpty ? "" : " and \(live.count) live one\(live.count == 1 ? "" : "s")")
+                + ": \(list)"
+            return (
+                next,
+                [.setNewSessionFaults(direction: direction, faults: faults)]
+                    + live.map { .setFaults(session: $0, direction: direction, faults: faults) }
+            )
+        }
         let place = "\(direction.title(ascii: view.ascii)) #\(session)"
-        next.message =
-            faults.isEmpty
-            ? "no faults on \(place)"
-            : "faults on \(place): " + faults.map(\.description).joined(separator: ", ")
+        next.message = faults.isEmpty ? "no faults on \(place)" : "faults on \(place): \(list)"
         return (next, [.setFaults(session: session, direction: direction, faults: faults)])
     }
 
@@ -620,6 +706,11 @@ public enum KeyHandler {
         case .escape:
             next.prompt = nil
             return (next, [])
+        case .tab:
+            if case .faults(let session, let direction, _) = prompt.purpose {
+                return (switchFaultScope(next, prompt, session: session, direction: direction, snapshot), [])
+            }
+            return (next, [])
         case .backspace:
             if !prompt.text.isEmpty { next.prompt?.text.removeLast() }
             return (next, [])
@@ -648,7 +739,8 @@ public enum KeyHandler {
                     return (find(next, search, after: nil, snapshot), [])
                 }
             case .faults(let session, let direction, let active):
-                return applyFaults(next, prompt, session: session, direction: direction, active: active)
+                return applyFaults(
+                    next, prompt, session: session, direction: direction, active: active, snapshot)
             case .breakpoint:
                 return toggleBreakpoint(next, prompt)
             case .filter:

@@ -16,9 +16,10 @@ public struct Prompt: Sendable, Equatable {
         case save
         /// Whether to replace the existing file at `path` with the capture (`y` replaces).
         case overwrite(path: String)
-        /// Edits to the faults of one direction of a live session; `active` is the list shown
-        /// (numbered from 1) when the menu opened.
-        case faults(session: Int, direction: Direction, active: [Fault])
+        /// Edits to the faults of one direction of a live session, or with `session` `nil` of
+        /// every session, live and new (Tab switches); `active` is the list shown (numbered
+        /// from 1) when the menu opened or switched.
+        case faults(session: Int?, direction: Direction, active: [Fault])
         /// A breakpoint to add, or to remove when it is in force (`b`): `[c2s:|s2c:]REGEX`.
         case breakpoint
         /// Why a key that opens a prompt or editor (`t`, `e`, `i`, `b`) cannot act: shown until

@@ -41,9 +41,11 @@ extension PaneContent {
     }
 
     /// Line `index` of the hex dump of `chunk`, `hexdump -C` style, with the direction's real
-    /// offsets: the bytes from `index` × bytes-per-line on.
-    func hexLine(_ chunk: HistoryChunk, _ direction: Direction, _ index: Int, _ layout: HexLayout) -> PaneLine
-    {
+    /// offsets: the bytes from `index` × bytes-per-line on; `delta` goes in the Δt column of the
+    /// first line.
+    func hexLine(
+        _ chunk: HistoryChunk, _ direction: Direction, _ index: Int, _ layout: HexLayout, delta: UInt64?
+    ) -> PaneLine {
         let (digits, n, markLine) = layout
         let mark = Self.mark(chunk.kind)
         if markLine, let mark, index == Self.hexRows(chunk, layout) {
@@ -61,8 +63,7 @@ extension PaneContent {
         let offset = chunk.offset + start
         var line = PaneLine()
         line.firstByte = offset
-        let (arrow, arrowStyle) = prefix(direction, first: start == 0)
-        line.append(arrow, arrowStyle)
+        startLine(&line, direction, first: start == 0, delta: delta)
         let hexOffset = String(offset, radix: 16)
         line.append(
             String(repeating: "0", count: max(0, digits - hexOffset.count)) + hexOffset,

@@ -15,7 +15,8 @@ extension PaneContent {
     /// The text view of one chunk: printable text as it is (UTF-8 when the terminal is; only
     /// ASCII in ASCII mode), `\r` `\n` `\t` `\\` and `\xNN` (`\u{…}` for unprintable
     /// characters) for the rest; a line ends after each `\n` and wraps at the pane's width.
-    func textLines(_ chunk: HistoryChunk, _ direction: Direction) -> [PaneLine] {
+    /// `delta` goes in the Δt column of its first line.
+    func textLines(_ chunk: HistoryChunk, _ direction: Direction, delta: UInt64?) -> [PaneLine] {
         let bytes = Array(chunk.bytes.readableBytesView)
         let mark = Self.mark(chunk.kind)
         let room = max(12, width - prefixWidth - (mark?.text.count ?? 0))
@@ -24,8 +25,7 @@ extension PaneContent {
         var used = 0
         func start(first: Bool) {
             line = PaneLine()
-            let (mark, style) = prefix(direction, first: first)
-            line.append(mark, style)
+            startLine(&line, direction, first: first, delta: delta)
             used = 0
         }
         func finish() {

@@ -17,6 +17,9 @@ final class PaneContent {
         var chunk: HistoryChunk?
         /// The note's text.
         var note: String = ""
+        /// The time from the chunk before it in the pane (the first: from the session's open),
+        /// shown in the Δt column; `nil` for the note.
+        var delta: UInt64? = nil
     }
 
     /// A place in the body: a block and one of its lines.
@@ -34,13 +37,20 @@ final class PaneContent {
     let ascii: Bool
     /// True for the conversation: lines start with a direction marker and are colored by direction.
     let conversation: Bool
+    /// True when the lines start with the Δt column (``DeltaTime``): asked for, and in the hex
+    /// view only where it leaves the 16-byte rows whole.
+    let showsTimes: Bool
     let match: SearchMatch?
     private var cache: [Int: [PaneLine]] = [:]
     private var hexCache: [Int: [Int: PaneLine]] = [:]
     private var hexLayouts: [Int: HexLayout] = [:]
 
-    /// The content of `pane` for `session`, laid out for `width` columns.
-    init(session: SessionSnapshot, pane: Pane, width: Int, hex: Bool, ascii: Bool, match: SearchMatch?) {
+    /// The content of `pane` for `session`, laid out for `width` columns; with `times`, each
+    /// chunk's first line starts with the time since the chunk before it (``showsTimes``).
+    init(
+        session: SessionSnapshot, pane: Pane, width: Int, hex: Bool, ascii: Bool, match: SearchMatch?,
+        times: Bool = false
+    ) {
         var blocks: [Block] = []
         if let direction = pane.direction {
             blocks += (session[direction].history + (session[direction].heldChunk.map { [$0] } ?? [])).map {
@@ -63,12 +73,22 @@ final class PaneContent {
                 ?? blocks.count
             blocks.insert(note, at: index)
         }
+        // Δt: in the pane's order, so the conversation shows how long a reply took.
+        var last = session.opened
+        for index in blocks.indices {
+            guard let chunk = blocks[index].chunk else { continue }
+            blocks[index].delta = chunk.timestamp >= last ? chunk.timestamp - last : 0
+            last = chunk.timestamp
+        }
         self.blocks = blocks
         self.width = width
         self.hex = hex
         self.ascii = ascii
         self.conversation = pane == .conversation
         self.match = match
+        let margin = pane == .conversation ? 2 : 1
+        self.showsTimes =
+            times && (!hex || Self.hexWidth(16) <= width - margin - DeltaTime.columnWidth)
     }
 
     /// The hex layout of block `index`'s chunk (computed once per frame), or `nil` when the
@@ -92,7 +112,8 @@ final class PaneContent {
     func line(_ index: Int, _ line: Int) -> PaneLine {
         guard let layout = hexLayout(index) else { return lines(index)[line] }
         if let cached = hexCache[index]?[line] { return cached }
-        let built = hexLine(blocks[index].chunk!, blocks[index].direction, line, layout)
+        let built = hexLine(
+            blocks[index].chunk!, blocks[index].direction, line, layout, delta: blocks[index].delta)
         hexCache[index, default: [:]][line] = built
         return built
     }
@@ -114,7 +135,7 @@ final class PaneContent {
         let block = blocks[index]
         var built: [PaneLine]
         if let chunk = block.chunk {
-            built = textLines(chunk, block.direction)
+            built = textLines(chunk, block.direction, delta: block.delta)
         } else {
             var line = PaneLine()
             line.append(" " + (ascii ? "..." : "…") + " " + block.note, CellStyle(dim: true))
@@ -125,16 +146,24 @@ final class PaneContent {
         return built
     }
 
-    /// The marker starting a conversation line (`→ `/`← `, ASCII `> `/`< `), or the margin.
-    func prefix(_ direction: Direction, first: Bool) -> (String, CellStyle) {
-        guard conversation else { return (" ", .plain) }
-        guard first else { return ("  ", .plain) }
+    /// Starts `line` with what precedes a chunk's bytes: the Δt column (when ``showsTimes``;
+    /// filled on the chunk's first line, `delta` being its time from the chunk before), then the
+    /// conversation's direction marker (`→ `/`← `, ASCII `> `/`< `) or the margin.
+    func startLine(_ line: inout PaneLine, _ direction: Direction, first: Bool, delta: UInt64?) {
+        if showsTimes {
+            let text = first ? delta.map(DeltaTime.text) ?? "" : ""
+            line.append(
+                String(repeating: " ", count: DeltaTime.columnWidth - 1 - text.count) + text + " ",
+                CellStyle(dim: true))
+        }
+        guard conversation else { return line.append(" ", .plain) }
+        guard first else { return line.append("  ", .plain) }
         let arrow = direction == .c2s ? (ascii ? ">" : "→") : (ascii ? "<" : "←")
-        return (arrow + " ", CellStyle(bold: true, role: role(direction)))
+        line.append(arrow + " ", CellStyle(bold: true, role: role(direction)))
     }
 
-    /// The columns taken by ``prefix(_:first:)``.
-    var prefixWidth: Int { conversation ? 2 : 1 }
+    /// The columns taken by ``startLine(_:_:first:delta:)``.
+    var prefixWidth: Int { (conversation ? 2 : 1) + (showsTimes ? DeltaTime.columnWidth : 0) }
 
     /// The style of the byte at `offset` of `chunk`, in `direction`: a search match (in a chunk
     /// sent, or in one replaced or dropped when the match is there), a held chunk, a chunk not sent (dim), else plain (colored by direction in

@@ -80,7 +80,9 @@ extension ScreenRenderer {
             first = max(0, min(first, rows.rows.count - 1))
             state.top = state.selection == nil ? nil : rows.selection(rows.rows[first])
             for index in first..<min(rows.rows.count, first + visibleRows) {
-                drawMessageRow(&grid, rows, index, selected: index == selectedIndex, y: row, ascii: ascii)
+                drawMessageRow(
+                    &grid, rows, index, selected: index == selectedIndex, y: row, ascii: ascii,
+                    times: view.times)
                 row += 1
             }
         }
@@ -126,7 +128,8 @@ extension ScreenRenderer {
             bodyRow += 1
         }
         let content = PaneContent(
-            session: shown, pane: pane, width: grid.width, hex: view.hex, ascii: ascii, match: nil)
+            session: shown, pane: pane, width: grid.width, hex: view.hex, ascii: ascii, match: nil,
+            times: view.times)
         guard !content.blocks.isEmpty else {
             if bodyRow < bodyEnd {
                 grid.put(" no bytes", x: 0, y: bodyRow, style: CellStyle(dim: true))
@@ -152,14 +155,18 @@ extension ScreenRenderer {
     }
 
     /// One row of the message list: `>` when selected, the direction's arrow (indented under
-    /// its request in the pairs view), the index, the summary, the size, the latency and `!`
-    /// for a slow reply; a held chunk says who holds it.
+    /// its request in the pairs view), the index, the summary, with `times` the Δt from the
+    /// message of the row above (the first: from the session's open), the size, the latency and
+    /// `!` for a slow reply; a held chunk says who holds it.
     private static func drawMessageRow(
-        _ grid: inout CellGrid, _ rows: MessageRows, _ index: Int, selected: Bool, y: Int, ascii: Bool
+        _ grid: inout CellGrid, _ rows: MessageRows, _ index: Int, selected: Bool, y: Int, ascii: Bool,
+        times: Bool
     ) {
         let width = grid.width
         let sizeWidth = 10
         let latencyWidth = 10
+        let timeWidth = times ? DeltaTime.columnWidth : 0
+        var delta: UInt64?
         var x = grid.put(selected ? ">" : " ", x: 0, y: y, style: CellStyle(bold: true))
         let direction: Direction
         var indexText: String
@@ -177,6 +184,8 @@ extension ScreenRenderer {
             size = record.bytes
             latency = record.latency
             underRequest = under
+            let before = index > 0 ? rows.record(at: index - 1)?.time : rows.session.opened
+            delta = before.map { record.time >= $0 ? record.time - $0 : 0 }
         case .held(let d):
             direction = d
             indexText = "held"
@@ -188,12 +197,17 @@ extension ScreenRenderer {
         x = grid.put(
             arrow(direction, ascii) + " ", x: x, y: y,
             style: CellStyle(bold: true, role: direction == .c2s ? .c2s : .s2c))
-        let fixed = 6 + 2 + 1 + sizeWidth + 1 + latencyWidth + 2
+        let fixed = 6 + 2 + 1 + timeWidth + sizeWidth + 1 + latencyWidth + 2
         let summaryWidth = max(4, width - x - fixed)
         let slow = latency.map { $0 >= MessageView.slowLatency } ?? false
         let style = CellStyle(bold: selected || role == .held, reverse: selected, role: role)
         var text = DisplayText.pad(indexText, 6, ascii: ascii, right: true) + "  "
         text += DisplayText.pad(summary, summaryWidth, ascii: ascii) + " "
+        if times {
+            text +=
+                DisplayText.pad(delta.map(DeltaTime.text) ?? "", timeWidth - 1, ascii: ascii, right: true)
+                + " "
+        }
         text += DisplayText.pad(ByteFormat.bytes(size), sizeWidth, ascii: ascii, right: true) + " "
         text += DisplayText.pad(latency.map(formatLatency) ?? "", latencyWidth, ascii: ascii, right: true)
         x = grid.put(text, x: x, y: y, style: style)

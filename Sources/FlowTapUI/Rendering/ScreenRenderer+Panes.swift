@@ -85,7 +85,7 @@ extension ScreenRenderer {
         guard bodyHeight > 0 else { return nil }
         let content = PaneContent(
             session: session, pane: pane, width: grid.width, hex: view.hex, ascii: ascii,
-            match: view.search?.match)
+            match: view.search?.match, times: view.times)
         guard !content.blocks.isEmpty else {
             let empty =
                 session.connectError != nil

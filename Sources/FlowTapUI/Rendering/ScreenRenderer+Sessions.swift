@@ -2,8 +2,9 @@ import FlowCore
 import FlowTapKit
 
 extension ScreenRenderer {
-    /// The session list's columns for a width: narrow terminals drop the age, then the ▼ and
-    /// ▲ byte counts, so that the client and the two state words keep room.
+    /// The session list's columns for a width: narrow terminals drop the time (how long the
+    /// session has run: counting while it is live, its whole duration once it has ended), then
+    /// the ▼ and ▲ byte counts, so that the client and the two state words keep room.
     struct ListColumns {
         var id: Int
         var client: Int
@@ -43,7 +44,8 @@ extension ScreenRenderer {
         let columns = ListColumns(width: grid.width, maxID: snapshot.sessions.map(\.id).max() ?? 1)
         let header = row(
             columns, marker: " ", id: "#", client: "client", c2s: "c2s", s2c: "s2c",
-            up: (ascii ? "^" : "▲") + " bytes", down: (ascii ? "v" : "▼") + " bytes", age: "age", ascii: ascii
+            up: (ascii ? "^" : "▲") + " bytes", down: (ascii ? "v" : "▼") + " bytes", age: "time",
+            ascii: ascii
         )
         grid.put(header, x: 0, y: y, style: CellStyle(bold: true, dim: true))
         guard !snapshot.sessions.isEmpty else {

@@ -112,6 +112,12 @@ public enum ScreenRenderer {
         }
         parts.append(count == 1 ? "1 session" : "\(count) sessions")
         if view.pausingNew == true { parts.insert("new sessions paused", at: min(1, parts.count)) }
+        let newFaults = Direction.allCases.flatMap { direction in
+            (view.newSessionFaults?[direction] ?? []).map { "\(direction.rawValue):\($0)" }
+        }
+        if !newFaults.isEmpty {
+            parts.insert("new sessions: " + newFaults.joined(separator: " "), at: min(1, parts.count))
+        }
         if let breakpoints = view.breakpoints, !breakpoints.isEmpty {
             parts.append("break: " + breakpoints.joined(separator: ", "))
         }
@@ -277,6 +283,7 @@ public enum ScreenRenderer {
             "K              kill the session (reset both sides)",
             "t              faults of this direction: +latency=200ms, -1, 1=slice=1, clear",
             "x              hex dump / text",
+            "D              time column (time from the chunk or message before) on / off",
             "c              replay: the capture above the replay, same offsets (on / off)",
             "f              follow the tail on / off",
             "PgUp PgDn      scroll;  Home: start;  End: tail",
