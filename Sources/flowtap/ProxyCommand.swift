@@ -24,6 +24,7 @@ struct ProxyCommand: AsyncParsableCommand {
               flowtap tcp-listen:8080 tcp:127.0.0.1:80                 # curses UI
               flowtap tcp-listen:0 tcp:127.0.0.1:6379 --json | jq .    # JSON Lines events
               flowtap tcp-listen:7000 unix:/run/app.sock -x --once     # socat-style hex dumps
+              flowtap tcp-listen:8080 tcp:127.0.0.1:80 -v              # socat -v style text
               flowtap tcp-listen:8080 tcp:example.test:80 -w s.pcapng  # and keep a capture
               flowtap tcp-listen:6380 tcp:127.0.0.1:6379 --fault s2c:latency=200ms --json
               flowtap tcp-listen:5201 tcp:127.0.0.1:5202 --fault both:bandwidth=1MiB/s

@@ -75,6 +75,14 @@ struct SummaryBuilder: Sendable {
         }
     }
 
+    /// Empties the builder for the next summary, keeping its storage (a framer writes one
+    /// summary a message).
+    mutating func reset() {
+        utf8.removeAll(keepingCapacity: utf8.capacity <= 1024)
+        count = 0
+        isFull = false
+    }
+
     /// Marks that more was left out: ends the text with `…` (once).
     mutating func close() {
         guard !isFull else { return }

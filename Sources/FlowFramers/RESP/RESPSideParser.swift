@@ -48,7 +48,28 @@ struct RESPSideParser: Sendable {
     static let maxCount = 1 << 31
     static let maxDepth = 1024
     static let maxCapture = 64
-    private static let typeBytes = Set("+-:$*_,#!=(%~>|.;".utf8)
+    /// Whether `byte` starts a RESP2/RESP3 value (`+-:$*_,#!=(%~>|.;`). A switch, not a `Set`:
+    /// it is asked for every line.
+    private static func isTypeByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "$"), UInt8(ascii: "*"),
+            UInt8(ascii: "_"), UInt8(ascii: ","), UInt8(ascii: "#"), UInt8(ascii: "!"), UInt8(ascii: "="),
+            UInt8(ascii: "("), UInt8(ascii: "%"), UInt8(ascii: "~"), UInt8(ascii: ">"), UInt8(ascii: "|"),
+            UInt8(ascii: "."), UInt8(ascii: ";"):
+            true
+        default: false
+        }
+    }
+
+    /// Whether `rest` (a header line after its type byte) is `?` (a streamed length).
+    private static func isStreamed(_ rest: ArraySlice<UInt8>) -> Bool {
+        rest.count == 1 && rest.first == UInt8(ascii: "?")
+    }
+
+    /// Whether `rest` (a header line after its type byte) is `-1` (RESP2's null).
+    private static func isNull(_ rest: ArraySlice<UInt8>) -> Bool {
+        rest.count == 2 && rest.first == UInt8(ascii: "-") && rest.last == UInt8(ascii: "1")
+    }
 
     private let isClient: Bool
     private var stage = Stage.header
@@ -127,7 +148,7 @@ struct RESPSideParser: Sendable {
                 }
                 if line.bytes.isEmpty {
                     lineStart = base + i
-                    if stage == .header, !Self.typeBytes.contains(piece[i]) {
+                    if stage == .header, !Self.isTypeByte(piece[i]) {
                         return .failure(
                             offset: lineStart,
                             reason: "not a RESP type byte: \(SummaryText.escape([piece[i]]))")
@@ -219,13 +240,13 @@ struct RESPSideParser: Sendable {
             return elementEnded(end: end).map { .value($0) } ?? .more
         case UInt8(ascii: "$"), UInt8(ascii: "!"), UInt8(ascii: "="):
             separate()
-            if rest.elementsEqual("?".utf8), kind == UInt8(ascii: "$") {
+            if Self.isStreamed(rest), kind == UInt8(ascii: "$") {
                 if isTop { summary.append("$? ") }
                 inStreamedString = true
                 captured = 0
                 return .more
             }
-            if rest.elementsEqual("-1".utf8) {
+            if Self.isNull(rest) {
                 summary.append(isTop ? "$-1" : "(nil)")
                 noteHead([])
                 return elementEnded(end: end).map { .value($0) } ?? .more
@@ -246,13 +267,13 @@ struct RESPSideParser: Sendable {
                 summary.append(bytes: [kind])
                 summary.append(bytes: rest.prefix(24))
             }
-            if rest.elementsEqual("-1".utf8) {
+            if Self.isNull(rest) {
                 return elementEnded(end: end).map { .value($0) } ?? .more
             }
             guard stack.count < Self.maxDepth else {
                 return .failure("RESP aggregates nested deeper than \(Self.maxDepth)")
             }
-            if rest.elementsEqual("?".utf8), !isAttribute {
+            if Self.isStreamed(rest), !isAttribute {
                 stack.append(Open(remaining: nil, isAttribute: false))
                 return .more
             }
@@ -316,7 +337,7 @@ struct RESPSideParser: Sendable {
         stage = .header
         stack.removeAll(keepingCapacity: true)
         inStreamedString = false
-        summary = SummaryBuilder()
+        summary.reset()
         head = []
         headDone = false
         self.type = 0

@@ -155,7 +155,14 @@ public enum EventFormatter {
                 if message.truncated { cursor = put(", cut short", at: cursor) }
                 return put(")", at: cursor)
             }
-            if !out[bodyStart...].allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+            let printable = out.withUnsafeBufferPointer { buffer in
+                // A loop over the buffer: `allSatisfy` on the array's slice cost a tenth of the
+                // log thread's instructions with one Redis client.
+                var index = bodyStart
+                while index < buffer.count, buffer[index] >= 0x20, buffer[index] < 0x7f { index += 1 }
+                return index == buffer.count
+            }
+            if !printable {
                 // Rare (a summary with control or non-ASCII characters): the one escaping rule.
                 let body = String(decoding: out[bodyStart...], as: UTF8.self)
                 out.removeSubrange(bodyStart...)
