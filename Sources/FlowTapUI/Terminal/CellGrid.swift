@@ -40,10 +40,10 @@ public struct CellGrid: Sendable, Equatable {
             let w = DisplayText.width(of: scalar, ascii: ascii) ?? 1
             guard column + w <= end else { break }
             clearWide(at: column, y)
-            cells[y * width + column] = Cell(Character(scalar), style: style)
+            cells[y * width + column] = Cell(scalar: scalar, style: style)
             if w == 2 {
                 clearWide(at: column + 1, y)
-                cells[y * width + column + 1] = Cell(" ", style: style, isContinuation: true)
+                cells[y * width + column + 1] = Cell(scalar: " ", style: style, isContinuation: true)
             }
             column += w
         }
@@ -63,9 +63,10 @@ public struct CellGrid: Sendable, Equatable {
         _ character: Character = " ", y: Int, from: Int = 0, to: Int? = nil, style: CellStyle = .plain
     ) {
         guard y >= 0 && y < height else { return }
+        let cell = Cell(character, style: style)
         for x in max(0, from)..<max(max(0, from), min(width, to ?? width)) {
             clearWide(at: x, y)
-            cells[y * width + x] = Cell(character, style: style)
+            cells[y * width + x] = cell
         }
     }
 
@@ -73,7 +74,7 @@ public struct CellGrid: Sendable, Equatable {
     public func line(_ y: Int) -> String {
         var out = ""
         for x in 0..<width where !cells[y * width + x].isContinuation {
-            out.append(cells[y * width + x].character)
+            out.unicodeScalars.append(cells[y * width + x].scalar)
         }
         return out
     }
@@ -91,9 +92,9 @@ public struct CellGrid: Sendable, Equatable {
         guard x < width else { return }
         let index = y * width + x
         if cells[index].isContinuation, x > 0 {
-            cells[index - 1] = Cell(" ", style: cells[index - 1].style)
+            cells[index - 1] = Cell(scalar: " ", style: cells[index - 1].style)
         } else if x + 1 < width, cells[index + 1].isContinuation {
-            cells[index + 1] = Cell(" ", style: cells[index + 1].style)
+            cells[index + 1] = Cell(scalar: " ", style: cells[index + 1].style)
         }
         cells[index].isContinuation = false
     }

@@ -7,6 +7,11 @@ final class CursesScreen {
     private let window: UnsafeMutablePointer<WINDOW>
     private var closed = false
     private let colors: Bool
+    /// The grid last copied to the window, and the window's size then: rows equal to it are
+    /// not copied again (the window still holds them).
+    private var shown: (grid: CellGrid, width: Int, height: Int)?
+    /// The wide characters of one run, kept from run to run.
+    private var run: [wchar_t] = []
 
     /// Starts curses on the terminal (stdin/stdout, `$TERM`): cbreak, no echo, keypad, no
     /// newline translation, hidden cursor, colors when asked for and available. `nil` when the
@@ -79,7 +84,10 @@ final class CursesScreen {
                 case KEY_BACKSPACE: return .backspace
                 case KEY_DC: return .delete
                 case KEY_ENTER: return .enter
-                case KEY_RESIZE: return .resize
+                case KEY_RESIZE:
+                    // The window was resized (perhaps and back): copy every row next time.
+                    shown = nil
+                    return .resize
                 default: continue
                 }
             }
@@ -90,6 +98,7 @@ final class CursesScreen {
             case 8, 127: return .backspace
             case 12:
                 clearok(window, true)
+                shown = nil
                 return .resize
             default:
                 guard ch >= 32, let scalar = Unicode.Scalar(UInt32(ch)) else { continue }
@@ -98,19 +107,36 @@ final class CursesScreen {
         }
     }
 
-    /// Copies `grid` to the screen, run by run of cells of one style, and shows it.
+    /// Copies `grid` to the screen, run by run of cells of one style, and shows it. Rows equal
+    /// to those of the grid copied last (with the window the same size) are left as they are:
+    /// under traffic most of a frame is the hex rows that changed, not the whole screen.
     func draw(_ grid: CellGrid) {
         let (width, height) = size
+        let previous = shown.flatMap { last in
+            last.width == width && last.height == height && last.grid.width == grid.width
+                && last.grid.height == grid.height ? last.grid : nil
+        }
+        let columns = min(width, grid.width)
+        // A local buffer: a stored property would be checked for exclusive access per cell.
+        var run = self.run
+        self.run = []
+        defer { self.run = run }
+        run.reserveCapacity(columns)
         for y in 0..<min(height, grid.height) {
+            let row = y * grid.width
+            if let previous, previous.cells[row..<(row + grid.width)] == grid.cells[row..<(row + grid.width)]
+            {
+                continue
+            }
             var x = 0
-            while x < min(width, grid.width) {
-                let style = grid[x, y].style
-                var run: [wchar_t] = []
+            while x < columns {
+                let style = grid.cells[row + x].style
+                run.removeAll(keepingCapacity: true)
                 let start = x
-                while x < min(width, grid.width) && grid[x, y].style == style {
-                    let cell = grid[x, y]
+                while x < columns && grid.cells[row + x].style == style {
+                    let cell = grid.cells[row + x]
                     if !cell.isContinuation {
-                        let value = cell.character.unicodeScalars.first?.value ?? 0x20
+                        let value = cell.scalar.value
                         // The grid holds no control characters; this is a last guard.
                         run.append(wchar_t(value < 0x20 || (0x7f..<0xa0).contains(value) ? 0x3f : value))
                     }
@@ -120,6 +146,7 @@ final class CursesScreen {
                 _ = mvwaddnwstr(window, Int32(y), Int32(start), run, Int32(run.count))
             }
         }
+        shown = (grid, width, height)
         wattr_set(window, flowtap_a_normal(), 0, nil)
         wnoutrefresh(window)
         doupdate()
