@@ -1,5 +1,6 @@
 import FlowCore
 import NIOCore
+import Synchronization
 
 /// Reads a proxy client's handshake (DESIGN §1: before the session's flows exist), so that
 /// the session's target comes from the client: SOCKS5 (``SOCKS5ServerParser``) or an HTTP
@@ -22,29 +23,25 @@ public enum ProxyHandshake {
     public static func receive(
         _ proto: ProxyProtocol, from client: SocketFlow, timeLimit: Duration = defaultTimeLimit
     ) async throws(ProxyHandshakeError) -> ProxyRequest {
-        let result = await withTaskGroup(of: Result<ProxyRequest, ProxyHandshakeError>?.self) { group in
-            group.addTask {
-                switch proto {
-                case .socks5: await socks5(client)
-                case .httpProxy: await http(client)
-                }
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeLimit)
-                } catch {
-                    return nil
-                }
-                return .failure(
-                    ProxyHandshakeError("no complete \(proto.rawValue) handshake within \(timeLimit)"))
-            }
-            // nil: this task was cancelled (the listener is stopping) before either ended.
-            let first =
-                await group.next()
-                ?? .failure(ProxyHandshakeError("\(proto.rawValue): handshake cancelled"))
-            group.cancelAll()
-            return first ?? .failure(ProxyHandshakeError("\(proto.rawValue): handshake cancelled"))
+        // The time limit is a timer on the client's event loop, not a task racing the
+        // handshake: the handshake runs in the caller's task, and only a limit that expires
+        // costs more (it stops the client's input, which ends the pending read).
+        let limit = HandshakeLimit()
+        let timer = client.eventLoop.scheduleTask(in: TimeAmount(timeLimit)) {
+            if limit.expire() { Task { await client.shutdownRead() } }
         }
+        let outcome =
+            switch proto {
+            case .socks5: await socks5(client)
+            case .httpProxy: await http(client)
+            }
+        timer.cancel()
+        // A limit that expired first wins, even over a request that came meanwhile: the
+        // client's input is being shut, so no session may start on it.
+        let result: Result<ProxyRequest, ProxyHandshakeError> =
+            limit.finish()
+            ? .failure(ProxyHandshakeError("no complete \(proto.rawValue) handshake within \(timeLimit)"))
+            : outcome
         switch result {
         case .success(let request):
             return request
@@ -142,6 +139,31 @@ public enum ProxyHandshake {
                 return .success(
                     ProxyRequest(proto: .httpProxy, target: head.target, ahead: ahead, rewriter: nil))
             }
+        }
+    }
+}
+
+/// Whether a handshake's time limit expired before the handshake ended: the first of
+/// ``expire()`` and ``finish()`` decides.
+private final class HandshakeLimit: Sendable {
+    private enum State { case running, expired, finished }
+    private let state = Mutex(State.running)
+
+    /// The limit is up: true when the handshake was still running (it has now failed).
+    func expire() -> Bool {
+        state.withLock { state in
+            guard case .running = state else { return false }
+            state = .expired
+            return true
+        }
+    }
+
+    /// The handshake ended: true when the limit had expired first.
+    func finish() -> Bool {
+        state.withLock { state in
+            if case .expired = state { return true }
+            state = .finished
+            return false
         }
     }
 }
