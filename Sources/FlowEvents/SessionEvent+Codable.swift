@@ -33,7 +33,7 @@ import NIOCore
 /// | `decode_error` | `dir`, `proto`, `offset`, `error` |
 /// | `breakpoints` | `breakpoints` (a list of `[DIR:]REGEX` texts) |
 /// | `tls` | `side`, `version`, `cipher`, `sni`, `alpn` (absent when none), server side: `verified`, `subject`, `issuer`, `expiry` |
-/// | `tls_error` | `side`, `error` |
+/// | `tls_error` | `side`, `error` (and `client`, `client_unix`, when the client is known) |
 ///
 /// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes (`-x`, and
 /// always in captures). Names are never renamed; new fields are only added, and readers ignore
@@ -172,6 +172,10 @@ extension SessionEvent: Codable {
         case .tlsError(let side, let error):
             try c.encode(side, forKey: .side)
             try c.encode(error, forKey: .error)
+            if let clientAddress {
+                try c.encode(clientAddress.description, forKey: .client)
+                if case .unix = clientAddress { try c.encode(true, forKey: .clientUnix) }
+            }
         }
     }
 
@@ -333,6 +337,9 @@ extension SessionEvent: Codable {
         self.init(conn: conn, kind, time: time)
         if name == "open" || name == "connect_error" {
             targetName = try c.decodeIfPresent(String.self, forKey: .targetName)
+        }
+        if name == "tls_error" && c.contains(.client) {
+            clientAddress = try peer(.client, unix: .clientUnix)
         }
     }
 }
