@@ -46,6 +46,10 @@ public enum ProxyHandshake {
         case .success(let request):
             return request
         case .failure(let error):
+            // A request that came as the limit expired: what it was owed so far goes out first.
+            if case .success(let request) = outcome, let held = request.heldAnswer {
+                try? await client.write(held)
+            }
             if error.reason.hasPrefix("no complete") && proto == .httpProxy {
                 try? await client.write(HTTPProxyResponses.response(status: 408, error.reason))
             }
@@ -73,6 +77,9 @@ public enum ProxyHandshake {
 
     private static func socks5(_ client: SocketFlow) async -> Result<ProxyRequest, ProxyHandshakeError> {
         let parser = SOCKS5ServerParser()
+        // The method selection, when the request came with the greeting: it goes out with the
+        // request's answer, in one write (the client sent its request without waiting for it).
+        var selection: ByteBuffer?
         while true {
             let bytes: ByteBuffer
             switch await nextChunk(client, .socks5) {
@@ -85,21 +92,26 @@ public enum ProxyHandshake {
                 case .needMore:
                     break
                 case .reply(let reply):
+                    if parser.pendingRequest {
+                        selection = reply
+                        outcome = parser.pendingOutcome()
+                        continue
+                    }
                     do {
                         try await client.write(reply)
                     } catch {
                         return .failure(
                             ProxyHandshakeError("socks5: writing the method selection failed: \(error)"))
                     }
-                    if parser.pendingRequest {
-                        outcome = parser.pendingOutcome()
-                        continue
-                    }
                 case .request(let target, let leftover):
                     return .success(
-                        ProxyRequest(proto: .socks5, target: target, ahead: leftover, rewriter: nil))
+                        ProxyRequest(
+                            proto: .socks5, target: target, ahead: leftover, rewriter: nil,
+                            heldAnswer: selection))
                 case .failed(let error, let reply):
-                    if reply.readableBytes > 0 { try? await client.write(reply) }
+                    var answer = selection ?? ByteBuffer()
+                    answer.writeImmutableBuffer(reply)
+                    if answer.readableBytes > 0 { try? await client.write(answer) }
                     return .failure(error)
                 }
                 break
