@@ -26,16 +26,16 @@ public enum ProxyHandshake {
         // The time limit is a timer on the client's event loop, not a task racing the
         // handshake: the handshake runs in the caller's task, and only a limit that expires
         // costs more (it stops the client's input, which ends the pending read).
-        let limit = HandshakeLimit()
-        let timer = client.eventLoop.scheduleTask(in: TimeAmount(timeLimit)) {
-            if limit.expire() { Task { await client.shutdownRead() } }
-        }
+        let limit = HandshakeLimit(client)
+        // A callback rather than a scheduled task: no promise to make and fail per session. It
+        // cannot be scheduled only on a loop that is shutting down, which ends the client anyway.
+        let timer = try? client.eventLoop.scheduleCallback(in: TimeAmount(timeLimit), handler: limit)
         let outcome =
             switch proto {
             case .socks5: await socks5(client)
             case .httpProxy: await http(client)
             }
-        timer.cancel()
+        timer?.cancel()
         // A limit that expired first wins, even over a request that came meanwhile: the
         // client's input is being shut, so no session may start on it.
         let result: Result<ProxyRequest, ProxyHandshakeError> =
@@ -156,10 +156,23 @@ public enum ProxyHandshake {
 }
 
 /// Whether a handshake's time limit expired before the handshake ended: the first of
-/// ``expire()`` and ``finish()`` decides.
-private final class HandshakeLimit: Sendable {
+/// ``expire()`` (the timer, which then stops the client's input) and ``finish()`` decides.
+private final class HandshakeLimit: NIOScheduledCallbackHandler, Sendable {
     private enum State { case running, expired, finished }
     private let state = Mutex(State.running)
+    private let client: SocketFlow
+
+    init(_ client: SocketFlow) {
+        self.client = client
+    }
+
+    /// The timer fired: a handshake still running has failed, and its pending read must end.
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        if expire() {
+            let client = self.client
+            Task { await client.shutdownRead() }
+        }
+    }
 
     /// The limit is up: true when the handshake was still running (it has now failed).
     func expire() -> Bool {
