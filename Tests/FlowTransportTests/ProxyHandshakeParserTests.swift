@@ -3,7 +3,7 @@ import Testing
 
 @testable import FlowTransport
 
-/// The proxy handshake parsers on their own: SOCKS5 (NIOSOCKS driven in an EmbeddedChannel),
+/// The proxy handshake parsers on their own: SOCKS5 (flowtap's parser, NIOSOCKS's layout and codes),
 /// the HTTP proxy request head, and the rewriter of later requests.
 @Suite("Proxy handshakes: SOCKS5 parser, HTTP request head, forwarding rewriter")
 struct ProxyHandshakeParserTests {
