@@ -167,6 +167,7 @@ struct EventRecord {
         }
         var out = event
         out.targetName = event.targetName.map(text)
+        out.clientAddress = event.clientAddress.map(peer)
         switch event.kind {
         case .open(let c, let t): out.kind = .open(client: peer(c), target: peer(t))
         case .connectError(let c, let t, let e):

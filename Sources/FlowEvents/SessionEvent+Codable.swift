@@ -33,7 +33,7 @@ import NIOCore
 /// | `decode_error` | `dir`, `proto`, `offset`, `error` |
 /// | `breakpoints` | `breakpoints` (a list of `[DIR:]REGEX` texts) |
 /// | `tls` | `side`, `version`, `cipher`, `sni`, `alpn` (absent when none), server side: `verified`, `subject`, `issuer`, `expiry` |
-/// | `tls_error` | `side`, `error` |
+/// | `tls_error` | `side`, `error` (and `client`, `client_unix`, when the client is known) |
 ///
 /// Set ``includeBytes`` to `true` in the encoder's `userInfo` to include the bytes as hex (`-x`,
 /// and always in captures), and ``includeText`` to include them as escaped text (`"text"`, for
@@ -191,6 +191,10 @@ extension SessionEvent: Codable {
         case .tlsError(let side, let error):
             try c.encode(side, forKey: .side)
             try c.encode(error, forKey: .error)
+            if let clientAddress {
+                try c.encode(clientAddress.description, forKey: .client)
+                if case .unix = clientAddress { try c.encode(true, forKey: .clientUnix) }
+            }
         }
     }
 
@@ -352,6 +356,9 @@ extension SessionEvent: Codable {
         self.init(conn: conn, kind, time: time)
         if name == "open" || name == "connect_error" {
             targetName = try c.decodeIfPresent(String.self, forKey: .targetName)
+        }
+        if name == "tls_error" && c.contains(.client) {
+            clientAddress = try peer(.client, unix: .clientUnix)
         }
     }
 }

@@ -19,6 +19,10 @@ public struct SessionEvent: Sendable, Equatable {
     /// `http-proxy-listen:`): the host name the client's handshake named (`"target_name"`),
     /// when it named one rather than an IP address; `nil` otherwise.
     public var targetName: String?
+    /// On `tls_error`: the session's client (`"client"`, and `"client_unix"` for a Unix socket
+    /// path), when known; a failed handshake's `tls_error` is the only event its session has.
+    /// `nil` otherwise (the other events that name the client carry it in their kind).
+    public var clientAddress: PeerAddress?
 
     /// The largest count or offset decoding accepts: 2^53, the integers a JSON number holds
     /// exactly. Larger values in a file are refused, so readers' sums cannot overflow.
@@ -127,7 +131,7 @@ public struct SessionEvent: Sendable, Equatable {
         /// `verified`, `subject`, `issuer`, `expiry`): a TLS handshake of the session finished
         /// (see ``TLSSummary``). Reported before `open`.
         case tls(TLSSummary)
-        /// `tls_error` (fields `side`, `error`): a TLS handshake failed (then the session never
+        /// `tls_error` (fields `side`, `error`, and `client` when known: ``SessionEvent/clientAddress``): a TLS handshake failed (then the session never
         /// opens, and the other peer is reset), or a peer ended TCP without `close_notify`
         /// (a possible truncation, passed on as a bare FIN). `error` says what to do about it.
         case tlsError(side: TLSSummary.Side, error: String)

@@ -7,7 +7,8 @@ public enum Connector {
     /// `tls:`, once the handshake is done, with system trust and `SSLKEYLOGFILE`: see
     /// ``connectTLS(host:port:on:environment:protocols:)`` for the TLS details).
     ///
-    /// A TCP host name is resolved, and its addresses tried (IPv6 and IPv4, "happy eyeballs").
+    /// A TCP host name is resolved, and its addresses tried (IPv6 and IPv4, "happy eyeballs");
+    /// an IP literal is connected to directly.
     /// The connect gives up after 10 seconds.
     /// - Throws: ``TransportError`` whose description names the target and the reason:
     ///   `cannot connect to 127.0.0.1:6379: connection refused`,
@@ -38,8 +39,17 @@ public enum Connector {
         do {
             switch address {
             case .tcp(let host, let port):
-                let core = try await configured.connect(host: host, port: port) { channel in
-                    SocketFlowCore.install(on: channel)
+                let core: SocketFlowCore
+                if let literal = try? SocketAddress(ipAddress: host, port: port) {
+                    // An IP literal is connected to as it is: the resolver would send it to
+                    // getaddrinfo on a dispatch thread and back, a round trip per connect.
+                    core = try await configured.connect(to: literal) { channel in
+                        SocketFlowCore.install(on: channel)
+                    }
+                } else {
+                    core = try await configured.connect(host: host, port: port) { channel in
+                        SocketFlowCore.install(on: channel)
+                    }
                 }
                 return SocketFlow(core: core, socketPath: nil)
             case .unix(let path):

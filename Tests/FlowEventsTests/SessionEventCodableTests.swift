@@ -77,6 +77,14 @@ struct SessionEventCodableTests {
                 SessionEvent.self,
                 from: Data(#"{"t":1,"event":"tls_error","conn":3,"side":"middle","error":"x"}"#.utf8))
         }
+        var named = SessionEvent(conn: 4, .tlsError(side: .client, error: "EOF"), time: Self.t)
+        named.clientAddress = .ip(host: "::1", port: 5)
+        let namedLine = try JSONLineEncoder().encode(named)
+        #expect(
+            namedLine
+                == #"{"t":1795617012.234301,"event":"tls_error","conn":4,"side":"client","error":"EOF","client":"[::1]:5"}"#
+        )
+        #expect(try JSONDecoder().decode(SessionEvent.self, from: Data(namedLine.utf8)) == named)
     }
 
     @Test("field order is the contract's: t, event, conn, dir, then the kind's fields")

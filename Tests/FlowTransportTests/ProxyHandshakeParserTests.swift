@@ -3,7 +3,7 @@ import Testing
 
 @testable import FlowTransport
 
-/// The proxy handshake parsers on their own: SOCKS5 (NIOSOCKS driven in an EmbeddedChannel),
+/// The proxy handshake parsers on their own: SOCKS5 (flowtap's parser, NIOSOCKS's layout and codes),
 /// the HTTP proxy request head, and the rewriter of later requests.
 @Suite("Proxy handshakes: SOCKS5 parser, HTTP request head, forwarding rewriter")
 struct ProxyHandshakeParserTests {
@@ -115,6 +115,29 @@ struct ProxyHandshakeParserTests {
         #expect(HTTPProxyRequestHead.parse(ByteBuffer(string: "GET http://h/ HTTP/1.1\r\n")) == .needMore)
         let huge = "GET http://h/ HTTP/1.1\r\nX: " + String(repeating: "a", count: 70_000)
         #expect(HTTPProxyRequestHead.parse(ByteBuffer(string: huge)).failure == 431)
+    }
+
+    @Test(
+        "HTTP: Proxy-Connection and Proxy-Authorization (any case, with continuation lines) stay with the proxy, in the first request and later ones"
+    )
+    func proxyFieldsDropped() {
+        let head =
+            "GET http://h/x HTTP/1.1\r\nHost: h\r\nProxy-Connection: keep-alive\r\n"
+            + "proxy-authorization: Basic dTpw\r\n\tcontinued\r\nX-Proxy-Connection: kept\r\nAccept: */*\r\n\r\n"
+        let expected = "GET /x HTTP/1.1\r\nHost: h\r\nX-Proxy-Connection: kept\r\nAccept: */*\r\n\r\n"
+        guard case .head(let parsed) = HTTPProxyRequestHead.parse(ByteBuffer(string: head)) else {
+            Issue.record("not parsed")
+            return
+        }
+        #expect(String(buffer: parsed.forwarded!) == expected)
+        let bare = "GET http://h/ HTTP/1.0\nPROXY-CONNECTION: close\nA: b\n\n"
+        guard case .head(let lf) = HTTPProxyRequestHead.parse(ByteBuffer(string: bare)) else {
+            Issue.record("not parsed")
+            return
+        }
+        #expect(String(buffer: lf.forwarded!) == "GET / HTTP/1.0\nA: b\n\n")
+        var rewriter = HTTPForwardRewriter(target: ProxyTarget(host: "h", port: 80))
+        #expect(String(buffer: rewriter.rewrite(ByteBuffer(string: head + head))) == expected + expected)
     }
 
     @Test(

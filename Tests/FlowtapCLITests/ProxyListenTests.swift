@@ -407,8 +407,20 @@ struct ProxyListenTests {
 }
 
 /// Opens a SOCKS5 CONNECT through flowtap at `proxyPort` to 127.0.0.1:`targetPort`, checking
-/// each answer, and returns the connected flow.
+/// each answer, and returns the connected flow; the target must not have spoken yet.
 func socks5Connect(proxyPort: Int, targetPort: Int) async throws -> SocketFlow {
+    let (flow, early) = try await socks5ConnectKeepingEarlyBytes(proxyPort: proxyPort, targetPort: targetPort)
+    guard early.isEmpty else {
+        await flow.reset()
+        throw FlowError("session bytes with the SOCKS5 answer: \(early)")
+    }
+    return flow
+}
+
+/// ``socks5Connect(proxyPort:targetPort:)`` for a target that may speak first: its first bytes
+/// can come in the same read as the SOCKS5 answer (TCP keeps no message boundaries), and are
+/// returned with the flow.
+func socks5ConnectKeepingEarlyBytes(proxyPort: Int, targetPort: Int) async throws -> (SocketFlow, [UInt8]) {
     let flow = try await Connector.connect(.tcp(host: "127.0.0.1", port: proxyPort))
     try await flow.write(
         ByteBuffer(bytes: [
@@ -419,11 +431,11 @@ func socks5Connect(proxyPort: Int, targetPort: Int) async throws -> SocketFlow {
         guard case .data(let chunk) = try await flow.read() else { break }
         answer += chunk.readableBytesView
     }
-    guard answer.count == 12, Array(answer.prefix(4)) == [5, 0, 5, 0] else {
+    guard answer.count >= 12, Array(answer.prefix(4)) == [5, 0, 5, 0] else {
         await flow.reset()
         throw FlowError("SOCKS5 answer \(answer)")
     }
-    return flow
+    return (flow, Array(answer.dropFirst(12)))
 }
 
 /// SplitMix64, for payloads that differ per client.

@@ -152,6 +152,8 @@ struct TLSTests {
         let error = try #require(named(flowtap.events, "tls_error", conn: 1).first)
         #expect(error["side"] as? String == "client")
         #expect((error["error"] as? String)?.contains(folder.flowtapCA + "/ca.pem") == true, "\(error)")
+        // The session's only event names its client, as a failed connect does.
+        #expect((error["client"] as? String)?.hasPrefix("127.0.0.1:") == true, "\(error)")
         #expect(named(flowtap.events, "open").isEmpty)
         _ = try await server.waitForExit(timeout: .seconds(20))
         // The server peer saw its connection end without a close_notify of flowtap's.

@@ -19,6 +19,7 @@ extension Inspector {
         -> Bool
     {
         let client = clientFlow.socket
+        let clientAddress = PeerAddress(client.remoteSocketAddress, text: client.remoteAddress)
         guard let environment = options.tls, clientFlow.readsSocketDirectly else {
             await client.releaseHeldBytes()
             return true
@@ -33,7 +34,7 @@ extension Inspector {
             serverTLS = try await server.startClientTLS(
                 environment: environment, serverName: name, protocols: hello.applicationProtocols)
         } catch {
-            emit(SessionEvent(conn: id, .tlsError(side: .server, error: error.reason)))
+            emit(Self.tlsError(conn: id, side: .server, error.reason, client: clientAddress))
             await client.reset()
             return false
         }
@@ -44,13 +45,13 @@ extension Inspector {
                 environment: environment, name: name,
                 protocols: serverTLS.handshake.applicationProtocol.map { [$0] } ?? [])
         } catch {
-            emit(SessionEvent(conn: id, .tlsError(side: .client, error: error.reason)))
+            emit(Self.tlsError(conn: id, side: .client, error.reason, client: clientAddress))
             await server.reset()
             await client.reset()
             return false
         }
         emit(SessionEvent(conn: id, .tls(Self.summary(connection: clientTLS, side: .client))))
-        watchTruncation(client: clientTLS, server: serverTLS, id: id)
+        watchTruncation(client: clientTLS, server: serverTLS, id: id, clientAddress: clientAddress)
         return true
     }
 }

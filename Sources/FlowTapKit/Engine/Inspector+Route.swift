@@ -61,13 +61,12 @@ extension Inspector {
             await client.reset()
             await server.reset()
         }
-        await withTaskExecutorPreference(client.taskExecutor) {
-            do {
-                _ = try await proxy(clientFlow, server)
-            } catch {
-                await client.reset()
-                await server.reset()
-            }
+        // On the client's event loop already (see ``serve(_:id:)``).
+        do {
+            _ = try await proxy(clientFlow, server)
+        } catch {
+            await client.reset()
+            await server.reset()
         }
         passThroughs.remove(id)
         async let closeClient: Void = client.close(waitingAtMost: .seconds(2))

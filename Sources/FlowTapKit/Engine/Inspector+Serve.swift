@@ -15,7 +15,18 @@ extension Inspector {
     /// ``route(_:id:client:)``); a failed connect is then answered in the protocol and
     /// followed by a FIN, not a reset. Sessions `--only` does not match are passed through
     /// unobserved (``passThrough(_:id:client:server:)``).
+    ///
+    /// Everything runs on the client's event loop (its ``FlowTransport/SocketFlow/taskExecutor``),
+    /// where its socket and the target's are served: the proxy handshake's reads, the connect
+    /// and the session resume on that thread, one hop for the whole session rather than one per
+    /// step.
     func serve(_ client: SocketFlow, id: Int) async {
+        await withTaskExecutorPreference(client.taskExecutor) {
+            await self.serveOnLoop(client, id: id)
+        }
+    }
+
+    private func serveOnLoop(_ client: SocketFlow, id: Int) async {
         let clientAddress = PeerAddress(client.remoteSocketAddress, text: client.remoteAddress)
         guard let route = await route(client, id: id, client: clientAddress) else { return }
         let target = route.target
@@ -103,10 +114,7 @@ extension Inspector {
         if paused && !pausesNewSessions {
             for direction in Direction.allCases { session.resume(direction) }
         }
-        await withTaskExecutorPreference(client.taskExecutor) {
-            await self.run(
-                session, client: towardsClient, server: towardsServer, target: target, kill: resetBoth)
-        }
+        await run(session, client: towardsClient, server: towardsServer, target: target, kill: resetBoth)
         async let closeClient: Void = client.close(waitingAtMost: .seconds(2))
         await server.close(waitingAtMost: .seconds(2))
         await closeClient

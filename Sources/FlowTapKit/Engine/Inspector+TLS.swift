@@ -18,7 +18,7 @@ extension Inspector {
         func failed(_ side: TLSSummary.Side, _ reason: String, resetting flows: SocketFlow...) async
             -> SocketFlow?
         {
-            emit(SessionEvent(conn: id, .tlsError(side: side, error: reason)))
+            emit(Self.tlsError(conn: id, side: side, reason, client: clientAddress))
             for flow in flows { await flow.reset() }
             return nil
         }
@@ -81,34 +81,40 @@ extension Inspector {
                 return await failed(.client, error.reason, resetting: server, client)
             }
         }
-        watchTruncation(client: clientTLS, server: serverTLS, id: id)
+        watchTruncation(client: clientTLS, server: serverTLS, id: id, clientAddress: clientAddress)
         return server
+    }
+
+    /// The `tls_error` of session `id`, naming its client (``FlowEvents/SessionEvent/clientAddress``).
+    static func tlsError(conn id: Int, side: TLSSummary.Side, _ reason: String, client: PeerAddress)
+        -> SessionEvent
+    {
+        var event = SessionEvent(conn: id, .tlsError(side: side, error: reason))
+        event.clientAddress = client
+        return event
     }
 
     /// A TCP FIN without close_notify from either peer is passed on as a bare FIN, and reported
     /// as `tls_error` (its data may be truncated). `nil` for a leg without TLS.
-    func watchTruncation(client clientTLS: TLSConnection?, server serverTLS: TLSConnection?, id: Int) {
+    func watchTruncation(
+        client clientTLS: TLSConnection?, server serverTLS: TLSConnection?, id: Int,
+        clientAddress: PeerAddress
+    ) {
         clientTLS?.whenTruncated { [serverTLS] in
             serverTLS?.sendBareFIN()
             self.emit(
-                SessionEvent(
-                    conn: id,
-                    .tlsError(
-                        side: .client,
-                        error:
-                            "the client ended TCP without close_notify (its data may be truncated): passed on as a bare FIN"
-                    )))
+                Self.tlsError(
+                    conn: id, side: .client,
+                    "the client ended TCP without close_notify (its data may be truncated): passed on as a bare FIN",
+                    client: clientAddress))
         }
         serverTLS?.whenTruncated { [clientTLS] in
             clientTLS?.sendBareFIN()
             self.emit(
-                SessionEvent(
-                    conn: id,
-                    .tlsError(
-                        side: .server,
-                        error:
-                            "the server ended TCP without close_notify (its data may be truncated): passed on as a bare FIN"
-                    )))
+                Self.tlsError(
+                    conn: id, side: .server,
+                    "the server ended TCP without close_notify (its data may be truncated): passed on as a bare FIN",
+                    client: clientAddress))
         }
     }
 

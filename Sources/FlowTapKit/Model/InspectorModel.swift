@@ -155,7 +155,9 @@ public final class InspectorModel: InspectorObserver {
                 if (s.pendingTLS[id]?.count ?? 0) < 2 { s.pendingTLS[id, default: []].append(summary) }
             case .tlsError(let side, let error) where s.sessions[id] == nil:
                 // A failed handshake: the session never opens; it is listed like a failed connect.
-                add(&s, id: id, client: "(TLS \(side.rawValue) side)", target: s.target, at: event.time)
+                add(
+                    &s, id: id, client: event.clientAddress?.description ?? "(TLS \(side.rawValue) side)",
+                    target: s.target, at: event.time)
                 s.sessions[id]?.snapshot.tls = s.pendingTLS.removeValue(forKey: id) ?? []
                 s.sessions[id]?.snapshot.connectError = "TLS: \(error)"
                 s.sessions[id]?.snapshot.closed = event.time

@@ -30,7 +30,8 @@ struct HTTPProxyRequestHead: Equatable {
     /// Where the request goes.
     var target: ProxyTarget
     /// For `CONNECT`, nil; otherwise the head to send to the target: the request line in
-    /// origin-form, the header fields as they came.
+    /// origin-form, the header fields as they came, less those addressed to the proxy
+    /// (`Proxy-Connection`, `Proxy-Authorization`: ``isProxyHopField(_:)``).
     var forwarded: ByteBuffer?
     /// How the body is framed.
     var body: Body
@@ -159,11 +160,24 @@ struct HTTPProxyRequestHead: Equatable {
         forwarded.writeInteger(UInt8(0x20))
         forwarded.writeBytes(path)
         forwarded.writeInteger(UInt8(0x20))
-        // The rest of the head as it came: from the request line's end on.
+        // The rest of the head as it came, line by line, less the fields meant for the proxy
+        // alone (``isProxyHopField(_:)``) with their obsolete continuation lines.
         let lineEnd = head.firstIndex(of: 0x0A)!
-        let version = head[(head.startIndex + parts[0].count + 1 + requestTarget.count + 1)..<lineEnd]
+        let version = head[(head.startIndex + parts[0].count + 1 + requestTarget.count + 1)...lineEnd]
         forwarded.writeBytes(version)
-        forwarded.writeBytes(head[lineEnd...])
+        var start = lineEnd + 1
+        var dropping = false
+        while start < head.endIndex {
+            // The head ends with a LF, so every line has one.
+            let lf = head[start...].firstIndex(of: 0x0A) ?? head.endIndex - 1
+            let line = head[start...lf]
+            if line.first != 0x20 && line.first != 0x09 {
+                dropping =
+                    line.firstIndex(of: UInt8(ascii: ":")).map { isProxyHopField(head[start..<$0]) } ?? false
+            }
+            if !dropping { forwarded.writeBytes(line) }
+            start = lf + 1
+        }
         return .head(
             HTTPProxyRequestHead(
                 method: method, target: target, forwarded: forwarded, body: body, length: end))
@@ -214,6 +228,13 @@ struct HTTPProxyRequestHead: Equatable {
             return .failure(ProxyHandshakeError("bad target host \"\(ProxyTarget.escaped(host))\""))
         }
         return ProxyTarget.checked(host: String(decoding: host, as: UTF8.self), port: port)
+    }
+
+    /// Whether a header field of that name is addressed to the proxy and ends there (RFC 9110
+    /// §7.6.1, §11.7.2): `Proxy-Connection` (the legacy hop-by-hop `Connection` of proxies) and
+    /// `Proxy-Authorization` (the client's credentials for the proxy, never for the origin).
+    static func isProxyHopField<C: Collection<UInt8>>(_ name: C) -> Bool {
+        equalsIgnoringCase(name, "proxy-connection") || equalsIgnoringCase(name, "proxy-authorization")
     }
 
     static func isTokenByte(_ byte: UInt8) -> Bool {

@@ -1,5 +1,6 @@
 import FlowCore
 import NIOCore
+import Synchronization
 
 /// Reads a proxy client's handshake (DESIGN §1: before the session's flows exist), so that
 /// the session's target comes from the client: SOCKS5 (``SOCKS5ServerParser``) or an HTTP
@@ -22,33 +23,33 @@ public enum ProxyHandshake {
     public static func receive(
         _ proto: ProxyProtocol, from client: SocketFlow, timeLimit: Duration = defaultTimeLimit
     ) async throws(ProxyHandshakeError) -> ProxyRequest {
-        let result = await withTaskGroup(of: Result<ProxyRequest, ProxyHandshakeError>?.self) { group in
-            group.addTask {
-                switch proto {
-                case .socks5: await socks5(client)
-                case .httpProxy: await http(client)
-                }
+        // The time limit is a timer on the client's event loop, not a task racing the
+        // handshake: the handshake runs in the caller's task, and only a limit that expires
+        // costs more (it stops the client's input, which ends the pending read).
+        let limit = HandshakeLimit(client)
+        // A callback rather than a scheduled task: no promise to make and fail per session. It
+        // cannot be scheduled only on a loop that is shutting down, which ends the client anyway.
+        let timer = try? client.eventLoop.scheduleCallback(in: TimeAmount(timeLimit), handler: limit)
+        let outcome =
+            switch proto {
+            case .socks5: await socks5(client)
+            case .httpProxy: await http(client)
             }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeLimit)
-                } catch {
-                    return nil
-                }
-                return .failure(
-                    ProxyHandshakeError("no complete \(proto.rawValue) handshake within \(timeLimit)"))
-            }
-            // nil: this task was cancelled (the listener is stopping) before either ended.
-            let first =
-                await group.next()
-                ?? .failure(ProxyHandshakeError("\(proto.rawValue): handshake cancelled"))
-            group.cancelAll()
-            return first ?? .failure(ProxyHandshakeError("\(proto.rawValue): handshake cancelled"))
-        }
+        timer?.cancel()
+        // A limit that expired first wins, even over a request that came meanwhile: the
+        // client's input is being shut, so no session may start on it.
+        let result: Result<ProxyRequest, ProxyHandshakeError> =
+            limit.finish()
+            ? .failure(ProxyHandshakeError("no complete \(proto.rawValue) handshake within \(timeLimit)"))
+            : outcome
         switch result {
         case .success(let request):
             return request
         case .failure(let error):
+            // A request that came as the limit expired: what it was owed so far goes out first.
+            if case .success(let request) = outcome, let held = request.heldAnswer {
+                try? await client.write(held)
+            }
             if error.reason.hasPrefix("no complete") && proto == .httpProxy {
                 try? await client.write(HTTPProxyResponses.response(status: 408, error.reason))
             }
@@ -76,6 +77,9 @@ public enum ProxyHandshake {
 
     private static func socks5(_ client: SocketFlow) async -> Result<ProxyRequest, ProxyHandshakeError> {
         let parser = SOCKS5ServerParser()
+        // The method selection, when the request came with the greeting: it goes out with the
+        // request's answer, in one write (the client sent its request without waiting for it).
+        var selection: ByteBuffer?
         while true {
             let bytes: ByteBuffer
             switch await nextChunk(client, .socks5) {
@@ -88,21 +92,26 @@ public enum ProxyHandshake {
                 case .needMore:
                     break
                 case .reply(let reply):
+                    if parser.pendingRequest {
+                        selection = reply
+                        outcome = parser.pendingOutcome()
+                        continue
+                    }
                     do {
                         try await client.write(reply)
                     } catch {
                         return .failure(
                             ProxyHandshakeError("socks5: writing the method selection failed: \(error)"))
                     }
-                    if parser.pendingRequest {
-                        outcome = parser.pendingOutcome()
-                        continue
-                    }
                 case .request(let target, let leftover):
                     return .success(
-                        ProxyRequest(proto: .socks5, target: target, ahead: leftover, rewriter: nil))
+                        ProxyRequest(
+                            proto: .socks5, target: target, ahead: leftover, rewriter: nil,
+                            heldAnswer: selection))
                 case .failed(let error, let reply):
-                    if reply.readableBytes > 0 { try? await client.write(reply) }
+                    var answer = selection ?? ByteBuffer()
+                    answer.writeImmutableBuffer(reply)
+                    if answer.readableBytes > 0 { try? await client.write(answer) }
                     return .failure(error)
                 }
                 break
@@ -142,6 +151,44 @@ public enum ProxyHandshake {
                 return .success(
                     ProxyRequest(proto: .httpProxy, target: head.target, ahead: ahead, rewriter: nil))
             }
+        }
+    }
+}
+
+/// Whether a handshake's time limit expired before the handshake ended: the first of
+/// ``expire()`` (the timer, which then stops the client's input) and ``finish()`` decides.
+private final class HandshakeLimit: NIOScheduledCallbackHandler, Sendable {
+    private enum State { case running, expired, finished }
+    private let state = Mutex(State.running)
+    private let client: SocketFlow
+
+    init(_ client: SocketFlow) {
+        self.client = client
+    }
+
+    /// The timer fired: a handshake still running has failed, and its pending read must end.
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        if expire() {
+            let client = self.client
+            Task { await client.shutdownRead() }
+        }
+    }
+
+    /// The limit is up: true when the handshake was still running (it has now failed).
+    func expire() -> Bool {
+        state.withLock { state in
+            guard case .running = state else { return false }
+            state = .expired
+            return true
+        }
+    }
+
+    /// The handshake ended: true when the limit had expired first.
+    func finish() -> Bool {
+        state.withLock { state in
+            if case .expired = state { return true }
+            state = .finished
+            return false
         }
     }
 }

@@ -26,6 +26,9 @@ public struct ProxyRequest: Sendable {
     /// For an absolute-form HTTP request: what follows the requests after it (see
     /// ``HTTPForwardRewriter``); nil for SOCKS5 and `CONNECT` (a tunnel of raw bytes).
     let rewriter: HTTPForwardRewriter?
+    /// What the client is owed before the answer, sent with it in one write: the SOCKS5 method
+    /// selection, when the request came together with the greeting.
+    var heldAnswer: ByteBuffer? = nil
 
     /// Tells the client its target is connected, and returns the flow its session uses:
     /// SOCKS5 reply 0 naming `bound` (the address flowtap connected from), HTTP
@@ -37,11 +40,18 @@ public struct ProxyRequest: Sendable {
     {
         switch proto {
         case .socks5:
-            try await client.write(SOCKS5ServerParser.successReply(bound: bound))
+            try await client.write(answer(SOCKS5ServerParser.successReply(bound: bound)))
         case .httpProxy:
             if rewriter == nil { try await client.write(HTTPProxyResponses.connectEstablished) }
         }
         return ProxiedClientFlow(client, ahead: ahead, rewriter: rewriter)
+    }
+
+    /// `reply` after the ``heldAnswer``, if any.
+    private func answer(_ reply: ByteBuffer) -> ByteBuffer {
+        guard var out = heldAnswer else { return reply }
+        out.writeImmutableBuffer(reply)
+        return out
     }
 
     /// Tells the client the connect failed, then sends FIN (after the answer): a SOCKS5 reply
@@ -59,7 +69,7 @@ public struct ProxyRequest: Sendable {
                 case EHOSTUNREACH, ETIMEDOUT, nil: .hostUnreachable
                 default: .serverFailure
                 }
-            answer = SOCKS5ServerParser.failureReply(reply)
+            answer = self.answer(SOCKS5ServerParser.failureReply(reply))
         case .httpProxy:
             answer = HTTPProxyResponses.badGateway("cannot connect to \(target): \(reason)")
         }

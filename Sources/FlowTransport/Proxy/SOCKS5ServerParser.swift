@@ -1,11 +1,12 @@
 import NIOCore
-import NIOEmbedded
 import NIOSOCKS
 
 /// The server side of a SOCKS5 handshake (RFC 1928) as a pure parser: bytes from the client
-/// in, the replies to send and the request out. NIOSOCKS's `SOCKSServerHandshakeHandler` (its
-/// message parsing and server state machine) does the work, driven in an `EmbeddedChannel`,
-/// so no socket is involved: ``ProxyHandshake`` feeds it what it reads, and the fuzz target
+/// in, the replies to send and the request out. It reads the messages itself, in one pass over
+/// the bytes held (no channel, no allocation beyond them): each session pays for a few bytes'
+/// work, not for a pipeline. NIOSOCKS (swift-nio-extras) names the reply codes; the messages'
+/// layout and its errors are NIOSOCKS's too (a byte that breaks the layout is refused as soon as
+/// it arrives, whatever follows). ``ProxyHandshake`` feeds it what it reads, and the fuzz target
 /// feeds it anything.
 ///
 /// Offered: no authentication, the CONNECT command, IPv4, IPv6 and domain-name targets. A
@@ -34,23 +35,19 @@ final class SOCKS5ServerParser {
     /// The most bytes read before the request must be whole.
     static let maximumHandshakeBytes = 1024
 
-    private let channel = EmbeddedChannel()
-    /// The messages the handler decoded so far (the channel's inbound end collects them).
-    private var received: [ClientMessage] = []
     /// Every byte fed, up to the request's end and what follows it.
     private var fed = ByteBuffer()
-    /// Bytes of `fed` taken by the greeting once it was parsed.
+    /// Bytes of `fed` taken by the greeting once it was parsed (0 before).
     private var greetingLength = 0
     private var done = false
+    /// The outcome of a request that arrived with the greeting (see ``pendingRequest``).
+    private var pending: Outcome?
 
-    init() {
-        // Both handlers are added to an EmbeddedChannel, which runs them synchronously.
-        try! channel.pipeline.syncOperations.addHandler(SOCKSServerHandshakeHandler())
-    }
+    init() {}
 
-    deinit {
-        _ = try? channel.finish(acceptAlreadyClosed: true)
-    }
+    /// Whether the request (or a malformed one) arrived together with the greeting:
+    /// ``pendingOutcome()`` returns it.
+    var pendingRequest: Bool { pending != nil }
 
     /// Feeds the next bytes read from the client. After `.request` or `.failed`, further calls
     /// return `.failed`.
@@ -59,121 +56,99 @@ final class SOCKS5ServerParser {
             return .failed(ProxyHandshakeError("SOCKS5: handshake already over"), reply: ByteBuffer())
         }
         fed.writeImmutableBuffer(bytes)
-        let before = received.count
-        do {
-            try channel.writeInbound(bytes)
-            try collect()
-        } catch {
-            return fail(error)
+        let outcome = greetingLength == 0 ? greeting() : request()
+        if case .needMore = outcome, fed.readableBytes > Self.maximumHandshakeBytes {
+            return finish(
+                ProxyHandshakeError("SOCKS5: handshake longer than \(Self.maximumHandshakeBytes) bytes"),
+                reply: [])
         }
-        return next(after: before)
+        return outcome
     }
-
-    /// Takes the messages the handler passed on from the channel's inbound end.
-    private func collect() throws {
-        while let message = try channel.readInbound(as: ClientMessage.self) { received.append(message) }
-    }
-
-    /// Looks at the message the handler produced, if any.
-    private func next(after count: Int) -> Outcome {
-        guard received.count > count, let message = received.last else {
-            if fed.readableBytes > Self.maximumHandshakeBytes {
-                return finish(
-                    ProxyHandshakeError("SOCKS5: handshake longer than \(Self.maximumHandshakeBytes) bytes"),
-                    reply: [])
-            }
-            return .needMore
-        }
-        switch message {
-        case .greeting(let greeting):
-            greetingLength = 2 + greeting.methods.count
-            guard greeting.methods.contains(.noneRequired) else {
-                let offered = greeting.methods.map { String($0.value) }.joined(separator: ", ")
-                _ = try? channel.writeOutbound(
-                    ServerMessage.selectedAuthenticationMethod(.init(method: .noneAcceptable)))
-                return finish(
-                    ProxyHandshakeError(
-                        "SOCKS5: no acceptable authentication method (offered: \(offered.isEmpty ? "none" : offered); flowtap offers no authentication)"
-                    ),
-                    reply: [0x05, 0xFF])
-            }
-            var reply = ByteBuffer()
-            do {
-                try channel.writeOutbound(
-                    ServerMessage.selectedAuthenticationMethod(.init(method: .noneRequired)))
-                while let part = try channel.readOutbound(as: ByteBuffer.self) {
-                    var part = part
-                    reply.writeBuffer(&part)
-                }
-            } catch {
-                return fail(error)
-            }
-            // A client may send its request with its greeting: the handler keeps it buffered
-            // until the next read, which an empty one stands for. The caller sends the
-            // selection first, then answers the request (``pendingOutcome()``).
-            let before = received.count
-            do {
-                try channel.writeInbound(ByteBuffer())
-                try collect()
-                pendingRequest = received.count > before
-            } catch {
-                pendingError = error
-                pendingRequest = true
-            }
-            return .reply(reply)
-        case .request(let request):
-            return answer(request)
-        case .authenticationData:
-            return finish(ProxyHandshakeError("SOCKS5: unexpected authentication data"), reply: [])
-        }
-    }
-
-    /// Whether the request arrived with the greeting: ``pendingOutcome()`` returns it.
-    private(set) var pendingRequest = false
-    /// Why the request that came with the greeting is malformed.
-    private var pendingError: (any Error)?
 
     /// The request that arrived together with the greeting (see ``pendingRequest``).
     func pendingOutcome() -> Outcome {
-        pendingRequest = false
-        if let pendingError {
-            self.pendingError = nil
-            return fail(pendingError)
-        }
-        guard case .request(let request)? = received.last else { return .needMore }
-        return answer(request)
+        defer { pending = nil }
+        return pending ?? .needMore
     }
 
-    private func answer(_ request: SOCKSRequest) -> Outcome {
-        guard request.command == .connect else {
-            let name =
-                switch request.command {
-                case .bind: " (BIND)"
-                case .udpAssociate: " (UDP ASSOCIATE)"
-                default: ""
-                }
+    /// `VER NMETHODS METHODS…`, at the start of what was fed.
+    private func greeting() -> Outcome {
+        let view = fed.readableBytesView
+        guard let version = view.first else { return .needMore }
+        guard version == 5 else { return notVersion5(version) }
+        guard view.count >= 2 else { return .needMore }
+        let count = Int(view[view.startIndex + 1])
+        guard view.count >= 2 + count else { return .needMore }
+        let methods = view[(view.startIndex + 2)..<(view.startIndex + 2 + count)]
+        greetingLength = 2 + count
+        guard methods.contains(AuthenticationMethod.noneRequired.value) else {
+            let offered = methods.map { String($0) }.joined(separator: ", ")
             return finish(
                 ProxyHandshakeError(
-                    "SOCKS5: unsupported command \(request.command.value)\(name); flowtap offers CONNECT"),
-                reply: Self.failureReply(.commandUnsupported))
+                    "SOCKS5: no acceptable authentication method (offered: \(offered.isEmpty ? "none" : offered); flowtap offers no authentication)"
+                ),
+                reply: [0x05, 0xFF])
         }
+        // A client may send its request with its greeting: the caller sends the selection
+        // first, then answers the request (``pendingOutcome()``).
+        let next = request()
+        if case .needMore = next {} else { pending = next }
+        return .reply(ByteBuffer(bytes: [0x05, AuthenticationMethod.noneRequired.value]))
+    }
+
+    /// `VER CMD RSV ATYP DST.ADDR DST.PORT`, after the greeting. Each byte is checked as soon as
+    /// it is there, as NIOSOCKS does.
+    private func request() -> Outcome {
+        let view = fed.readableBytesView
+        let start = view.startIndex + greetingLength
+        let available = view.endIndex - start
+        func byte(_ offset: Int) -> UInt8? { offset < available ? view[start + offset] : nil }
+        guard let version = byte(0) else { return .needMore }
+        guard version == 5 else { return notVersion5(version) }
+        guard let command = byte(1), let reserved = byte(2) else { return .needMore }
+        guard reserved == 0 else {
+            return finish(
+                ProxyHandshakeError("SOCKS5: reserved byte is \(reserved), not 0"),
+                reply: Self.failureReply(.serverFailure))
+        }
+        guard let type = byte(3) else { return .needMore }
         let host: String
-        let port: Int
-        var length = 4
-        switch request.addressType {
-        case .address(let address):
-            guard let ip = address.ipAddress, let addressPort = address.port else {
+        let length: Int
+        switch type {
+        case 0x01, 0x04:
+            let size = type == 0x01 ? 4 : 16
+            length = 4 + size + 2
+            guard available >= length else { return .needMore }
+            let packed = fed.getSlice(at: fed.readerIndex + greetingLength + 4, length: size)!
+            guard let address = try? SocketAddress(packedIPAddress: packed, port: 0),
+                let ip = address.ipAddress
+            else {
                 return finish(
                     ProxyHandshakeError("SOCKS5: bad target address"),
                     reply: Self.failureReply(.addressUnsupported))
             }
             host = ip
-            port = addressPort
-            length += (address.protocol == .inet6 ? 16 : 4) + 2
-        case .domain(let name, let namePort):
-            host = name
-            port = namePort
-            length += 1 + name.utf8.count + 2
+        case 0x03:
+            guard let count = byte(4) else { return .needMore }
+            length = 4 + 1 + Int(count) + 2
+            guard available >= length else { return .needMore }
+            host = String(decoding: view[(start + 5)..<(start + 5 + Int(count))], as: UTF8.self)
+        default:
+            return finish(
+                ProxyHandshakeError("SOCKS5: unsupported address type \(type)"),
+                reply: Self.failureReply(.addressUnsupported))
+        }
+        let port = Int(view[start + length - 2]) << 8 | Int(view[start + length - 1])
+        guard command == SOCKSCommand.connect.value else {
+            let name =
+                switch SOCKSCommand(value: command) {
+                case .bind: " (BIND)"
+                case .udpAssociate: " (UDP ASSOCIATE)"
+                default: ""
+                }
+            return finish(
+                ProxyHandshakeError("SOCKS5: unsupported command \(command)\(name); flowtap offers CONNECT"),
+                reply: Self.failureReply(.commandUnsupported))
         }
         let target: ProxyTarget
         switch ProxyTarget.checked(host: host, port: port) {
@@ -183,13 +158,18 @@ final class SOCKS5ServerParser {
                 ProxyHandshakeError("SOCKS5: \(error.reason)"), reply: Self.failureReply(.serverFailure))
         }
         done = true
-        // The bytes after the greeting and the request: the host was ASCII (checked), so its
-        // decoded length is its length on the wire.
         let consumed = greetingLength + length
         let leftover =
-            fed.getSlice(at: fed.readerIndex + consumed, length: max(0, fed.readableBytes - consumed))
-            ?? ByteBuffer()
+            fed.getSlice(at: fed.readerIndex + consumed, length: fed.readableBytes - consumed) ?? ByteBuffer()
         return .request(target, leftover: leftover)
+    }
+
+    /// A version byte that is not 5: nothing to answer in the greeting (the client may speak
+    /// SOCKS4, whose replies differ), a general failure in the request.
+    private func notVersion5(_ version: UInt8) -> Outcome {
+        finish(
+            ProxyHandshakeError("SOCKS5: not SOCKS version 5 (version byte \(version))"),
+            reply: greetingLength > 0 ? Self.failureReply(.serverFailure) : ByteBuffer())
     }
 
     /// The reply to a request that succeeded, naming `bound` (the address flowtap connected
@@ -221,29 +201,6 @@ final class SOCKS5ServerParser {
             out.writeBytes([0x01, 0, 0, 0, 0, 0, 0])
         }
         return out
-    }
-
-    /// Maps a NIOSOCKS parse error to the reply the client gets.
-    private func fail(_ error: any Error) -> Outcome {
-        let inRequest = greetingLength > 0
-        switch error {
-        case let error as SOCKSError.InvalidProtocolVersion:
-            return finish(
-                ProxyHandshakeError("SOCKS5: not SOCKS version 5 (version byte \(error.actual))"),
-                reply: inRequest ? Self.failureReply(.serverFailure) : ByteBuffer())
-        case let error as SOCKSError.InvalidAddressType:
-            return finish(
-                ProxyHandshakeError("SOCKS5: unsupported address type \(error.actual)"),
-                reply: Self.failureReply(.addressUnsupported))
-        case let error as SOCKSError.InvalidReservedByte:
-            return finish(
-                ProxyHandshakeError("SOCKS5: reserved byte is \(error.actual), not 0"),
-                reply: Self.failureReply(.serverFailure))
-        default:
-            return finish(
-                ProxyHandshakeError("SOCKS5: malformed handshake (\(error))"),
-                reply: inRequest ? Self.failureReply(.serverFailure) : ByteBuffer())
-        }
     }
 
     private func finish(_ error: ProxyHandshakeError, reply: ByteBuffer) -> Outcome {

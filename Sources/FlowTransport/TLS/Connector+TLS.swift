@@ -44,26 +44,35 @@ extension Connector {
         let verified = !environment.options.insecure
         let state = TLSFlowState()
         let connected: (SocketFlowCore, EventLoopFuture<TLSHandshake>)
+        let configured =
+            bootstrap
+            .connectTimeout(TransportTuning.connectTimeout)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.recvAllocator, value: TransportTuning.recvAllocator)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+        let initializer:
+            @Sendable (any Channel) -> EventLoopFuture<(SocketFlowCore, EventLoopFuture<TLSHandshake>)> = {
+                channel in
+                let handshake = channel.eventLoop.makePromise(of: TLSHandshake.self)
+                return channel.eventLoop.makeCompletedFuture {
+                    let watcher = TLSRecordWatcher(watchesInbound: true)
+                    let ssl = try NIOSSLClientHandler(context: context, serverHostname: serverName)
+                    let session = TLSSessionHandler(
+                        ssl: ssl, watcher: watcher, state: state, handshake: handshake,
+                        serverName: serverName, verified: verified)
+                    try channel.pipeline.syncOperations.addHandlers([watcher, ssl, session])
+                }.flatMap {
+                    SocketFlowCore.install(on: channel)
+                }.map { core in (core, handshake.futureResult) }
+            }
         do {
-            connected =
-                try await bootstrap
-                .connectTimeout(TransportTuning.connectTimeout)
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .channelOption(.recvAllocator, value: TransportTuning.recvAllocator)
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .connect(host: host, port: port) { channel in
-                    let handshake = channel.eventLoop.makePromise(of: TLSHandshake.self)
-                    return channel.eventLoop.makeCompletedFuture {
-                        let watcher = TLSRecordWatcher(watchesInbound: true)
-                        let ssl = try NIOSSLClientHandler(context: context, serverHostname: serverName)
-                        let session = TLSSessionHandler(
-                            ssl: ssl, watcher: watcher, state: state, handshake: handshake,
-                            serverName: serverName, verified: verified)
-                        try channel.pipeline.syncOperations.addHandlers([watcher, ssl, session])
-                    }.flatMap {
-                        SocketFlowCore.install(on: channel)
-                    }.map { core in (core, handshake.futureResult) }
-                }
+            // An IP literal is connected to as it is (no getaddrinfo round trip), as in connect(_:).
+            if let literal = try? SocketAddress(ipAddress: host, port: port) {
+                connected = try await configured.connect(to: literal, channelInitializer: initializer)
+            } else {
+                connected = try await configured.connect(
+                    host: host, port: port, channelInitializer: initializer)
+            }
         } catch {
             let (reason, code) = ErrorText.setupFailure(error)
             throw .transport(TransportError(action: action, reason: reason, errno: code))

@@ -1,9 +1,9 @@
 import NIOCore
 
-/// The first handler of a TLS connection's pipeline (next to the socket, below NIOSSL): reads
-/// the cipher suite out of the ServerHello as it passes (inbound when flowtap is the client,
-/// outbound when it is the server; swift-nio-ssl does not tell it), and gives the TLS layer a
-/// way around NIOSSL: a bare TCP FIN or an abrupt close, without `close_notify`.
+/// The first handler of a TLS connection's pipeline during its handshake (next to the socket,
+/// below NIOSSL): reads the cipher suite out of the ServerHello as it passes (inbound when
+/// flowtap is the client, outbound when it is the server; swift-nio-ssl does not tell it).
+/// ``TLSSessionHandler`` removes it once the handshake is done.
 ///
 /// It looks at no more than the first 512 bytes of the watched direction; it never changes a byte.
 final class TLSRecordWatcher: ChannelDuplexHandler, RemovableChannelHandler {
@@ -16,7 +16,6 @@ final class TLSRecordWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     private let watchesInbound: Bool
     private var seen: [UInt8] = []
     private var done = false
-    private var context: ChannelHandlerContext?
     /// The cipher suite of the ServerHello, once seen.
     private(set) var cipherSuite: UInt16?
 
@@ -24,14 +23,6 @@ final class TLSRecordWatcher: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(watchesInbound: Bool) {
         self.watchesInbound = watchesInbound
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -42,25 +33,6 @@ final class TLSRecordWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if !watchesInbound && !done { look(at: unwrapOutboundIn(data)) }
         context.write(data, promise: promise)
-    }
-
-    /// Sends a TCP FIN without going through NIOSSL (no `close_notify`).
-    func closeOutputBare(promise: EventLoopPromise<Void>?) {
-        guard let context else {
-            promise?.succeed(())
-            return
-        }
-        context.close(mode: .output, promise: promise)
-    }
-
-    /// Closes the channel without going through NIOSSL (no `close_notify`, no waiting for
-    /// the peer's): what a reset or an abandoned flow needs.
-    func closeAbruptly(promise: EventLoopPromise<Void>?) {
-        guard let context else {
-            promise?.succeed(())
-            return
-        }
-        context.close(mode: .all, promise: promise)
     }
 
     private func look(at buffer: ByteBuffer) {

@@ -12,7 +12,10 @@ import X509
 ///   truncation, to be passed on as a bare FIN);
 /// - sends the flow's FIN around NIOSSL (bare) when ``TLSFlowState`` says so, and every full
 ///   close around it too: a graceful close has sent `close_notify` with its FIN already, and a
-///   reset must not send one (nor wait for the peer's).
+///   reset must not send one (nor wait for the peer's). "Around" is from NIOSSL's own context,
+///   whose outbound operations go to the handler below it (the socket).
+/// - once the handshake is done, takes the ``TLSRecordWatcher`` out of the pipeline: it has read
+///   the cipher suite, and every record after that would pass one handler more for nothing.
 final class TLSSessionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -46,6 +49,8 @@ final class TLSSessionHandler: ChannelDuplexHandler {
         {
             handshakeOver = true
             handshake.succeed(summary(negotiated))
+            // The ServerHello has passed (both ways, it comes before the handshake's end).
+            _ = context.pipeline.syncOperations.removeHandler(watcher)
         } else if let event = event as? ChannelEvent, event == .inputClosed, pendingTruncation {
             pendingTruncation = false
             state.peerTruncated()
@@ -76,10 +81,11 @@ final class TLSSessionHandler: ChannelDuplexHandler {
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         switch mode {
-        case .output where state.sendsBareFIN:
-            watcher.closeOutputBare(promise: promise)
-        case .all:
-            watcher.closeAbruptly(promise: promise)
+        case .output where state.sendsBareFIN, .all:
+            // Below NIOSSL: a bare FIN (no `close_notify`), or a close that neither sends one
+            // nor waits for the peer's.
+            let below = (try? context.pipeline.syncOperations.context(handler: ssl)) ?? context
+            below.close(mode: mode, promise: promise)
         default:
             context.close(mode: mode, promise: promise)
         }
