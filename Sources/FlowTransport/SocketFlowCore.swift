@@ -42,6 +42,7 @@ final class SocketFlowCore: Sendable {
 
     struct State: Sendable {
         var chunks = CircularBuffer<ByteBuffer>(initialCapacity: 8)
+        /// The memory the queued chunks keep alive (``cost(of:)``), against the watermarks.
         var bufferedBytes = 0
         var inbound = Inbound.open
         /// A `read` from the pipeline was held back because the queue is full.
@@ -79,10 +80,26 @@ final class SocketFlowCore: Sendable {
             return false
         }
 
+        /// What a queued chunk counts against the watermarks: the storage it keeps alive, not
+        /// only its readable bytes. swift-nio-ssl hands up each record's plaintext as a slice of
+        /// its 32 KiB (or larger) buffer: counted by readable bytes, a peer sending one-byte
+        /// records to a paused session could pin 512 Ki such buffers (16 GiB) before the socket
+        /// stopped being read.
+        static func cost(of chunk: ByteBuffer) -> Int { max(chunk.readableBytes, chunk.storageCapacity) }
+
+        /// Queues a chunk read from the socket.
+        mutating func enqueue(_ chunk: ByteBuffer) {
+            chunks.append(chunk)
+            bufferedBytes += Self.cost(of: chunk)
+        }
+
+        /// Whether the queue holds as much as it may: the socket's next read waits.
+        var isFull: Bool { bufferedBytes >= TransportTuning.inboundHighWatermark }
+
         /// Takes the next chunk out (or the end); `nil` while the queue is empty and open.
         mutating func next() -> NextRead? {
             if let chunk = chunks.popFirst() {
-                bufferedBytes -= chunk.readableBytes
+                bufferedBytes -= Self.cost(of: chunk)
                 var resume = false
                 if readHeld && bufferedBytes <= TransportTuning.inboundLowWatermark {
                     readHeld = false
@@ -324,7 +341,7 @@ final class SocketFlowCore: Sendable {
 
     func shouldHoldRead() -> Bool {
         state.withLock { state in
-            guard !state.discarding, state.bufferedBytes >= TransportTuning.inboundHighWatermark else {
+            guard !state.discarding, state.isFull else {
                 return false
             }
             state.readHeld = true
@@ -336,8 +353,7 @@ final class SocketFlowCore: Sendable {
     func received(_ buffer: ByteBuffer) {
         state.withLock { state in
             guard !state.discarding, state.inboundIsOpen else { return }
-            state.chunks.append(buffer)
-            state.bufferedBytes += buffer.readableBytes
+            state.enqueue(buffer)
         }
     }
 
