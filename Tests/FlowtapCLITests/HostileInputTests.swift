@@ -180,8 +180,12 @@ struct HostileInputTests {
             FlowtapProcess.binary,
             ["unix-listen:" + listen, "unix:" + directory + "/t.sock", "--once"] + mode,
             output: .file(out), error: .file(err))
+        // Ready once flowtap says it listens: the socket file exists as soon as it is bound,
+        // before it listens, and a connect then is refused (seen under a parallel run).
         let deadline = Date().addingTimeInterval(20)
-        while access(listen, F_OK) != 0 && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        while !String(decoding: Self.file(out), as: UTF8.self).contains("listening") && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         // C0, C1 (CSI U+009B) and a bidirectional override in the client's own socket path.
         let fd = Self.unixClient(bound: directory + "/" + Self.attack + "\u{9b}31m\u{202e}x", to: listen)
         guard let status = try await flowtap.waitForExit(timeout: .seconds(20)) else {
