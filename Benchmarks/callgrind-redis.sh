@@ -43,30 +43,9 @@ else
     BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/$PRODUCT"
 fi
 
-cp "$BIN" "$OUT/$PRODUCT"
-strip -g "$OUT/$PRODUCT"
-cat >"$OUT/sigshim.c" <<'EOF'
-#define _GNU_SOURCE
-#include <signal.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-int sigsuspend(const sigset_t *mask) {
-    sigset_t copy = *mask;
-    return syscall(SYS_rt_sigsuspend, &copy, 8);
-}
-EOF
-cc -shared -fPIC -O2 -o "$OUT/sigshim.so" "$OUT/sigshim.c"
-
-# shellcheck source=Benchmarks/free-port.sh
-source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
-
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+# shellcheck source=Benchmarks/callgrind-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/callgrind-common.sh"
+callgrind_binary "$BIN" "$PRODUCT"
 
 REDIS_PORT=$(free_port)
 redis-server --bind "$HOST" --port "$REDIS_PORT" --save '' --appendonly no >/dev/null 2>&1 &

@@ -43,30 +43,9 @@ else
     (cd "$ROOT" && swift build -c release --product flowtap >"$OUT/build.log" 2>&1)
     BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/flowtap"
 fi
-cp "$BIN" "$OUT/flowtap"
-strip -g "$OUT/flowtap"
-cat >"$OUT/sigshim.c" <<'EOF'
-#define _GNU_SOURCE
-#include <signal.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-int sigsuspend(const sigset_t *mask) {
-    sigset_t copy = *mask;
-    return syscall(SYS_rt_sigsuspend, &copy, 8);
-}
-EOF
-cc -shared -fPIC -O2 -o "$OUT/sigshim.so" "$OUT/sigshim.c"
-
-# shellcheck source=Benchmarks/free-port.sh
-source "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
-
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
+# shellcheck source=Benchmarks/callgrind-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/callgrind-common.sh"
+callgrind_binary "$BIN" flowtap
 
 wait_listening() {
     for _ in $(seq 600); do
@@ -113,46 +92,8 @@ case $MODE in
         UNIT=request
         ;;
     socks5 | tcp)
-        cat >"$OUT/echo.py" <<'PY'
-import socket, sys, threading
-server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-server.bind(("127.0.0.1", int(sys.argv[1]))); server.listen(512)
-def serve(c):
-    with c:
-        while True:
-            data = c.recv(65536)
-            if not data: return
-            c.sendall(data)
-while True:
-    c, _ = server.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-        cat >"$OUT/rate.py" <<'PY'
-import socket, sys
-mode, proxy_port, target_port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-payload = b"0123456789abcdef"
-def one():
-    s = socket.create_connection(("127.0.0.1", proxy_port))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    if mode == "socks5":
-        s.sendall(b"\x05\x01\x00\x05\x01\x00\x01\x7f\x00\x00\x01" + target_port.to_bytes(2, "big"))
-        got = b""
-        while len(got) < 12:
-            chunk = s.recv(12 - len(got))
-            if not chunk: raise SystemExit("socks5 answer cut short")
-            got += chunk
-        if got[:4] != b"\x05\x00\x05\x00": raise SystemExit("socks5 refused: %r" % got)
-    s.sendall(payload)
-    got = b""
-    while len(got) < len(payload):
-        chunk = s.recv(64)
-        if not chunk: raise SystemExit("echo cut short")
-        got += chunk
-    s.close()
-for _ in range(count): one()
-PY
         ECHO_PORT=$(free_port)
-        python3 "$OUT/echo.py" "$ECHO_PORT" >/dev/null 2>&1 &
+        python3 "$ROOT/Benchmarks/echo-server.py" "$ECHO_PORT" >/dev/null 2>&1 &
         PIDS+=($!)
         wait_listening "$ECHO_PORT"
         if [ "$MODE" = socks5 ]; then
@@ -161,11 +102,11 @@ PY
             run_flowtap "tcp-listen:$HOST:$FWD_PORT" "tcp:$HOST:$ECHO_PORT"
         fi
         wait_listening "$FWD_PORT"
-        python3 "$OUT/rate.py" "$MODE" "$FWD_PORT" "$ECHO_PORT" 50
+        python3 "$ROOT/Benchmarks/connection-rate.py" "$MODE" "$FWD_PORT" "$ECHO_PORT" 50 >/dev/null
         # Sessions end asynchronously after the client's close: let the warm-up's finish.
         sleep 2
         callgrind_control -z "$VALGRIND" >/dev/null 2>&1
-        python3 "$OUT/rate.py" "$MODE" "$FWD_PORT" "$ECHO_PORT" "$N"
+        python3 "$ROOT/Benchmarks/connection-rate.py" "$MODE" "$FWD_PORT" "$ECHO_PORT" "$N" >/dev/null
         sleep 2
         OPS=$N
         UNIT=connection

@@ -75,48 +75,8 @@ start iperf3-server iperf3 -s -B "$HOST" -p "$IPERF_PORT"
 wait_listen "$IPERF_PORT"
 
 # The echo server and the connection-rate client, in Python (the same client cost both ways).
-cat >"$WORK/rate.py" <<'PY'
-import socket, sys, threading, time
-mode, proxy_port, target_port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-payload = b"0123456789abcdef"
-def one():
-    s = socket.create_connection(("127.0.0.1", proxy_port))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    if mode == "socks5":
-        s.sendall(b"\x05\x01\x00\x05\x01\x00\x01\x7f\x00\x00\x01" + target_port.to_bytes(2, "big"))
-        got = b""
-        while len(got) < 12:
-            chunk = s.recv(12 - len(got))
-            if not chunk: raise SystemExit("socks5 answer cut short")
-            got += chunk
-        if got[:4] != b"\x05\x00\x05\x00": raise SystemExit("socks5 refused: %r" % got)
-    s.sendall(payload)
-    got = b""
-    while len(got) < len(payload):
-        chunk = s.recv(64)
-        if not chunk: raise SystemExit("echo cut short")
-        got += chunk
-    s.close()
-start = time.monotonic()
-for _ in range(count): one()
-print("%.1f" % (count / (time.monotonic() - start)))
-PY
-cat >"$WORK/echo.py" <<'PY'
-import socket, sys, threading
-server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-server.bind(("127.0.0.1", int(sys.argv[1]))); server.listen(512)
-def serve(c):
-    with c:
-        while True:
-            data = c.recv(65536)
-            if not data: return
-            c.sendall(data)
-while True:
-    c, _ = server.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
 ECHO_PORT=$(free_port)
-start echo python3 "$WORK/echo.py" "$ECHO_PORT"
+start echo python3 "$ROOT/Benchmarks/echo-server.py" "$ECHO_PORT"
 wait_listen "$ECHO_PORT"
 
 # listening_port NAME: the port flowtap (started as NAME, on port 0) printed it listens on.
@@ -141,7 +101,7 @@ round() {
         stop_last
         start "flowtap-tcp-rate" "$FLOWTAP" "tcp-listen:$HOST:0" "tcp:$HOST:$ECHO_PORT" --headless --decode none
         port=$(listening_port flowtap-tcp-rate)
-        rate=$(python3 "$WORK/rate.py" tcp "$port" "$ECHO_PORT" "$CONNECTIONS")
+        rate=$(python3 "$ROOT/Benchmarks/connection-rate.py" tcp "$port" "$ECHO_PORT" "$CONNECTIONS")
         stop_last
     else
         start "flowtap-socks5" "$FLOWTAP" "socks5-listen:$HOST:0" --headless --decode none
@@ -149,7 +109,7 @@ round() {
         printf 'strict_chain\nquiet_mode\n[ProxyList]\nsocks5 %s %s\n' "$HOST" "$port" >"$WORK/proxychains.conf"
         proxychains4 -q -f "$WORK/proxychains.conf" iperf3 -c "$HOST" -p "$IPERF_PORT" -t "$SECONDS_PER_RUN" -J \
             >"$WORK/iperf.json"
-        rate=$(python3 "$WORK/rate.py" socks5 "$port" "$ECHO_PORT" "$CONNECTIONS")
+        rate=$(python3 "$ROOT/Benchmarks/connection-rate.py" socks5 "$port" "$ECHO_PORT" "$CONNECTIONS")
         stop_last
     fi
     bps=$(python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 8e9))' "$WORK/iperf.json")

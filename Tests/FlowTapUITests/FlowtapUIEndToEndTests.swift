@@ -180,6 +180,11 @@ struct FlowtapUIEndToEndTests {
         await server.listener.close()
     }
 
+    /// The title line of session `id`'s server → client pane on `screen` (empty when not shown).
+    static func s2cTitle(_ screen: String, _ id: Int) -> Substring {
+        screen.split(separator: "\n").first { $0.hasPrefix(" server → client  #\(id)") } ?? ""
+    }
+
     @Test("t adds a latency fault to server → client live, the title shows it, clear removes it")
     func faultMenu() async throws {
         let server = try await EchoServer()
@@ -193,9 +198,7 @@ struct FlowtapUIEndToEndTests {
             #expect(String(buffer: try await nextChunk(client)) == text)
             return clock.now - start
         }
-        func s2cTitle(_ screen: String) -> Substring {
-            screen.split(separator: "\n").first { $0.hasPrefix(" server → client  #1") } ?? ""
-        }
+        func s2cTitle(_ screen: String) -> Substring { Self.s2cTitle(screen, 1) }
         _ = try await roundTrip("one\r\n")
         try await tmux.waitFor("server → client  #1  open  5 B")
 
@@ -247,9 +250,7 @@ struct FlowtapUIEndToEndTests {
             while got.utf8.count < text.utf8.count { got += String(buffer: try await nextChunk(client)) }
             #expect(got == text)
         }
-        func s2cTitle(_ screen: String, _ id: Int) -> Substring {
-            screen.split(separator: "\n").first { $0.hasPrefix(" server → client  #\(id)") } ?? ""
-        }
+        func s2cTitle(_ screen: String, _ id: Int) -> Substring { Self.s2cTitle(screen, id) }
         let first = try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
         try await echo(first, "one\r\n")
         try await tmux.waitFor("server → client  #1  open  5 B")

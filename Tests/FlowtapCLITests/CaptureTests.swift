@@ -155,14 +155,7 @@ struct CaptureTests {
         await client.close(waitingAtMost: .seconds(1))
         try await flowtap.waitForEvents { !named($0, "close").isEmpty }
         await resets.close()
-        // The target refuses, and flowtap resets the client: before or after this side's
-        // connect completes (a fast refusal can beat it).
-        do {
-            let refused = try await connect(port)
-            _ = await drain(refused)
-        } catch {
-            #expect("\(error)".contains("reset"), "\(error)")
-        }
+        if let refused = await connectToRefused(port) { _ = await drain(refused) }
         try await flowtap.waitForEvents { !named($0, "connect_error").isEmpty }
         flowtap.signal(SIGTERM)
         #expect(try await flowtap.waitExit() == 0)

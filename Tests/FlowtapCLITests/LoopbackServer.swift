@@ -2,6 +2,7 @@ import FlowCore
 import FlowTransport
 import NIOCore
 import Synchronization
+import Testing
 
 /// A server on loopback, run in the test process with FlowTransport, whose every connection is
 /// handled by `handler`.
@@ -63,4 +64,16 @@ func drain(_ flow: some Flow) async -> (bytes: [UInt8], error: FlowError?) {
 
 func connect(_ port: Int) async throws -> SocketFlow {
     try await Connector.connect(.tcp(host: "127.0.0.1", port: port))
+}
+
+/// Connects to flowtap on `port` when its target refuses: flowtap then resets the client, and
+/// the reset can come before this side's connect is complete. Returns the client, or `nil` when
+/// the connect itself met the reset (any other failure of the connect is a test issue).
+func connectToRefused(_ port: Int, sourceLocation: SourceLocation = #_sourceLocation) async -> SocketFlow? {
+    do {
+        return try await connect(port)
+    } catch {
+        #expect("\(error)".contains("reset"), "\(error)", sourceLocation: sourceLocation)
+        return nil
+    }
 }

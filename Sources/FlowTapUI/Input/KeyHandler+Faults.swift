@@ -14,7 +14,7 @@ extension KeyHandler {
     static func everySessionFaultMenu(_ view: ViewState) -> (ViewState, [Command]) {
         var next = view
         guard view.live else { return offline(next) }
-        guard let all = view.newSessionFaults else {
+        guard view.newSessionFaults != nil else {
             next.message = needsEngine
             return (next, [])
         }
@@ -22,8 +22,15 @@ extension KeyHandler {
             next.message = "T: focus one direction first (tab)"
             return (next, [])
         }
-        next.prompt = Prompt(.faults(session: nil, direction: direction, active: all[direction] ?? []))
+        next.prompt = everySessionPrompt(view, direction)
         return (next, [])
+    }
+
+    /// The fault menu of `direction` for every session, listing what new sessions get, with
+    /// `text` typed; `nil` without an engine that can change it.
+    static func everySessionPrompt(_ view: ViewState, _ direction: Direction, text: String = "") -> Prompt? {
+        guard let all = view.newSessionFaults else { return nil }
+        return Prompt(.faults(session: nil, direction: direction, active: all[direction] ?? []), text: text)
     }
 
     /// `t`: the fault menu of the focused direction of the selected live session.
@@ -67,13 +74,12 @@ extension KeyHandler {
     ) -> ViewState {
         var next = view
         if session != nil {
-            guard let all = view.newSessionFaults else {
+            guard let every = everySessionPrompt(view, direction, text: prompt.text) else {
                 next.message = needsEngine
                 next.messageIsError = true
                 return next
             }
-            next.prompt = Prompt(
-                .faults(session: nil, direction: direction, active: all[direction] ?? []), text: prompt.text)
+            next.prompt = every
             return next
         }
         guard let selected = view.session(in: snapshot), selected.closed == nil else {
