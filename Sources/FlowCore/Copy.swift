@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Copies everything from `source` to `destination` until the source ends, and returns the
 /// statistics of the transfer (mirage-flow's `Copy(Clock)(A)(B).copy`).
 ///
@@ -10,6 +12,11 @@
 ///
 /// - Throws: ``CopyError/source(_:stats:)`` when a read fails,
 ///   ``CopyError/destination(_:stats:)`` when a write fails, each with what was copied until then.
+///
+/// Inlinable (as ``proxy(_:_:clock:)`` is): a caller's build specializes the loop for its flow
+/// types, so a chunk's read and write are direct calls, not witness-table calls on generic
+/// metadata (about 3% of flowtap's instructions per Redis request).
+@inlinable
 public func copy<Source: Flow, Destination: Flow, C: Clock>(
     from source: Source, to destination: Destination, clock: C
 ) async throws(CopyError) -> Stats where C.Duration == Duration {
@@ -41,6 +48,7 @@ public func copy<Source: Flow, Destination: Flow, C: Clock>(
 }
 
 /// ``copy(from:to:clock:)`` timed with the system's `ContinuousClock`.
+@inlinable
 public func copy<Source: Flow, Destination: Flow>(
     from source: Source, to destination: Destination
 ) async throws(CopyError) -> Stats {

@@ -9,6 +9,7 @@
 /// - Returns: the statistics of `a → b` and of `b → a`, once both directions have ended.
 /// - Throws: ``ProxyError`` naming the direction that failed (or both), with every direction's
 ///   statistics. A failure of one direction never cuts the other short.
+@inlinable
 public func proxy<A: ShutdownableFlow, B: ShutdownableFlow, C: Clock>(
     _ a: A, _ b: B, clock: C
 ) async throws(ProxyError) -> (aToB: Stats, bToA: Stats) where C.Duration == Duration {
@@ -24,13 +25,17 @@ public func proxy<A: ShutdownableFlow, B: ShutdownableFlow, C: Clock>(
 }
 
 /// ``proxy(_:_:clock:)`` timed with the system's `ContinuousClock`.
+@inlinable
 public func proxy<A: ShutdownableFlow, B: ShutdownableFlow>(
     _ a: A, _ b: B
 ) async throws(ProxyError) -> (aToB: Stats, bToA: Stats) {
     try await proxy(a, b, clock: ContinuousClock())
 }
 
-private func direction<S: ShutdownableFlow, D: ShutdownableFlow, C: Clock>(
+/// One direction of ``proxy(_:_:clock:)``: the copy, then `shutdownRead` of its source and
+/// `shutdownWrite` of its destination, whether the copy ended by end-of-file or by an error.
+@inlinable
+func direction<S: ShutdownableFlow, D: ShutdownableFlow, C: Clock>(
     from source: S, to destination: D, clock: C
 ) async -> Result<Stats, CopyError> where C.Duration == Duration {
     let result: Result<Stats, CopyError>

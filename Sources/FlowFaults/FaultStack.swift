@@ -57,7 +57,9 @@ where C.Duration == Duration {
     private let onReset: (@Sendable () async -> Void)?
     private let state = AsyncMonitor(State())
     /// ``State/passesThrough``, kept in step with every change: the empty stack's fast path.
-    private let passThrough = Atomic(true)
+    /// Visible to the inlinable ``read()`` and ``write(_:)``, whose fast paths are specialized
+    /// into the caller's code for its flow types.
+    @usableFromInline let passThrough = Atomic(true)
 
     /// A stack over `base` starting with `faults`, timed by `clock`; `onReset` is what a reset
     /// does to the real endpoints (default: shut `base` both ways).
@@ -162,6 +164,7 @@ where C.Duration == Duration {
 
     /// Reads from the wrapped flow.
     /// - Throws: the reset or failure error once there was one.
+    @inlinable
     public func read() async throws(FlowError) -> ReadResult {
         try checkFailure()
         let result = try await base.read()
@@ -171,16 +174,30 @@ where C.Duration == Duration {
 
     /// Throws the reset or failure error once there was one (one atomic load when the stack is
     /// empty and healthy).
-    private func checkFailure() throws(FlowError) {
+    @inlinable
+    func checkFailure() throws(FlowError) {
         if passThrough.load(ordering: .acquiring) { return }
+        try throwFailure()
+    }
+
+    /// The slow part of ``checkFailure()``: throws the failure, if there is one.
+    @usableFromInline
+    func throwFailure() throws(FlowError) {
         if let failure = state.withLock({ $0.failure }) { throw failure }
     }
 
     /// Writes `buffer` through the active faults.
     /// - Throws: the faults' errors (``WriteError/closed`` after a limit or a FIN, the reset
     ///   error), the wrapped flow's errors, "cancelled" for a writer cancelled at the blackhole.
+    @inlinable
     public func write(_ buffer: ByteBuffer) async throws(WriteError) {
         if passThrough.load(ordering: .acquiring) { return try await base.write(buffer) }
+        try await writeThroughFaults(buffer)
+    }
+
+    /// The slow part of ``write(_:)``: the buffer goes through the chain of fault layers.
+    @usableFromInline
+    func writeThroughFaults(_ buffer: ByteBuffer) async throws(WriteError) {
         if let top = try await enter() {
             try await top.write(buffer)
         } else {
