@@ -21,8 +21,9 @@ import Synchronization
 /// every chunk), FIN at `shutdown`, RST at a read or write error.
 ///
 /// Thread-safe: records from many sessions may be written at once; each record's blocks are
-/// written together with `write(2)` before ``write(_:)`` returns, so a crash keeps every whole
-/// block and a slow disk pushes back on the callers; a write that fails or falls short cuts
+/// written together before ``write(_:)`` returns (with direct I/O where the file system does it,
+/// see ``DirectAppender``, else with `write(2)`), so a crash keeps every whole block and a slow
+/// disk pushes back on the callers; a write that fails or falls short cuts
 /// the file back to its last whole block, so the file on disk is always a valid capture. A
 /// process that sets a file size limit (`ulimit -f`) must ignore `SIGXFSZ` to get `EFBIG`
 /// instead of being killed.
@@ -34,6 +35,8 @@ public final class CaptureWriter: Sendable {
         var sessions: [Int: TCPConversation] = [:]
         /// The bytes of whole blocks in the file: where a failed write is cut back to.
         var written: Int
+        /// Direct I/O, where the file system does it (see ``DirectAppender``); `nil`: `write(2)`.
+        var direct: DirectAppender?
 
         deinit {
             if !closed { _ = posixClose(descriptor) }
@@ -105,7 +108,9 @@ public final class CaptureWriter: Sendable {
             _ = posixClose(fd)
             throw .system(.cannotWrite, path: path, errno: code)
         }
-        state = Mutex(State(descriptor: fd, written: header.bytes.count))
+        var opened = State(descriptor: fd, written: header.bytes.count)
+        opened.direct = DirectAppender(descriptor: fd, head: header.bytes)
+        state = Mutex(opened)
     }
 
     /// What a file that is not a regular file is, in words.
@@ -135,15 +140,17 @@ public final class CaptureWriter: Sendable {
         try write(CollectionOfOne(event))
     }
 
-    /// Writes the packets of several events with one `write(2)`, in order (see ``write(_:)``).
-    /// When the write fails, the blocks of the batch that reached the disk whole stay, the rest
-    /// is cut off, and the failure is thrown.
+    /// Writes the packets of several events in order, in `write(2)` calls of about
+    /// ``pieceSize`` bytes of whole blocks each (one call for a small batch; see ``write(_:)``).
+    /// When a write fails, the blocks of the batch that reached the disk whole stay, the rest is
+    /// cut off, and the failure is thrown.
     public func write(_ events: some Collection<SessionEvent>) throws(CaptureError) {
         try state.withLock { (state: inout State) throws(CaptureError) in
             try check(state)
             var out = PcapngBuilder()
-            // One allocation for the batch: its payloads plus the blocks and headers around them
-            // (growing the array chunk by chunk copied everything already built, each time).
+            // One allocation for the batch (or for a piece, when the batch is larger): its
+            // payloads plus the blocks and headers around them (growing the array chunk by
+            // chunk copied everything already built, each time).
             var size = 0
             for event in events {
                 if case .data(_, _, let bytes) = event.kind {
@@ -152,25 +159,42 @@ public final class CaptureWriter: Sendable {
                     size += 512
                 }
             }
-            out.bytes.reserveCapacity(size)
+            out.bytes.reserveCapacity(min(size, Self.pieceSize + (256 << 10)))
             for event in events {
                 guard let id = event.conn else { continue }
                 Self.encode(event, session: id, sessions: &state.sessions, into: &out)
+                if out.bytes.count >= Self.pieceSize { try writePiece(&out, &state) }
             }
-            guard !out.bytes.isEmpty else { return }
-            let (written, failure) = out.bytes.withUnsafeBytes {
-                DescriptorOutput.write(state.descriptor, $0)
-            }
-            if let code = failure {
-                // Part of the batch may be on disk: keep its whole blocks, cut the rest off.
-                let kept = Self.wholeBlocks(out.bytes, upTo: written)
-                _ = ftruncate(state.descriptor, off_t(state.written + kept))
-                let error = CaptureError.system(.cannotWrite, path: path, errno: code)
-                state.failure = error
-                throw error
-            }
-            state.written += out.bytes.count
+            try writePiece(&out, &state)
         }
+    }
+
+    /// How much a `write(2)` of ``write(_:)`` carries at most, give or take a chunk: small enough
+    /// that the bytes just built are still in the processor's cache when the kernel copies them
+    /// (a batch of 8 MiB built, then written in one call, made the kernel's copy into the page
+    /// cache read it back from memory).
+    static let pieceSize = 1 << 20
+
+    /// Writes what `out` holds and empties it (keeping its storage); on failure cuts the file
+    /// back to its last whole block, marks the writer failed and throws.
+    private func writePiece(_ out: inout PcapngBuilder, _ state: inout State) throws(CaptureError) {
+        guard !out.bytes.isEmpty else { return }
+        let (written, failure) = out.bytes.withUnsafeBytes { bytes in
+            if state.direct != nil { return state.direct!.append(state.descriptor, bytes) }
+            return DescriptorOutput.write(state.descriptor, bytes)
+        }
+        if let code = failure {
+            // Direct I/O is off after a failure (the bytes were tried again with `write(2)`).
+            state.direct = nil
+            // Part of the piece may be on disk: keep its whole blocks, cut the rest off.
+            let kept = Self.wholeBlocks(out.bytes, upTo: written)
+            _ = ftruncate(state.descriptor, off_t(state.written + kept))
+            let error = CaptureError.system(.cannotWrite, path: path, errno: code)
+            state.failure = error
+            throw error
+        }
+        state.written += out.bytes.count
+        out.bytes.removeAll(keepingCapacity: true)
     }
 
     /// Asks the system to put what was written on the disk (`fsync`; a no-op for special files).

@@ -125,6 +125,42 @@ struct CaptureWriterTests {
         #expect(try CaptureReader.read(path: path) == expectedSessions(events))
     }
 
+    @Test("a batch larger than a write piece gives the file that single writes give")
+    func batchLargerThanAPiece() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var random = SeededRandom(seed: 31)
+        var events = [
+            SessionEvent(
+                conn: 1, .open(client: .ip(host: "127.0.0.1", port: 40_001), target: .unix(path: "/s")),
+                time: 1)
+        ]
+        // Five pieces and a bit: chunks of up to 256 KiB, both directions.
+        var total = 0
+        var step: UInt64 = 2
+        while total < 5 * CaptureWriter.pieceSize + 12_345 {
+            let chunk = random.bytes(1 + Int(random.next() % (256 << 10)))
+            total += chunk.count
+            events.append(
+                SessionEvent(conn: 1, data(step % 3 == 0 ? .s2c : .c2s, ByteBuffer(bytes: chunk)), time: step)
+            )
+            step += 1
+        }
+        events.append(SessionEvent(conn: 1, Scenario.closeKind(&random), time: step))
+        let single = try writeCapture(events, to: directory.file("single.pcapng"))
+
+        let path = directory.file("batch.pcapng")
+        let writer = try CaptureWriter(path: path)
+        try writer.write(events)
+        try writer.close()
+        let batch = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        // Compared without printing megabytes on a failure: the lengths, then the first difference.
+        #expect(batch.count == single.count)
+        let firstDifference = (0..<min(batch.count, single.count)).first { batch[$0] != single[$0] }
+        #expect(firstDifference == nil)
+        #expect(try CaptureReader.read(path: path) == expectedSessions(events))
+    }
+
     @Test("many sessions writing at once give whole, ordered sessions")
     func concurrentWriters() async throws {
         let directory = try TemporaryDirectory()
