@@ -183,9 +183,9 @@ public final class CaptureWriter: Sendable {
             if state.direct != nil { return state.direct!.append(state.descriptor, bytes) }
             return DescriptorOutput.write(state.descriptor, bytes)
         }
+        // After a failed direct write (made good or not by its buffered retry), `write(2)` only.
+        if state.direct?.isRetired == true { state.direct = nil }
         if let code = failure {
-            // Direct I/O is off after a failure (the bytes were tried again with `write(2)`).
-            state.direct = nil
             // Part of the piece may be on disk: keep its whole blocks, cut the rest off.
             let kept = Self.wholeBlocks(out.bytes, upTo: written)
             _ = ftruncate(state.descriptor, off_t(state.written + kept))

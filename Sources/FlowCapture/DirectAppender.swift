@@ -38,6 +38,9 @@ struct DirectAppender: ~Copyable {
     private var carry: Int
     /// The file offset of the buffer's first byte: a multiple of ``alignment``.
     private var start: Int
+    /// Direct I/O was turned off after a failed direct write (whether or not the buffered
+    /// fallback then succeeded): the caller must write buffered from here on.
+    private(set) var isRetired = false
 
     /// Turns direct I/O on for `fd`, a regular file whose content so far is exactly `head`
     /// (written by `write(2)` from offset 0; the file offset at its end). Returns `nil`, with
@@ -74,8 +77,9 @@ struct DirectAppender: ~Copyable {
 
     /// Appends `bytes` at the file's end (see the type's documentation). Returns how many of
     /// `bytes` are now in the file and, when that is not all of them, the errno of the failure.
-    /// After a failure the appender must not be used again: direct I/O is off for `fd`, and the
-    /// caller writes buffered from the file's end.
+    /// Once ``isRetired`` (after any failed direct write, even one the buffered fallback made
+    /// good) the appender must not be used again: direct I/O is off for `fd`, the file offset is
+    /// at the file's end, and the caller writes with `write(2)` from there.
     mutating func append(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> (written: Int, errno: Int32?) {
         let (total, overflow) = carry.addingReportingOverflow(bytes.count)
         guard !overflow, total <= Int.max - Self.alignment else { return (0, EFBIG) }
@@ -116,8 +120,9 @@ struct DirectAppender: ~Copyable {
     }
 
     /// Direct I/O off, and `code` returned as the failure of the whole append.
-    private func failed(_ fd: Int32, _ code: Int32) -> (written: Int, errno: Int32?) {
+    private mutating func failed(_ fd: Int32, _ code: Int32) -> (written: Int, errno: Int32?) {
         Self.directOff(fd)
+        isRetired = true
         return (0, code)
     }
 
@@ -127,12 +132,14 @@ struct DirectAppender: ~Copyable {
         if flags >= 0, let direct = directFlag { _ = fcntl(fd, F_SETFL, flags & ~direct) }
     }
 
-    /// The fallback after a failed direct write: direct I/O off, the carry and the new bytes
-    /// (`total` bytes at the buffer's start) written again with a buffered `pwrite(2)`, the
-    /// file offset moved to the end of what was written. Returns how many of the new bytes are
-    /// in the file, and the buffered write's errno when it failed too.
-    private func buffered(_ fd: Int32, total: Int) -> (written: Int, errno: Int32?) {
+    /// The fallback after a failed direct write: direct I/O off (for good: ``isRetired``), the
+    /// carry and the new bytes (`total` bytes at the buffer's start) written again with a
+    /// buffered `pwrite(2)`, whatever part of the padding the failed write left behind cut off,
+    /// and the file offset moved to the end of what was written. Returns how many of the new
+    /// bytes are in the file, and the errno when the buffered write failed too.
+    private mutating func buffered(_ fd: Int32, total: Int) -> (written: Int, errno: Int32?) {
         Self.directOff(fd)
+        isRetired = true
         var done = 0
         var failure: Int32?
         while done < total {
@@ -144,6 +151,14 @@ struct DirectAppender: ~Copyable {
             } else {
                 failure = n == 0 ? EIO : errno
                 break
+            }
+        }
+        if failure == nil {
+            while ftruncate(fd, off_t(start + total)) != 0 {
+                if errno != EINTR {
+                    failure = errno
+                    break
+                }
             }
         }
         _ = lseek(fd, off_t(start + done), SEEK_SET)
