@@ -31,7 +31,7 @@ private final class Shared<Value: Sendable>: Sendable {
     func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { value.withLock { body(&$0) } }
 }
 
-@Suite("Gate: event order and cancellation; SendLock: cancellation")
+@Suite("Gate: event order and cancellation; SendLock: cancellation, tryLock")
 struct GateConcurrencyTests {
     @Test("a step racing the hold is always reported after it: held, then released (2,000 rounds)")
     func holdBeforeRelease() async throws {
@@ -130,6 +130,32 @@ struct GateConcurrencyTests {
         // Nobody holds it now: it is taken at once.
         try await lock.lock()
         #expect(lock.waiting == 0)
+        lock.unlock()
+    }
+
+    @Test("tryLock takes only a free lock, and never overtakes a waiter")
+    func tryLockNeverOvertakes() async throws {
+        let lock = SendLock()
+        #expect(lock.tryLock())
+        #expect(!lock.tryLock())
+        let order = Shared<[String]>([])
+        let waiter = Task {
+            try await lock.lock()
+            order.withLock { $0.append("waiter") }
+            lock.unlock()
+        }
+        while lock.waiting != 1 { await Task.yield() }
+        // Freed with a waiter: handed to it in the same step, so a try right after fails.
+        lock.unlock()
+        let took = lock.tryLock()
+        if took {
+            order.withLock { $0.append("try") }
+            lock.unlock()
+        }
+        try await waiter.value
+        #expect(!took)
+        #expect(order.withLock { $0 } == ["waiter"])
+        #expect(lock.tryLock())
         lock.unlock()
     }
 

@@ -81,7 +81,8 @@ extension Inspector {
         emit(open)
         let paused = pausesNewSessions
         let session = Session(
-            id: id, paused: paused, room: { await self.room() }, emit: { self.emit($0) })
+            id: id, paused: paused, room: { await self.room() }, hasRoom: { self.observersHaveRoom },
+            emit: { self.emit($0) })
         // A peer that resets while its direction is held would go unnoticed (nothing reads it):
         // the session hears of it from the transport and ends (see Session.sourceFailed).
         client.whenFailed { session.sourceFailed(.c2s, $0) }

@@ -142,6 +142,9 @@ public final class Inspector: Sendable {
         for observer in observers { observer.record(event) }
     }
 
+    /// Whether every observer has room for a chunk's events now (``room()`` would return at once).
+    public var observersHaveRoom: Bool { observers.allSatisfy(\.hasRoom) }
+
     /// Returns when every observer has room for a chunk's events (see ``InspectorObserver/room()``).
     public func room() async {
         // Checked synchronously first: an async call per observer and chunk costs the data path.

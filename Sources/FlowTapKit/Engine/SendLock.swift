@@ -22,6 +22,17 @@ final class SendLock: Sendable {
         }
     }
 
+    /// Takes the lock if it is free, without waiting; returns whether it did. A free lock has
+    /// no waiters (a freed lock is handed to the oldest waiter at once), so this never
+    /// overtakes one.
+    func tryLock() -> Bool {
+        locked.withLock { (locked: inout Bool) -> Bool in
+            if locked { return false }
+            locked = true
+            return true
+        }
+    }
+
     /// Lets go of the lock, handing it to the oldest waiter if there is one.
     func unlock() {
         locked.withLock { $0 = false }

@@ -38,13 +38,15 @@ public final class Session: Sendable {
 
     /// A session numbered `id` reporting to `emit`; with `paused`, both directions start paused.
     /// Before each chunk is reported and written, the session awaits `room` (the observers'
-    /// back-pressure: ``InspectorObserver/room()``).
+    /// back-pressure: ``InspectorObserver/room()``) unless `hasRoom` says it would return at
+    /// once (``InspectorObserver/hasRoom``).
     public init(
         id: Int, paused: Bool = false, room: @escaping @Sendable () async -> Void = {},
+        hasRoom: @escaping @Sendable () -> Bool = { true },
         emit: @escaping @Sendable (SessionEvent) -> Void
     ) {
         self.id = id
-        let recorder = SessionRecorder(id: id, room: room, emit: emit)
+        let recorder = SessionRecorder(id: id, room: room, hasRoom: hasRoom, emit: emit)
         self.recorder = recorder
         self.gates = PerDirection { direction in
             Gate(paused: paused) { held in

@@ -49,14 +49,19 @@ final class SessionRecorder: Sendable {
     private let emit: @Sendable (SessionEvent) -> Void
     /// Waits until the observers can take a chunk's events (their back-pressure).
     let room: @Sendable () async -> Void
+    /// Whether ``room`` would return at once: checked first, so that a chunk costs no async call
+    /// while the observers keep up (the usual case).
+    let hasRoom: @Sendable () -> Bool
     private let sendLocks = [SendLock(), SendLock()]
 
     init(
         id: Int, room: @escaping @Sendable () async -> Void = {},
+        hasRoom: @escaping @Sendable () -> Bool = { true },
         emit: @escaping @Sendable (SessionEvent) -> Void
     ) {
         self.id = id
         self.room = room
+        self.hasRoom = hasRoom
         self.emit = emit
     }
 

@@ -99,12 +99,15 @@ public struct Tap<Base: ShutdownableFlow>: ShutdownableFlow {
     /// Reports the chunk and writes it to the endpoint; a failure is reported as `write_error`
     /// and rethrown.
     public func write(_ buffer: ByteBuffer) async throws(WriteError) {
-        await recorder.room()
+        // Both checked synchronously first: an async call each per chunk costs the data path.
+        if !recorder.hasRoom() { await recorder.room() }
         let lock = recorder.sendLock(writeDirection)
-        do {
-            try await lock.lock()
-        } catch {
-            throw await cancelledAtSendLock()
+        if !lock.tryLock() {
+            do {
+                try await lock.lock()
+            } catch {
+                throw await cancelledAtSendLock()
+            }
         }
         defer { lock.unlock() }
         recorder.reportSent(writeDirection, buffer)
