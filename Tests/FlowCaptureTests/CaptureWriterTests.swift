@@ -156,8 +156,7 @@ struct CaptureWriterTests {
         let batch = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         // Compared without printing megabytes on a failure: the lengths, then the first difference.
         #expect(batch.count == single.count)
-        let firstDifference = (0..<min(batch.count, single.count)).first { batch[$0] != single[$0] }
-        #expect(firstDifference == nil)
+        #expect(firstDifference(batch, single) == nil)
         #expect(try CaptureReader.read(path: path) == expectedSessions(events))
     }
 

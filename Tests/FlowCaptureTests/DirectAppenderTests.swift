@@ -59,8 +59,7 @@ struct DirectAppenderTests {
         try writer.close()
         let written = try Self.contents(path)
         #expect(written.count == expected.count)
-        let firstDifference = (0..<min(written.count, expected.count)).first { written[$0] != expected[$0] }
-        #expect(firstDifference == nil)
+        #expect(firstDifference(written, expected) == nil)
         #expect(try CaptureReader.read(path: path) == expectedSessions(events))
     }
 

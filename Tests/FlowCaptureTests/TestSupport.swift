@@ -187,3 +187,9 @@ func parseFollow(_ text: String) -> [Direction: [UInt8]] {
     }
     return out
 }
+
+/// The first index where `a` and `b` differ, within their common length (`nil` if none): a
+/// comparison of files of megabytes whose failure message does not print them.
+func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+    (0..<min(a.count, b.count)).first { a[$0] != b[$0] }
+}
