@@ -17,9 +17,21 @@ public enum DescriptorOutput {
     /// says how far it got: `written` is `bytes.count` when `errno` is `nil`, else the bytes
     /// written before the failure (a short write, e.g. at a file size limit, then `EFBIG`).
     public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> (written: Int, errno: Int32?) {
+        write(fd, bytes, at: nil)
+    }
+
+    /// Writes all of `bytes` to `fd` as ``write(_:_:)`` does, at file offset `offset` with
+    /// `pwrite(2)` (the descriptor's own offset untouched), or with `write(2)` when `nil`.
+    public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int?) -> (
+        written: Int, errno: Int32?
+    ) {
         var done = 0
         while done < bytes.count {
-            let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
+            let start = bytes.baseAddress! + done
+            let n =
+                if let offset { pwrite(fd, start, bytes.count - done, off_t(offset + done)) } else {
+                    posixWrite(fd, start, bytes.count - done)
+                }
             if n > 0 {
                 done += n
             } else if n < 0 && errno == EINTR {

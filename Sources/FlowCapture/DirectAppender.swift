@@ -107,9 +107,7 @@ struct DirectAppender: ~Copyable {
         }
         // The padding goes: the file ends where its bytes do. (Should that fail, the file is
         // still whole blocks, ending with the filler; the failure is the caller's to report.)
-        while ftruncate(fd, off_t(start + total)) != 0 {
-            if errno != EINTR { return failed(fd, errno) }
-        }
+        if let code = Self.truncate(fd, to: start + total) { return failed(fd, code) }
         let whole = total / Self.alignment * Self.alignment
         carry = total - whole
         if whole > 0 && carry > 0 {
@@ -126,6 +124,14 @@ struct DirectAppender: ~Copyable {
         return (0, code)
     }
 
+    /// Sets the length of `fd`'s file, retrying on `EINTR`; returns the errno of a failure.
+    private static func truncate(_ fd: Int32, to length: Int) -> Int32? {
+        while ftruncate(fd, off_t(length)) != 0 {
+            if errno != EINTR { return errno }
+        }
+        return nil
+    }
+
     /// Turns direct I/O off for `fd`.
     private static func directOff(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)
@@ -140,27 +146,9 @@ struct DirectAppender: ~Copyable {
     private mutating func buffered(_ fd: Int32, total: Int) -> (written: Int, errno: Int32?) {
         Self.directOff(fd)
         isRetired = true
-        var done = 0
-        var failure: Int32?
-        while done < total {
-            let n = pwrite(fd, buffer + done, total - done, off_t(start + done))
-            if n > 0 {
-                done += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                failure = n == 0 ? EIO : errno
-                break
-            }
-        }
-        if failure == nil {
-            while ftruncate(fd, off_t(start + total)) != 0 {
-                if errno != EINTR {
-                    failure = errno
-                    break
-                }
-            }
-        }
+        let (done, writeFailure) = DescriptorOutput.write(
+            fd, UnsafeRawBufferPointer(start: buffer, count: total), at: start)
+        let failure = writeFailure ?? Self.truncate(fd, to: start + total)
         _ = lseek(fd, off_t(start + done), SEEK_SET)
         return (max(0, done - carry), failure)
     }
